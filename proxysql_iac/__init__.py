@@ -1,0 +1,3 @@
+"""pxc: ProxySQL configuration as code."""
+
+__version__ = "0.1.0"
