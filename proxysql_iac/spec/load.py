@@ -1,0 +1,282 @@
+"""Load spec files: parse, merge in order, check shape and types against the models.
+
+Returns a `LoadedSpec` with the merged data, the validated model (when the shape is right)
+and findings that point at the file, line and column each problem was written at.
+"""
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from proxysql_iac.findings import Finding, Severity
+from proxysql_iac.spec.models import SECTIONS, SpecModel
+from proxysql_iac.spec.source import Document, SourceError, YList, YMap, load_file, parse_text
+from proxysql_iac.spec.tables import TABLE_BY_NAME, Kind
+
+PathT = tuple[str | int, ...]
+
+# Sections whose later value replaces an earlier one whole (a table you mention is a table
+# you own); every other mapping merges key by key.
+_REPLACED = frozenset(TABLE_BY_NAME) | {"version"}
+
+
+def format_path(path: PathT) -> str:
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else step
+    return out
+
+
+@dataclass
+class LoadedSpec:
+    documents: list[Document]
+    data: dict[str, Any]
+    model: BaseModel | None
+    findings: list[Finding] = field(default_factory=list)
+
+    def locate(self, path: PathT) -> tuple[str, int, int]:
+        """File, line and column where `path` (or its closest written ancestor) came from."""
+        best: tuple[int, Document] | None = None
+        for doc in self.documents:
+            depth = _depth_present(doc.data, path)
+            if depth and (best is None or depth >= best[0]):
+                best = (depth, doc)
+        if best is None:
+            return (self.documents[0].file if self.documents else "", 0, 0)
+        doc = best[1]
+        line, col = doc.mark_of(path)
+        return doc.file, line, col
+
+    def locate_key(self, path: PathT) -> tuple[str, int, int]:
+        for doc in reversed(self.documents):
+            if _depth_present(doc.data, path) == len(path):
+                line, col = doc.key_mark_of(path)
+                return doc.file, line, col
+        return self.locate(path)
+
+    def finding(
+        self,
+        code: str,
+        severity: Severity,
+        path: PathT,
+        message: str,
+        hint: str = "",
+        *,
+        at_key: bool = False,
+    ) -> Finding:
+        file, line, col = self.locate_key(path) if at_key else self.locate(path)
+        return Finding(code, severity, message, hint, file, line, col, format_path(path))
+
+
+def _depth_present(data: Any, path: PathT) -> int:
+    depth = 0
+    node = data
+    for step in path:
+        if isinstance(node, dict) and isinstance(step, str) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            break
+        depth += 1
+    return depth
+
+
+def _merge(base: Any, overlay: Any, top: bool) -> Any:
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        merged = dict(base)
+        for key, value in overlay.items():
+            if key in merged and not (top and key in _REPLACED):
+                merged[key] = _merge(merged[key], value, False)
+            else:
+                merged[key] = value
+        return merged
+    return overlay
+
+
+def did_you_mean(word: str, candidates: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, str, str]:
+    """(code, message, hint) for one pydantic error, in the spec's own words."""
+    kind = error["type"]
+    name = str(path[-1]) if path else "spec"
+    shown = _show(value)
+    if kind == "missing":
+        if len(path) >= 3 and path[0] in TABLE_BY_NAME:
+            return (
+                "PXC003",
+                f"{name} is required: ProxySQL's {path[0]}.{name} is NOT NULL and has no default",
+                f"add `{name}:` to this row",
+            )
+        return ("PXC001", f"{name} is required", f"add `{name}:`")
+    if kind == "extra_forbidden":
+        parent = path[:-1]
+        candidates = _allowed_keys(parent)
+        hint = did_you_mean(name, candidates) if candidates else ""
+        return ("PXC001", f"unknown key {name!r}", hint or "remove it")
+    if kind == "literal_error" and path == ("version",):
+        return ("PXC001", f"unsupported spec version {shown}", "write `version: 1`")
+    column = _column_of(path)
+    if column is not None:
+        if column.kind is Kind.INT:
+            what = "an integer" + (" or a hostgroup name" if column.hostgroup else "")
+            if column.flag:
+                what = "0/1 or true/false"
+            hint = "write a whole number without quotes"
+            if isinstance(value, float):
+                hint = "ProxySQL would store a float and run something else; write an integer"
+            return ("PXC117", f"{name} must be {what}, got {shown}", hint)
+        if column.kind is Kind.JSON:
+            return (
+                "PXC117",
+                f"{name} must be a mapping (sent as JSON), got {shown}",
+                "write a YAML mapping, e.g. {use_ssl: 1}",
+            )
+        if column.secret:
+            return (
+                "PXC117",
+                f"{name} must be a string, {{env: NAME}} or {{file: path}}, got {shown}",
+                "a secret reference has exactly one of `env` or `file`",
+            )
+        return ("PXC117", f"{name} must be a string, got {shown}", "quote the value")
+    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
+        expected = "a list" if kind == "list_type" else "a mapping"
+        return ("PXC001", f"{name} must be {expected}, got {shown}", "")
+    if kind == "value_error":
+        message = str(error.get("ctx", {}).get("error", error["msg"]))
+        return ("PXC001", f"{name}: {message}", "")
+    return ("PXC001", f"{name}: {error['msg'].lower()}", "")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _column_of(path: PathT) -> Any:
+    if len(path) >= 3 and path[0] in TABLE_BY_NAME and isinstance(path[1], int):
+        return TABLE_BY_NAME[str(path[0])].column_by_name.get(str(path[2]))
+    return None
+
+
+def _allowed_keys(parent: PathT) -> list[str]:
+    if not parent:
+        return list(SECTIONS)
+    if len(parent) == 2 and parent[0] in TABLE_BY_NAME:
+        return list(TABLE_BY_NAME[str(parent[0])].column_names)
+    if parent == ("cluster",):
+        return ["name", "primary", "admin", "nodes"]
+    if parent[-1] == "admin" or (len(parent) >= 3 and parent[-1] == "admin"):
+        return ["user", "password"]
+    if len(parent) == 3 and parent[:2] == ("cluster", "nodes"):
+        return ["name", "host", "port", "admin"]
+    return []
+
+
+def _value_at(data: Any, path: PathT) -> tuple[PathT, Any]:
+    """Walk as far as the data goes; pydantic adds union-member tags past the real path."""
+    node = data
+    walked: list[str | int] = []
+    for step in path:
+        if isinstance(node, dict) and isinstance(step, str) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            if isinstance(node, dict) and isinstance(step, str) and not step.startswith(
+                ("function-", "union[")
+            ) and step not in ("str", "int", "bool", "float", "dict[str,any]", "list[any]"):
+                walked.append(step)  # a missing key: report at the key's own path
+            break
+        walked.append(step)
+    return tuple(walked), node
+
+
+def model_findings(loaded: LoadedSpec, error: ValidationError) -> list[Finding]:
+    findings: list[Finding] = []
+    seen: set[PathT] = set()
+    for item in error.errors():
+        path, value = _value_at(loaded.data, tuple(item["loc"]))
+        if path in seen:
+            continue
+        seen.add(path)
+        code, message, hint = _type_message(dict(item), path, value)
+        at_key = item["type"] == "extra_forbidden"
+        findings.append(loaded.finding(code, Severity.ERROR, path, message, hint, at_key=at_key))
+    return findings
+
+
+def load_spec(paths: Sequence[str | Path]) -> LoadedSpec:
+    documents: list[Document] = []
+    findings: list[Finding] = []
+    for path in paths:
+        try:
+            documents.append(load_file(path))
+        except SourceError as exc:
+            findings.append(exc.finding)
+    return _combine(documents, findings)
+
+
+def load_spec_text(text: str, file: str = "<spec>") -> LoadedSpec:
+    try:
+        return _combine([parse_text(text, file)], [])
+    except SourceError as exc:
+        return LoadedSpec([], {}, None, [exc.finding])
+
+
+def _combine(documents: list[Document], findings: list[Finding]) -> LoadedSpec:
+    merged: Any = {}
+    usable: list[Document] = []
+    for doc in documents:
+        if doc.data is None:
+            doc.data = YMap((1, 1))
+        if not isinstance(doc.data, dict):
+            line, col = getattr(doc.data, "mark", (1, 1))
+            findings.append(
+                Finding(
+                    "PXC001",
+                    Severity.ERROR,
+                    "a spec file must be a mapping of sections (version, cluster, tables, ...)",
+                    "start the file with `version: 1`",
+                    doc.file,
+                    line,
+                    col,
+                )
+            )
+            continue
+        usable.append(doc)
+        merged = _merge(merged, doc.data, True)
+    loaded = LoadedSpec(usable, merged, None, findings)
+    if findings:
+        return loaded
+    try:
+        loaded.model = SpecModel.model_validate(merged)
+    except ValidationError as exc:
+        loaded.findings.extend(model_findings(loaded, exc))
+    return loaded
+
+
+def is_mapping(value: Any) -> bool:
+    return isinstance(value, (dict, YMap))
+
+
+def is_list(value: Any) -> bool:
+    return isinstance(value, (list, YList))

@@ -1,0 +1,186 @@
+"""The spec as pydantic models. Row models are generated from the table descriptions.
+
+The models check shape and types (and feed the JSON Schema); CHECK constraints, keys and
+cross-row conditions are checked after names and defaults are resolved (rules/constraints.py),
+so that a hostgroup written as a name is checked the same way as one written as a number.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    create_model,
+    model_validator,
+)
+
+from proxysql_iac.spec.tables import TABLES, Column, Kind, OneOf, Range, StartsWith, Table
+
+SPEC_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SecretRef(_Strict):
+    """A secret resolved at plan/apply time: exactly one of `env` or `file`."""
+
+    env: Annotated[str | None, Field(description="name of an environment variable")] = None
+    file: Annotated[str | None, Field(description="path of a file holding the secret")] = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "SecretRef":
+        if (self.env is None) == (self.file is None):
+            raise ValueError("a secret reference has exactly one of `env` or `file`")
+        if self.env is not None and not self.env:
+            raise ValueError("`env` names an environment variable; it cannot be empty")
+        if self.file is not None and not self.file:
+            raise ValueError("`file` names a file; it cannot be empty")
+        return self
+
+    def describe(self) -> str:
+        return f"env:{self.env}" if self.env is not None else f"file:{self.file}"
+
+
+Password = StrictStr | SecretRef
+
+
+class AdminCredentials(_Strict):
+    user: Annotated[StrictStr, Field(description="admin user pxc logs in as")]
+    password: Annotated[Password, Field(description="{env: NAME} or {file: path}")]
+
+
+class Node(_Strict):
+    name: Annotated[StrictStr, Field(min_length=1, description="a name for this node")]
+    host: Annotated[StrictStr, Field(min_length=1, description="admin interface address")]
+    port: Annotated[StrictInt, Field(ge=1, le=65535, description="admin port")] = 6032
+    admin: AdminCredentials | None = None
+
+
+class Cluster(_Strict):
+    name: StrictStr | None = None
+    primary: Annotated[
+        StrictStr, Field(description="the only node pxc writes synced modules to")
+    ]
+    admin: AdminCredentials | None = None
+    nodes: Annotated[list[Node], Field(min_length=1)]
+
+
+def _schema_extra(column: Column) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    check = column.check
+    if isinstance(check, Range) and not column.hostgroup:
+        if check.min is not None:
+            extra["minimum"] = check.min
+        if check.max is not None:
+            extra["maximum"] = check.max
+    elif isinstance(check, OneOf) and not column.flag and not check.case_insensitive:
+        extra["enum"] = list(check.values)
+    elif isinstance(check, StartsWith):
+        extra["pattern"] = "^" + "\\" + check.prefix
+    if column.has_default and column.default is not None:
+        extra["default"] = column.default
+    return extra
+
+
+def _annotation(column: Column) -> Any:
+    base: Any
+    if column.kind is Kind.INT:
+        base = StrictInt
+        if column.hostgroup:
+            base = StrictInt | StrictStr
+        elif column.flag:
+            base = StrictInt | StrictBool
+    elif column.kind is Kind.JSON:
+        base = dict[str, Any] | list[Any] | StrictStr
+    else:
+        base = Password if column.secret else StrictStr
+    if not column.not_null:
+        base = base | None
+    return base
+
+
+def _row_model(table: Table) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for column in table.columns:
+        description = column.description or ""
+        info = Field(
+            ... if column.required else None,
+            description=description or None,
+            json_schema_extra=_schema_extra(column) or None,
+        )
+        fields[column.name] = (_annotation(column), info)
+    model = create_model(  # type: ignore[call-overload]
+        "".join(part.capitalize() for part in table.name.split("_")) + "Row",
+        __config__=ConfigDict(extra="forbid", frozen=True),
+        __doc__=table.description,
+        **fields,
+    )
+    return model  # type: ignore[no-any-return]
+
+
+ROW_MODELS: dict[str, type[BaseModel]] = {t.name: _row_model(t) for t in TABLES}
+
+VariableValue = StrictBool | StrictInt | StrictFloat | StrictStr | SecretRef | None
+Severityish = Literal["error", "warning", "info", "off"]
+
+
+def _spec_model() -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        "version": (
+            Literal[1],
+            Field(..., description="the spec format version; always 1"),
+        ),
+        "cluster": (
+            Cluster | None,
+            Field(None, description="the ProxySQL Cluster pxc manages; needed by plan/apply"),
+        ),
+        "hostgroups": (
+            dict[str, StrictInt] | None,
+            Field(None, description="hostgroup names and their ids"),
+        ),
+    }
+    for table in TABLES:
+        fields[table.name] = (
+            list[ROW_MODELS[table.name]] | None,  # type: ignore[valid-type]
+            Field(
+                None,
+                description=f"{table.description} Present: the whole truth for this table.",
+            ),
+        )
+    fields["mysql_variables"] = (
+        dict[str, VariableValue] | None,
+        Field(None, description="mysql-* variables without the prefix; only those listed"),
+    )
+    fields["admin_variables"] = (
+        dict[str, VariableValue] | None,
+        Field(None, description="admin-* variables without the prefix; only those listed"),
+    )
+    fields["rules"] = (
+        dict[str, Severityish] | None,
+        Field(None, description="severity overrides for findings, by code or name"),
+    )
+    model = create_model(  # type: ignore[call-overload]
+        "Spec",
+        __config__=ConfigDict(extra="forbid", frozen=True, title="pxc spec v1"),
+        __doc__="A pxc spec: the desired configuration of a ProxySQL 2.7 cluster.",
+        **fields,
+    )
+    return model  # type: ignore[no-any-return]
+
+
+SpecModel: type[BaseModel] = _spec_model()
+SECTIONS: tuple[str, ...] = tuple(SpecModel.model_fields)
+
+
+def json_schema() -> dict[str, Any]:
+    schema = SpecModel.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://pxc.dev/schemas/pxc-spec-v1.json"
+    return schema

@@ -1,0 +1,594 @@
+"""The one description of every ProxySQL 2.7 configuration table pxc manages.
+
+Everything downstream is generic over these descriptions: the spec models and JSON Schema,
+the constraint checks, compile, diff, ordering into LOAD phases, SQL rendering and export.
+Facts (columns in order, defaults, CHECKs, keys) are ProxySQL 2.7.1's, as recorded in
+shared/reference/proxysql-2.7.1/tables-2.7.1.json.
+"""
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+INT32_MAX = 2**31 - 1
+INT32_MIN = -(2**31)
+
+
+class Kind(str, Enum):
+    INT = "int"
+    TEXT = "text"
+    JSON = "json"  # a VARCHAR holding JSON or ''; written in the spec as a YAML mapping
+
+
+@dataclass(frozen=True)
+class Range:
+    min: int | None = None
+    max: int | None = None
+
+    def describe(self, column: str) -> str:
+        if self.min is not None and self.max is not None:
+            return f"{column} must be between {self.min} and {self.max}"
+        if self.min is not None:
+            return f"{column} must be >= {self.min}"
+        return f"{column} must be <= {self.max}"
+
+
+@dataclass(frozen=True)
+class OneOf:
+    values: tuple[int | str, ...]
+    case_insensitive: bool = False
+
+    def describe(self, column: str) -> str:
+        return f"{column} must be one of {', '.join(map(str, self.values))}"
+
+
+@dataclass(frozen=True)
+class StartsWith:
+    prefix: str
+
+    def describe(self, column: str) -> str:
+        return f"{column} must start with {self.prefix!r}"
+
+
+Check = Range | OneOf | StartsWith
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    not_null: bool = True
+    default: int | str | None = None
+    has_default: bool = True  # False: NOT NULL without DEFAULT, the spec must give it
+    check: Check | None = None
+    hostgroup: bool = False  # holds a hostgroup id: the spec may use a name
+    flag: bool = False  # a 0/1 column: the spec may write true/false
+    secret: bool = False  # may be a secret reference; never printed
+    description: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.not_null and not self.has_default
+
+
+@dataclass(frozen=True)
+class DiffersFrom:
+    """A CHECK between two columns of one row."""
+
+    column: str
+    other: str
+    unless_zero: bool = False  # gtid_port may equal port when it is 0
+
+    def describe(self) -> str:
+        extra = " (unless it is 0)" if self.unless_zero else ""
+        return f"{self.column} must differ from {self.other}{extra}"
+
+
+@dataclass(frozen=True)
+class RequiresNotNull:
+    column: str
+    other: str
+
+    def describe(self) -> str:
+        return f"{self.column} may be set only when {self.other} is set"
+
+
+RowCheck = DiffersFrom | RequiresNotNull
+
+
+@dataclass(frozen=True)
+class Module:
+    """A LOAD/SAVE module: the unit ProxySQL moves between layers and Cluster syncs."""
+
+    keyword: str  # as in LOAD <keyword> TO RUNTIME
+    checksum_names: tuple[str, ...]  # names in runtime_checksums_values ('' when none)
+    synced: bool  # does ProxySQL Cluster copy it between nodes?
+    save_to_disk_variable: str = ""
+    diffs_variable: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    module: Module
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    unique: tuple[tuple[str, ...], ...] = ()
+    row_checks: tuple[RowCheck, ...] = ()
+    auto_id: str = ""  # an AUTOINCREMENT key the spec must nevertheless give
+    monitor_owned: tuple[str, ...] = ()  # columns the Monitor rewrites at runtime
+    runtime_table: str = ""
+    description: str = ""
+    column_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_by_name", {c.name: c for c in self.columns})
+        if not self.runtime_table:
+            object.__setattr__(self, "runtime_table", f"runtime_{self.name}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def hostgroup_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.hostgroup)
+
+
+def _int(
+    name: str,
+    default: int | None = None,
+    *,
+    not_null: bool = True,
+    required: bool = False,
+    check: Check | None = None,
+    hostgroup: bool = False,
+    description: str = "",
+) -> Column:
+    flag = isinstance(check, OneOf) and set(check.values) == {0, 1}
+    return Column(
+        name,
+        Kind.INT,
+        not_null=not_null,
+        default=default,
+        has_default=not required,
+        check=check,
+        hostgroup=hostgroup,
+        flag=flag,
+        description=description,
+    )
+
+
+def _text(
+    name: str,
+    default: str | None = None,
+    *,
+    not_null: bool = True,
+    required: bool = False,
+    check: Check | None = None,
+    secret: bool = False,
+    description: str = "",
+) -> Column:
+    return Column(
+        name,
+        Kind.TEXT,
+        not_null=not_null,
+        default=default,
+        has_default=not required,
+        check=check,
+        secret=secret,
+        description=description,
+    )
+
+
+def _json(name: str, description: str = "") -> Column:
+    return Column(name, Kind.JSON, default="", description=description)
+
+
+FLAG = OneOf((0, 1))
+NON_NEGATIVE = Range(min=0)
+PORT = Range(0, 65535)
+
+MYSQL_SERVERS = Module(
+    "MYSQL SERVERS",
+    ("mysql_servers", "mysql_servers_v2"),
+    synced=True,
+    save_to_disk_variable="admin-cluster_mysql_servers_save_to_disk",
+    diffs_variable="admin-cluster_mysql_servers_diffs_before_sync",
+)
+MYSQL_USERS = Module(
+    "MYSQL USERS",
+    ("mysql_users",),
+    synced=True,
+    save_to_disk_variable="admin-cluster_mysql_users_save_to_disk",
+    diffs_variable="admin-cluster_mysql_users_diffs_before_sync",
+)
+MYSQL_QUERY_RULES = Module(
+    "MYSQL QUERY RULES",
+    ("mysql_query_rules",),
+    synced=True,
+    save_to_disk_variable="admin-cluster_mysql_query_rules_save_to_disk",
+    diffs_variable="admin-cluster_mysql_query_rules_diffs_before_sync",
+)
+MYSQL_VARIABLES = Module(
+    "MYSQL VARIABLES",
+    ("mysql_variables",),
+    synced=True,
+    save_to_disk_variable="admin-cluster_mysql_variables_save_to_disk",
+    diffs_variable="admin-cluster_mysql_variables_diffs_before_sync",
+)
+ADMIN_VARIABLES = Module(
+    "ADMIN VARIABLES",
+    ("admin_variables",),
+    synced=True,
+    save_to_disk_variable="admin-cluster_admin_variables_save_to_disk",
+    diffs_variable="admin-cluster_admin_variables_diffs_before_sync",
+)
+PROXYSQL_SERVERS = Module(
+    "PROXYSQL SERVERS",
+    ("proxysql_servers",),
+    synced=True,
+    save_to_disk_variable="admin-cluster_proxysql_servers_save_to_disk",
+    diffs_variable="admin-cluster_proxysql_servers_diffs_before_sync",
+)
+SCHEDULER = Module("SCHEDULER", (), synced=False)
+MYSQL_FIREWALL = Module("MYSQL FIREWALL", (), synced=False)
+RESTAPI = Module("RESTAPI", (), synced=False)
+
+MODULES: tuple[Module, ...] = (
+    MYSQL_VARIABLES,
+    ADMIN_VARIABLES,
+    MYSQL_SERVERS,
+    MYSQL_USERS,
+    MYSQL_QUERY_RULES,
+    PROXYSQL_SERVERS,
+    SCHEDULER,
+    MYSQL_FIREWALL,
+    RESTAPI,
+)
+
+_HG = "a hostgroup name from `hostgroups:` or a hostgroup id"
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "mysql_servers",
+        MYSQL_SERVERS,
+        (
+            _int("hostgroup_id", 0, check=NON_NEGATIVE, hostgroup=True, description=_HG),
+            _text("hostname", required=True, description="hostname, IP, or socket path"),
+            _int("port", 3306, check=PORT),
+            _int("gtid_port", 0, check=PORT),
+            _text(
+                "status",
+                "ONLINE",
+                check=OneOf(("ONLINE", "SHUNNED", "OFFLINE_SOFT", "OFFLINE_HARD"), True),
+            ),
+            _int("weight", 1, check=Range(0, 10_000_000)),
+            _int("compression", 0, check=FLAG),
+            _int("max_connections", 1000, check=NON_NEGATIVE),
+            _int("max_replication_lag", 0, check=Range(0, 126_144_000)),
+            _int("use_ssl", 0, check=FLAG, description="1: connect to this backend with TLS"),
+            _int("max_latency_ms", 0, check=NON_NEGATIVE),
+            _text("comment", ""),
+        ),
+        key=("hostgroup_id", "hostname", "port"),
+        row_checks=(DiffersFrom("gtid_port", "port", unless_zero=True),),
+        monitor_owned=("status",),
+        description="Backend MySQL servers, by hostgroup.",
+    ),
+    Table(
+        "mysql_replication_hostgroups",
+        MYSQL_SERVERS,
+        (
+            _int("writer_hostgroup", required=True, check=NON_NEGATIVE, hostgroup=True),
+            _int("reader_hostgroup", required=True, check=NON_NEGATIVE, hostgroup=True),
+            _text(
+                "check_type",
+                "read_only",
+                check=OneOf(
+                    (
+                        "read_only",
+                        "innodb_read_only",
+                        "super_read_only",
+                        "read_only|innodb_read_only",
+                        "read_only&innodb_read_only",
+                    ),
+                    True,
+                ),
+            ),
+            _text("comment", ""),
+        ),
+        key=("writer_hostgroup",),
+        unique=(("reader_hostgroup",),),
+        row_checks=(DiffersFrom("reader_hostgroup", "writer_hostgroup"),),
+        description="Async replication: the Monitor moves servers by read_only.",
+    ),
+    *(
+        Table(
+            name,
+            MYSQL_SERVERS,
+            (
+                _int("writer_hostgroup", required=True, check=NON_NEGATIVE, hostgroup=True),
+                _int("backup_writer_hostgroup", required=True, check=NON_NEGATIVE, hostgroup=True),
+                _int("reader_hostgroup", required=True, check=Range(min=1), hostgroup=True),
+                _int("offline_hostgroup", required=True, check=NON_NEGATIVE, hostgroup=True),
+                _int("active", 1, check=FLAG),
+                _int("max_writers", 1, check=NON_NEGATIVE),
+                _int("writer_is_also_reader", 0, check=OneOf((0, 1, 2))),
+                _int("max_transactions_behind", 0, check=NON_NEGATIVE),
+                _text("comment", None, not_null=False),
+            ),
+            key=("writer_hostgroup",),
+            unique=(("backup_writer_hostgroup",), ("offline_hostgroup",), ("reader_hostgroup",)),
+            row_checks=(
+                DiffersFrom("backup_writer_hostgroup", "writer_hostgroup"),
+                DiffersFrom("reader_hostgroup", "writer_hostgroup"),
+                DiffersFrom("backup_writer_hostgroup", "reader_hostgroup"),
+                DiffersFrom("offline_hostgroup", "writer_hostgroup"),
+                DiffersFrom("offline_hostgroup", "reader_hostgroup"),
+                DiffersFrom("backup_writer_hostgroup", "offline_hostgroup"),
+            ),
+            description=description,
+        )
+        for name, description in (
+            ("mysql_group_replication_hostgroups", "MySQL Group Replication topology."),
+            ("mysql_galera_hostgroups", "Galera / PXC topology."),
+        )
+    ),
+    Table(
+        "mysql_aws_aurora_hostgroups",
+        MYSQL_SERVERS,
+        (
+            _int("writer_hostgroup", required=True, check=NON_NEGATIVE, hostgroup=True),
+            _int("reader_hostgroup", required=True, check=Range(min=1), hostgroup=True),
+            _int("active", 1, check=FLAG),
+            _int("aurora_port", 3306),
+            _text(
+                "domain_name",
+                required=True,
+                check=StartsWith("."),
+                description="appended to each instance's SERVER_ID; starts with a dot",
+            ),
+            _int("max_lag_ms", 600000, check=Range(10, 600000)),
+            _int("check_interval_ms", 1000, check=Range(100, 600000)),
+            _int("check_timeout_ms", 800, check=Range(80, 3000)),
+            _int("writer_is_also_reader", 0, check=FLAG),
+            _int("new_reader_weight", 1, check=Range(0, 10_000_000)),
+            _int("add_lag_ms", 30, check=Range(0, 600000)),
+            _int("min_lag_ms", 30, check=Range(0, 600000)),
+            _int("lag_num_checks", 1, check=Range(1, 16)),
+            _text("comment", None, not_null=False),
+        ),
+        key=("writer_hostgroup",),
+        unique=(("reader_hostgroup",),),
+        row_checks=(DiffersFrom("reader_hostgroup", "writer_hostgroup"),),
+        description="AWS Aurora: the Monitor discovers instances and their roles.",
+    ),
+    Table(
+        "mysql_hostgroup_attributes",
+        MYSQL_SERVERS,
+        (
+            _int("hostgroup_id", required=True, hostgroup=True),
+            _int("max_num_online_servers", 1000000, check=Range(0, 1000000)),
+            _int("autocommit", -1, check=OneOf((-1, 0, 1))),
+            _int("free_connections_pct", 10, check=Range(0, 100)),
+            _text("init_connect", ""),
+            _int("multiplex", 1, check=FLAG),
+            _int("connection_warming", 0, check=FLAG),
+            _int("throttle_connections_per_sec", 1000000, check=Range(1, 1000000)),
+            _json("ignore_session_variables"),
+            _json("hostgroup_settings", "keys: handle_warnings, monitor_slave_lag_when_null"),
+            _json(
+                "servers_defaults",
+                "keys: weight, max_connections, use_ssl; applied to discovered servers",
+            ),
+            _text("comment", ""),
+        ),
+        key=("hostgroup_id",),
+        description="Per-hostgroup settings, including servers_defaults for discovered rows.",
+    ),
+    Table(
+        "mysql_servers_ssl_params",
+        MYSQL_SERVERS,
+        (
+            _text("hostname", required=True),
+            _int("port", 3306, check=PORT),
+            _text("username", ""),
+            _text("ssl_ca", ""),
+            _text("ssl_cert", ""),
+            _text("ssl_key", ""),
+            _text("ssl_capath", ""),
+            _text("ssl_crl", ""),
+            _text("ssl_crlpath", ""),
+            _text("ssl_cipher", ""),
+            _text("tls_version", "", description="stored but not applied by ProxySQL 2.7"),
+            _text("comment", ""),
+        ),
+        key=("hostname", "port", "username"),
+        description="Per-server TLS parameters for backend connections.",
+    ),
+    Table(
+        "mysql_users",
+        MYSQL_USERS,
+        (
+            _text("username", required=True),
+            _text(
+                "password",
+                None,
+                not_null=False,
+                secret=True,
+                description="{env: NAME}, {file: path}, a hash, or (discouraged) clear text",
+            ),
+            _int("active", 1, check=FLAG),
+            _int("use_ssl", 0, check=FLAG),
+            _int("default_hostgroup", 0, hostgroup=True, description=_HG),
+            _text("default_schema", None, not_null=False),
+            _int("schema_locked", 0, check=FLAG),
+            _int("transaction_persistent", 1, check=FLAG),
+            _int("fast_forward", 0, check=FLAG),
+            _int("backend", 1, check=FLAG),
+            _int("frontend", 1, check=FLAG),
+            _int("max_connections", 10000, check=NON_NEGATIVE),
+            _json("attributes"),
+            _text("comment", ""),
+        ),
+        key=("username", "backend"),
+        unique=(("username", "frontend"),),
+        description="Client and backend users.",
+    ),
+    Table(
+        "mysql_query_rules",
+        MYSQL_QUERY_RULES,
+        (
+            _int("rule_id", required=True),
+            _int("active", 0, check=FLAG, description="table default 0: the rule is inactive"),
+            _text("username", None, not_null=False),
+            _text("schemaname", None, not_null=False),
+            _int("flagIN", 0, check=NON_NEGATIVE),
+            _text("client_addr", None, not_null=False),
+            _text("proxy_addr", None, not_null=False),
+            _int("proxy_port", None, not_null=False, check=PORT),
+            _text("digest", None, not_null=False),
+            _text("match_digest", None, not_null=False),
+            _text("match_pattern", None, not_null=False),
+            _int("negate_match_pattern", 0, check=FLAG),
+            _text("re_modifiers", "CASELESS", not_null=False),
+            _int("flagOUT", None, not_null=False, check=NON_NEGATIVE),
+            _text("replace_pattern", None, not_null=False),
+            _int("destination_hostgroup", None, not_null=False, hostgroup=True, description=_HG),
+            _int("cache_ttl", None, not_null=False, check=Range(min=1)),
+            _int("cache_empty_result", None, not_null=False, check=FLAG),
+            _int("cache_timeout", None, not_null=False, check=NON_NEGATIVE),
+            _int("reconnect", None, not_null=False, check=FLAG),
+            _int("timeout", None, not_null=False, check=NON_NEGATIVE),
+            _int("retries", None, not_null=False, check=Range(0, 1000)),
+            _int("delay", None, not_null=False, check=NON_NEGATIVE),
+            _int("next_query_flagIN", None, not_null=False),
+            _int("mirror_flagOUT", None, not_null=False),
+            _int("mirror_hostgroup", None, not_null=False, hostgroup=True, description=_HG),
+            _text("error_msg", None, not_null=False),
+            _text("OK_msg", None, not_null=False),
+            _int("sticky_conn", None, not_null=False, check=FLAG),
+            _int("multiplex", None, not_null=False, check=OneOf((0, 1, 2))),
+            _int("gtid_from_hostgroup", None, not_null=False, hostgroup=True),
+            _int("log", None, not_null=False, check=FLAG),
+            _int("apply", 0, check=FLAG),
+            _json("attributes"),
+            _text("comment", None, not_null=False),
+        ),
+        key=("rule_id",),
+        row_checks=(RequiresNotNull("replace_pattern", "match_pattern"),),
+        auto_id="rule_id",
+        description="Query routing, rewriting, caching and mirroring rules.",
+    ),
+    Table(
+        "mysql_query_rules_fast_routing",
+        MYSQL_QUERY_RULES,
+        (
+            _text("username", required=True),
+            _text("schemaname", required=True),
+            _int("flagIN", 0),
+            _int("destination_hostgroup", required=True, check=NON_NEGATIVE, hostgroup=True),
+            _text("comment", required=True),
+        ),
+        key=("username", "schemaname", "flagIN"),
+        description="Routing by (username, schemaname, flagIN) without regexes.",
+    ),
+    Table(
+        "proxysql_servers",
+        PROXYSQL_SERVERS,
+        (
+            _text("hostname", required=True),
+            _int("port", 6032),
+            _int("weight", 0, check=NON_NEGATIVE),
+            _text("comment", ""),
+        ),
+        key=("hostname", "port"),
+        description="The ProxySQL Cluster peers.",
+    ),
+    Table(
+        "scheduler",
+        SCHEDULER,
+        (
+            _int("id", required=True),
+            _int("active", 1, check=FLAG),
+            _int("interval_ms", required=True, check=Range(100, 100_000_000)),
+            _text("filename", required=True),
+            _text("arg1", None, not_null=False),
+            _text("arg2", None, not_null=False),
+            _text("arg3", None, not_null=False),
+            _text("arg4", None, not_null=False),
+            _text("arg5", None, not_null=False),
+            _text("comment", ""),
+        ),
+        key=("id",),
+        auto_id="id",
+        description="Scripts ProxySQL runs periodically (not synced by Cluster).",
+    ),
+    Table(
+        "mysql_firewall_whitelist_users",
+        MYSQL_FIREWALL,
+        (
+            _int("active", 1, check=FLAG),
+            _text("username", required=True),
+            _text("client_address", required=True),
+            _text("mode", "OFF", check=OneOf(("OFF", "DETECTING", "PROTECTING"))),
+            _text("comment", required=True),
+        ),
+        key=("username", "client_address"),
+        description="Firewall whitelist: users and their mode (not synced by Cluster).",
+    ),
+    Table(
+        "mysql_firewall_whitelist_rules",
+        MYSQL_FIREWALL,
+        (
+            _int("active", 1, check=FLAG),
+            _text("username", required=True),
+            _text("client_address", required=True),
+            _text("schemaname", required=True),
+            _int("flagIN", 0),
+            _text("digest", required=True),
+            _text("comment", required=True),
+        ),
+        key=("username", "client_address", "schemaname", "flagIN", "digest"),
+        description="Firewall whitelist: allowed digests per user.",
+    ),
+    Table(
+        "mysql_firewall_whitelist_sqli_fingerprints",
+        MYSQL_FIREWALL,
+        (
+            _int("active", 1, check=FLAG),
+            _text("fingerprint", required=True),
+        ),
+        key=("fingerprint",),
+        description="Firewall whitelist: SQL-injection fingerprints to allow.",
+    ),
+    Table(
+        "restapi_routes",
+        RESTAPI,
+        (
+            _int("id", required=True),
+            _int("active", 1, check=FLAG),
+            _int("timeout_ms", required=True, check=Range(100, 100_000_000)),
+            _text("method", required=True, check=OneOf(("GET", "POST"), True)),
+            _text("uri", required=True),
+            _text("script", required=True),
+            _text("comment", ""),
+        ),
+        key=("id",),
+        auto_id="id",
+        description="REST API endpoints served by scripts (not synced by Cluster).",
+    ),
+)
+
+TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+def tables_of(module: Module) -> tuple[Table, ...]:
+    return tuple(t for t in TABLES if t.module is module)
+
+
+VARIABLE_SECTIONS: dict[str, Module] = {
+    "mysql_variables": MYSQL_VARIABLES,
+    "admin_variables": ADMIN_VARIABLES,
+}
+VARIABLE_PREFIX: dict[str, str] = {"mysql_variables": "mysql-", "admin_variables": "admin-"}
