@@ -1,0 +1,126 @@
+"""The `pxc` command line: parse arguments, call the core, render, return an exit code.
+
+argv, the terminal, colours and exit codes live here and nowhere else.
+"""
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from proxysql_iac.errors import ExitCode, PxcError
+from proxysql_iac.findings import render_github, render_json, render_text
+
+app = typer.Typer(
+    name="pxc",
+    help="ProxySQL configuration as code: validate, plan and apply a declarative spec.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sandbox_app = typer.Typer(help="A local ProxySQL 2.7 admin-interface cluster for trying pxc.")
+app.add_typer(sandbox_app, name="sandbox")
+
+
+class FindingFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class DataFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+SpecFiles = Annotated[
+    list[Path], typer.Argument(help="spec files, merged in order", show_default=False)
+]
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def validate(
+    files: SpecFiles,
+    format: Annotated[FindingFormat, typer.Option("--format", "-f")] = FindingFormat.text,
+    each: Annotated[
+        bool, typer.Option("--each", help="validate each file on its own instead of merging")
+    ] = False,
+) -> None:
+    """Check spec files offline: every ProxySQL constraint and field rule. Exit 1 on errors."""
+    from proxysql_iac.validate import validate_each, validate_files
+
+    result = validate_each(files) if each else validate_files(files)
+    findings = result.findings
+    if format is FindingFormat.json:
+        payload = json.loads(render_json(findings))
+        payload["ok"] = result.ok
+        typer.echo(json.dumps(payload, indent=2))
+    elif format is FindingFormat.github:
+        if findings:
+            typer.echo(render_github(findings))
+    else:
+        if findings:
+            typer.echo(render_text(findings))
+        errors = sum(1 for f in findings if f.severity.value == "error")
+        warnings = sum(1 for f in findings if f.severity.value == "warning")
+        verdict = "invalid" if errors else "valid"
+        _err().print(
+            f"{', '.join(map(str, files))}: {verdict} ({errors} errors, {warnings} warnings)"
+        )
+    raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ERROR)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec (point your editor's YAML language server at it)."""
+    from proxysql_iac.spec.models import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+@app.command("compile")
+def compile_(
+    files: SpecFiles,
+    format: Annotated[DataFormat, typer.Option("--format", "-f")] = DataFormat.text,
+) -> None:
+    """Print the desired rows per table after defaults and names are resolved."""
+    from proxysql_iac.output import render_compile_json, render_compile_text
+    from proxysql_iac.validate import validate_files
+
+    result = validate_files(files)
+    if not result.ok:
+        typer.echo(render_text(result.findings), err=True)
+        raise typer.Exit(ExitCode.ERROR)
+    if format is DataFormat.json:
+        typer.echo(render_compile_json(result.desired))
+    else:
+        render_compile_text(result.desired, _out())
+
+
+def main() -> None:
+    """Entry point: the single place that turns pxc errors into messages and exit codes."""
+    try:
+        app()  # standalone: usage errors print their message and exit 2
+    except PxcError as exc:
+        _err().print(f"[bold red]error:[/] {exc.message}", markup=True)
+        if exc.hint:
+            _err().print(f"  hint: {exc.hint}")
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

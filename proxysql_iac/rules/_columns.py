@@ -1,0 +1,55 @@
+"""Shared helpers for the rules that restate ProxySQL's table constraints."""
+
+import json
+from collections.abc import Iterator
+
+from proxysql_iac.spec.compile import DesiredRow, Value
+from proxysql_iac.spec.models import SecretRef
+from proxysql_iac.spec.tables import (
+    TABLES,
+    Column,
+    Kind,
+    OneOf,
+    Range,
+    StartsWith,
+    Table,
+)
+
+
+def column_problem(column: Column, value: Value) -> str | None:
+    """What ProxySQL's CHECK on this column would say about `value`, or None if it passes."""
+    if value is None or isinstance(value, SecretRef):
+        if value is None and column.not_null:
+            return f"{column.name} cannot be null (NOT NULL in ProxySQL)"
+        return None
+    check = column.check
+    if column.kind is Kind.JSON:
+        if isinstance(value, str) and value != "":
+            try:
+                json.loads(value)
+            except ValueError:
+                return f"{column.name} must be valid JSON or empty"
+        return None
+    if isinstance(check, Range) and isinstance(value, int):
+        too_low = check.min is not None and value < check.min
+        too_high = check.max is not None and value > check.max
+        if too_low or too_high:
+            return f"{check.describe(column.name)}; got {value}"
+    elif isinstance(check, OneOf):
+        allowed = [str(v) for v in check.values]
+        shown = str(value)
+        candidate = shown.upper() if check.case_insensitive else shown
+        if check.case_insensitive:
+            allowed = [a.upper() for a in allowed]
+        if candidate not in allowed:
+            return f"{check.describe(column.name)}; got {value!r}"
+    elif isinstance(check, StartsWith) and isinstance(value, str):
+        if not value.startswith(check.prefix):
+            return f"{check.describe(column.name)}; got {value!r}"
+    return None
+
+
+def rows_with_tables(desired_tables: dict[str, list[DesiredRow]]) -> Iterator[tuple[Table, DesiredRow]]:
+    for table in TABLES:
+        for row in desired_tables.get(table.name, []):
+            yield table, row

@@ -1,0 +1,40 @@
+"""PXC116: integers must fit in signed 32 bits."""
+
+from collections.abc import Iterator
+
+from proxysql_iac.findings import Severity
+from proxysql_iac.rules import Issue, RuleContext, rule
+from proxysql_iac.rules._columns import rows_with_tables
+from proxysql_iac.spec.tables import INT32_MAX, INT32_MIN, Kind
+
+
+@rule("PXC116", "int32-overflow", Severity.ERROR)
+def int32_overflow(ctx: RuleContext) -> Iterator[Issue]:
+    """An integer outside signed 32 bits in an integer column.
+
+    ProxySQL 2.7.1 accepts `hostgroup_id` or `max_connections` of 2147483648, loads it, and
+    then aborts the whole process on the next read of `runtime_mysql_servers`.
+
+    Bad::
+
+        mysql_servers:
+          - {hostname: db1, max_connections: 2147483648}
+
+    Good::
+
+        mysql_servers:
+          - {hostname: db1, max_connections: 10000}
+    """
+    for table, row in rows_with_tables(ctx.desired.tables):
+        for column in table.columns:
+            value = row.values[column.name]
+            if column.kind is Kind.INT and isinstance(value, int):
+                if not INT32_MIN <= value <= INT32_MAX:
+                    yield Issue(
+                        (*row.origin, column.name),
+                        f"{column.name} = {value} is outside signed 32 bits",
+                        f"ProxySQL 2.7.1 aborts on reading it back; stay within {INT32_MAX}",
+                    )
+    for name, value in sorted(ctx.desired.hostgroups.items()):
+        if not INT32_MIN <= value <= INT32_MAX:
+            yield Issue(("hostgroups", name), f"hostgroup id {value} is outside signed 32 bits")

@@ -1,0 +1,1 @@
+"""The spec: loading, models, table descriptions and compile. Offline by construction."""

@@ -1,0 +1,110 @@
+"""ProxySQL 2.7.1's global variables: names, types, defaults and accepted ranges.
+
+The catalog (data/variables-2.7.1.json) was built from a real 2.7.1's recorded answers and
+its source; validate uses it to catch names LOAD would delete and values LOAD would reset.
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from typing import Any, Literal
+
+VariableType = Literal["bool", "int", "string"]
+
+
+@dataclass(frozen=True)
+class VariableInfo:
+    name: str
+    type: VariableType
+    default: str
+    min: int | None = None
+    max: int | None = None
+    allowed: tuple[str, ...] = ()
+    restart_only: bool = False
+    secret: bool = False
+    note: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        """Why ProxySQL would not take `value` (as written in YAML), or None."""
+        if self.type == "bool":
+            if isinstance(value, bool):
+                return None
+            if isinstance(value, str) and value in ("true", "false"):
+                return None
+            return f"expects true or false, got {value!r}"
+        if self.type == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"expects a whole number, got {value!r}"
+            if self.allowed and str(value) not in self.allowed:
+                return f"accepts only {', '.join(self.allowed)}; got {value}"
+            if self.min is not None and value < self.min:
+                return f"must be >= {self.min}; got {value}"
+            if self.max is not None and value > self.max:
+                return f"must be <= {self.max}; got {value}"
+            return None
+        if isinstance(value, (bool, float)):
+            return f"expects a string, got {value!r}"
+        if self.allowed and str(value) not in self.allowed:
+            return f"accepts only {', '.join(self.allowed)}; got {value!r}"
+        return None
+
+
+class VariableCatalog:
+    def __init__(self, entries: dict[str, VariableInfo]) -> None:
+        self._entries = entries
+
+    @classmethod
+    def load(cls) -> "VariableCatalog":
+        text = resources.files("proxysql_iac.spec").joinpath("data/variables-2.7.1.json").read_text()
+        raw = json.loads(text)["variables"]
+        entries = {}
+        for name, info in raw.items():
+            allowed = tuple(str(v) for v in info.get("allowed") or ())
+            entries[name] = VariableInfo(
+                name=name,
+                type=info["type"],
+                default=str(info.get("default") or ""),
+                min=info.get("min"),
+                max=info.get("max"),
+                allowed=allowed,
+                restart_only=bool(info.get("restart_only")),
+                secret=bool(info.get("secret")),
+                note=info.get("note") or "",
+            )
+        return cls(entries)
+
+    def get(self, name: str) -> VariableInfo | None:
+        return self._entries.get(name)
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._entries))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+
+class _LazyCatalog(VariableCatalog):
+    """Loaded on first use so that importing pxc stays fast."""
+
+    def __init__(self) -> None:
+        self._loaded: VariableCatalog | None = None
+
+    def _real(self) -> VariableCatalog:
+        if self._loaded is None:
+            self._loaded = VariableCatalog.load()
+        return self._loaded
+
+    def get(self, name: str) -> VariableInfo | None:
+        return self._real().get(name)
+
+    @property  # type: ignore[override]
+    def names(self) -> tuple[str, ...]:
+        return self._real().names
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._real()
+
+
+CATALOG: VariableCatalog = _LazyCatalog()

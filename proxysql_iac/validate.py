@@ -1,0 +1,76 @@
+"""`pxc validate` and `pxc compile`: spec files in, findings and desired rows out. Offline."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proxysql_iac.findings import Finding, Severity, has_errors, sort_findings
+from proxysql_iac.rules import RuleContext, run_rules, severity_for, load_all
+from proxysql_iac.spec.compile import Desired, compile_spec
+from proxysql_iac.spec.load import LoadedSpec, load_spec
+
+
+@dataclass
+class Validation:
+    loaded: LoadedSpec
+    desired: Desired
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+
+def _apply_overrides(findings: list[Finding], overrides: dict[str, str]) -> list[Finding]:
+    """Severity overrides also reach findings the loader and compiler produce."""
+    if not overrides:
+        return findings
+    rules = load_all()
+    out = []
+    for f in findings:
+        rule_ = rules.get(f.code)
+        chosen = overrides.get(f.code)
+        if rule_ is not None:
+            effective = severity_for(rule_, overrides)
+            if effective is None:
+                continue
+            out.append(f.with_severity(effective))
+        elif chosen == "off":
+            continue
+        elif chosen is not None and f.severity is not Severity.ERROR:
+            out.append(f.with_severity(Severity(chosen)))
+        else:
+            out.append(f)
+    return out
+
+
+def validate_files(paths: Sequence[str | Path]) -> Validation:
+    loaded = load_spec(paths)
+    desired, findings = compile_spec(loaded)
+    all_findings = [*loaded.findings, *findings]
+    if loaded.documents:
+        ctx = RuleContext(loaded, desired)
+        all_findings.extend(run_rules(ctx, "validate"))
+    all_findings = _apply_overrides(all_findings, desired.rule_overrides)
+    return Validation(loaded, desired, sort_findings(_dedupe(all_findings)))
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.code, f.path, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def validate_each(paths: Sequence[str | Path]) -> Validation:
+    """Validate files independently (pre-commit passes every changed spec at once)."""
+    results = [validate_files([p]) for p in paths]
+    if not results:
+        return validate_files([])
+    first = results[0]
+    findings = sort_findings(f for r in results for f in r.findings)
+    return Validation(first.loaded, first.desired, findings)
