@@ -1,0 +1,163 @@
+"""proxysql.cnf (libconfig) support: first-boot import, LOAD ... FROM CONFIG, SELECT CONFIG FILE.
+
+Reference section 9: sections are applied only on first boot (no proxysql.db yet); list
+entries are INSERT OR REPLACEd into memory; the file's own defaults apply where they differ from
+the tables' (query rules active=1, aurora check_timeout_ms=1000, active always 1 for the
+hostgroup pair tables, frontend/backend never read for users).
+"""
+
+import io
+from typing import TYPE_CHECKING, Any
+
+import libconf
+
+from . import ddl
+
+if TYPE_CHECKING:
+    from .node import SandboxNode
+
+
+def read_config(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as f:
+        data = libconf.load(f)
+    return _plain(data)
+
+
+def parse_config_text(text: str) -> dict[str, Any]:
+    return _plain(libconf.load(io.StringIO(text)))
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _var_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# section -> (table, {config key: column}, {column: file default}, mandatory keys)
+_ROW_SECTIONS: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
+    "mysql_servers": ("mysql_servers", {"address": "hostname", "hostgroup": "hostgroup_id"}, {}),
+    "mysql_users": ("mysql_users", {}, {}),
+    "mysql_query_rules": ("mysql_query_rules", {}, {"active": 1}),
+    "mysql_replication_hostgroups": ("mysql_replication_hostgroups", {}, {}),
+    "mysql_group_replication_hostgroups": ("mysql_group_replication_hostgroups", {}, {"active": 1}),
+    "mysql_galera_hostgroups": ("mysql_galera_hostgroups", {}, {"active": 1}),
+    "mysql_aws_aurora_hostgroups": (
+        "mysql_aws_aurora_hostgroups", {}, {"active": 1, "check_timeout_ms": 1000}
+    ),
+    "mysql_servers_ssl_params": ("mysql_servers_ssl_params", {}, {}),
+    "scheduler": ("scheduler", {}, {}),
+    "restapi": ("restapi_routes", {"interval_ms": "timeout_ms"}, {}),
+    "proxysql_servers": ("proxysql_servers", {"address": "hostname"}, {}),
+}
+_MODULE_SECTIONS: dict[str, tuple[str, ...]] = {
+    "MYSQL SERVERS": ("mysql_servers", "mysql_replication_hostgroups",
+                      "mysql_group_replication_hostgroups", "mysql_galera_hostgroups",
+                      "mysql_aws_aurora_hostgroups", "mysql_servers_ssl_params"),
+    "MYSQL USERS": ("mysql_users",),
+    "MYSQL QUERY RULES": ("mysql_query_rules",),
+    "SCHEDULER": ("scheduler",),
+    "RESTAPI": ("restapi",),
+    "PROXYSQL SERVERS": ("proxysql_servers",),
+    "MYSQL FIREWALL": (),
+}
+_NOT_READ = {"mysql_users": {"frontend", "backend"}}
+
+
+def _insert_section(node: "SandboxNode", section: str, entries: list[dict[str, Any]]) -> int:
+    assert node.db is not None
+    table, renames, file_defaults = _ROW_SECTIONS[section]
+    cols = set(node._columns("main", table))
+    count = 0
+    for entry in entries:
+        row: dict[str, Any] = dict(file_defaults)
+        for key, value in entry.items():
+            col = renames.get(key, key)
+            if col in cols and key not in _NOT_READ.get(section, set()):
+                row[col] = _var_text(value) if isinstance(value, bool) else value
+        if section == "mysql_replication_hostgroups":
+            ct = str(row.get("check_type", "read_only"))
+            if ct not in ("read_only", "innodb_read_only", "super_read_only"):
+                row["check_type"] = "read_only"
+        names = sorted(row)
+        node.db.execute(
+            f"INSERT OR REPLACE INTO main.{table} ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' * len(names))})",
+            [row[n] for n in names],
+        )
+        count += 1
+    return count
+
+
+def apply_config(node: "SandboxNode", config: dict[str, Any], values: dict[str, str]) -> None:
+    """First boot: variables into `values`, row sections into memory."""
+    for section, prefix in (("admin_variables", "admin-"), ("mysql_variables", "mysql-")):
+        for key, value in (config.get(section) or {}).items():
+            values[prefix + key] = _var_text(value)
+    for section in _ROW_SECTIONS:
+        if section in config:
+            _insert_section(node, section, list(config[section] or []))
+
+
+def load_from_config(node: "SandboxNode", module: str) -> int:
+    assert node.config is not None and node.db is not None
+    if module in ("MYSQL VARIABLES", "ADMIN VARIABLES"):
+        section, prefix = (("mysql_variables", "mysql-") if module.startswith("MYSQL")
+                           else ("admin_variables", "admin-"))
+        items = (node.config.get(section) or {}).items()
+        node.db.executemany("INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
+                            [(prefix + k, _var_text(v)) for k, v in items])
+        return len(items)
+    total = 0
+    for section in _MODULE_SECTIONS.get(module, ()):
+        if section in node.config:
+            total += _insert_section(node, section, list(node.config[section] or []))
+    return total
+
+
+def _quote(value: Any) -> str:
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def export_config(node: "SandboxNode") -> str:
+    """`SELECT CONFIG FILE`: the libconfig text ProxySQL writes (reference section 3.7)."""
+    refs = ddl.reference_rows()
+    out = [str(refs.get("config_header", ""))]
+    for prefix, section in (("admin-", "admin_variables"), ("mysql-", "mysql_variables")):
+        rows = node._q("SELECT variable_name, variable_value FROM main.global_variables "
+                       "WHERE variable_name LIKE ? ORDER BY variable_name", (prefix + "%",))
+        out.append(f"{section} =" + (" \n" if prefix == "mysql-" else "\n") + "{\n")
+        for name, value in rows:
+            if value not in (None, ""):
+                out.append(f"\t{name[len(prefix):]}={_quote(value)}\n")
+        out.append("}\n" + ("\n" if prefix == "admin-" else ""))
+    for section, table in (
+        ("mysql_users", "mysql_users"), ("mysql_query_rules", "mysql_query_rules"),
+        ("mysql_servers", "mysql_servers"),
+        ("mysql_replication_hostgroups", "mysql_replication_hostgroups"),
+        ("mysql_group_replication_hostgroups", "mysql_group_replication_hostgroups"),
+        ("mysql_galera_hostgroups", "mysql_galera_hostgroups"),
+        ("mysql_aws_aurora_hostgroups", "mysql_aws_aurora_hostgroups"),
+        ("scheduler", "scheduler"), ("restapi", "restapi_routes"),
+        ("proxysql_servers", "proxysql_servers"),
+    ):
+        cols = node._columns("main", table)
+        rows = node._q(f"SELECT * FROM main.{table}")
+        out.append(f"{section}:\n(\n")
+        entries = []
+        for r in rows:
+            fields = []
+            for c, v in zip(cols, r, strict=True):
+                if v is None:
+                    continue
+                fields.append(f"\t\t{c}={v if isinstance(v, int) else _quote(v)}")
+            entries.append("\t{\n" + "\n".join(fields) + "\n\t}")
+        out.append(",\n".join(entries) + ("\n" if entries else "\n") + ")\n")
+    return "".join(out)

@@ -1,0 +1,883 @@
+"""One emulated ProxySQL 2.7.1 admin node: SQLite layers (memory, disk, runtime) and commands.
+
+Everything here is synchronous and protocol-free: `SandboxNode.execute(sql)` takes the raw text
+of one COM_QUERY and returns a `Result` or raises `AdminError` / `Crash`. The wire protocol lives
+in `protocol.py`, the cluster in `cluster.py`.
+"""
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import commands, ddl, sqlfuncs
+from .variables import NOT_SYNCED, VERSION, parse_credentials, validate
+
+Row = tuple[Any, ...]
+
+SERVER_TABLES = commands.TABLE_MODULES["MYSQL SERVERS"]
+CHECKSUM_MODULES = (
+    "admin_variables",
+    "mysql_query_rules",
+    "mysql_servers",
+    "mysql_servers_v2",
+    "mysql_users",
+    "mysql_variables",
+    "proxysql_servers",
+)
+INT32_MAX = 2**31 - 1
+
+
+class AdminError(Exception):
+    """An error packet: errno 1045, SQLSTATE 28000 unless told otherwise."""
+
+    def __init__(self, msg: str, errno: int = 1045, sqlstate: str = "28000") -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.errno = errno
+        self.sqlstate = sqlstate
+
+
+class Crash(Exception):
+    """The input would crash a real ProxySQL 2.7.1: the node drops the connection and stops."""
+
+
+@dataclass
+class Result:
+    columns: list[str] | None = None
+    rows: list[Sequence[Any]] = field(default_factory=list)
+    affected: int = 0
+    info: str | None = None
+
+
+@dataclass
+class Checksum:
+    version: int
+    epoch: int
+    checksum: str
+
+
+def hash64(rows: Sequence[Sequence[Any]]) -> str:
+    """64-bit checksum of a result set, formatted like ProxySQL's (0x + 16 hex digits).
+
+    ProxySQL uses SpookyHash over its own row serialisation; the sandbox uses BLAKE2b, so the
+    values differ from a real server but change exactly when the content changes.
+    """
+    if not rows:
+        return "0x0000000000000000"
+    h = hashlib.blake2b(digest_size=8)
+    for row in rows:
+        for v in row:
+            h.update(b"\x00N" if v is None else b"\x01" + str(v).encode("utf-8", "replace"))
+        h.update(b"\x02")
+    return "0x" + h.hexdigest().upper()
+
+
+def atoi(value: Any) -> int:
+    """C atoi over SQLite's text rendering of a value (what ProxySQL does at LOAD)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    text = sqlfuncs.render(value)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    m = re.match(r"\s*([+-]?\d+)", text or "")
+    return int(m.group(1)) if m else 0
+
+
+def first_statement(sql: str) -> str | None:
+    """The text SQLite would compile first (the rest of a multi-statement query is dropped).
+
+    Returns None when nothing but whitespace, comments and semicolons is left.
+    """
+    rest = sql
+    while True:
+        stmt = rest
+        for i, ch in enumerate(rest):
+            if ch == ";" and sqlite3.complete_statement(rest[: i + 1]):
+                stmt = rest[: i + 1]
+                break
+        if _has_code(stmt):
+            return stmt
+        if stmt is rest:
+            return None
+        rest = rest[len(stmt) :]
+
+
+_COMMENTS = re.compile(r"--[^\n]*(\n|$)|/\*.*?(\*/|$)", re.S)
+
+
+def _has_code(stmt: str) -> bool:
+    return bool(_COMMENTS.sub(" ", stmt).replace(";", " ").strip())
+
+
+class SandboxNode:
+    """State and command handling of one admin node."""
+
+    def __init__(
+        self,
+        index: int,
+        port: int,
+        data_dir: str,
+        peers: Sequence[tuple[str, int]] = (),
+        config: dict[str, Any] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.index = index
+        self.port = port
+        self.host = host
+        self.data_dir = data_dir
+        self.peers = list(peers)
+        self.config = config
+        self.lock = threading.RLock()
+        self.db: sqlite3.Connection | None = None
+        self.runtime_vars: dict[str, str] = {}
+        self.runtime: dict[str, list[Row]] = {}
+        self.servers_v2: list[Row] = []
+        self.checksums: dict[str, Checksum] = {}
+        self.defaults = dict(ddl.default_variables())
+        self.started_at = 0.0
+        # set by the cluster: other nodes of the process, for cluster-internal reads
+        self.listeners: list[Callable[[str], None]] = []
+        # fault injection
+        self.fail_rules: list[tuple[re.Pattern[str], AdminError]] = []
+        self.drop_after: int | None = None
+        self.frozen = False
+        self.aurora: Any = None
+
+    # ------------------------------------------------------------------ boot
+    @property
+    def disk_path(self) -> str:
+        return os.path.join(self.data_dir, "proxysql.db")
+
+    def boot(self) -> None:
+        """Open the layers with ProxySQL's start-up semantics (reference section 9.2)."""
+        os.makedirs(self.data_dir, exist_ok=True)
+        first_boot = not os.path.exists(self.disk_path)
+        db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self.db = db
+        db.execute("ATTACH DATABASE ? AS disk", (self.disk_path,))
+        db.execute("PRAGMA disk.synchronous=OFF")
+        db.execute("PRAGMA disk.journal_mode=MEMORY")
+        for schema in ("stats", "monitor", "stats_history"):
+            db.execute(f"ATTACH DATABASE ':memory:' AS {schema}")
+        self._register_functions(db)
+        for name, body in ddl.CONFIG_TABLES.items():
+            db.execute(ddl.create("main", name, body))
+            if name not in ddl.NO_RUNTIME:
+                db.execute(ddl.create("main", "runtime_" + name, body))
+        db.execute(ddl.create("main", "runtime_checksums_values", ddl.RUNTIME_CHECKSUMS_VALUES))
+        existing = {r[0] for r in db.execute("SELECT name FROM disk.sqlite_master")}
+        for name, body in ddl.CONFIG_TABLES.items():
+            if name not in ddl.NO_DISK and name not in existing:
+                db.execute(ddl.create("disk", name, body))
+        if "global_settings" not in existing:
+            db.execute(ddl.create("disk", "global_settings", ddl.GLOBAL_SETTINGS))
+        for schema, table, create in ddl.aux_schemas():
+            db.execute(create.replace("CREATE TABLE ", f"CREATE TABLE {schema}.", 1))
+        refs = ddl.reference_rows()
+        collations = refs["collations"]
+        assert isinstance(collations, list)
+        db.executemany("INSERT INTO main.mysql_collations VALUES (?,?,?,?)", collations)
+        status = refs["mysql_status"]
+        assert isinstance(status, list)
+        db.executemany(
+            "INSERT INTO stats.stats_mysql_global VALUES (?,?)", [(n, "0") for n, _ in status]
+        )
+        if first_boot:
+            self._first_boot_memory()
+            for module in commands.TABLE_MODULES:
+                self._copy_tables(commands.TABLE_MODULES[module], "main", "disk")
+            db.execute("INSERT OR REPLACE INTO disk.global_variables SELECT * FROM main.global_variables")
+        else:
+            for module in commands.TABLE_MODULES:
+                self._copy_tables(commands.TABLE_MODULES[module], "disk", "main")
+            db.execute("INSERT OR REPLACE INTO main.global_variables SELECT * FROM disk.global_variables")
+        self.started_at = time.time()
+        epoch = int(self.started_at)
+        self.runtime_vars = {}
+        self._load_variables("admin-", boot=True)
+        self._load_variables("mysql-", boot=True)
+        for module in ("MYSQL SERVERS", "MYSQL USERS", "MYSQL QUERY RULES", "PROXYSQL SERVERS",
+                       "SCHEDULER", "RESTAPI", "MYSQL FIREWALL"):
+            self._load_module(module, count_version=False)
+        for name in CHECKSUM_MODULES:
+            self.checksums[name] = Checksum(1, epoch, self._compute_checksum(name))
+
+    def _first_boot_memory(self) -> None:
+        assert self.db is not None
+        values = dict(self.defaults)
+        values["admin-mysql_ifaces"] = f"{self.host}:{self.port}"
+        if self.config is not None:
+            from .configfile import apply_config
+
+            apply_config(self, self.config, values)
+        self.db.executemany("INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
+                            sorted(values.items()))
+        if self.config is None or "proxysql_servers" not in self.config:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO main.proxysql_servers (hostname, port, weight, comment) "
+                "VALUES (?,?,0,?)",
+                [(h, p, f"node{i + 1}") for i, (h, p) in enumerate(self.peers)],
+            )
+
+    def close(self) -> None:
+        with self.lock:
+            if self.db is not None:
+                self.db.close()
+                self.db = None
+
+    def _register_functions(self, db: sqlite3.Connection) -> None:
+        db.create_function("MYSQL_NATIVE_PASSWORD", 1, sqlfuncs.mysql_native_password)
+        db.create_function("CACHING_SHA2_PASSWORD", 1, sqlfuncs.caching_sha2_password)
+        db.create_function("CACHING_SHA2_PASSWORD", 2, sqlfuncs.caching_sha2_password)
+        db.create_function("GLOBAL_CHECKSUM", 0, self.global_checksum)
+        db.create_function("sqlite_version", 0, lambda: "3.43.2")
+
+    # ------------------------------------------------------------ helpers
+    def _q(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        assert self.db is not None
+        return list(self.db.execute(sql, params))
+
+    def _columns(self, schema: str, table: str) -> list[str]:
+        return [r[1] for r in self._q(f"PRAGMA {schema}.table_info({table})")]
+
+    def _copy_tables(self, tables: Sequence[str], src: str, dst: str) -> None:
+        assert self.db is not None
+        for t in tables:
+            self.db.execute(f"DELETE FROM {dst}.{t}")
+            self.db.execute(f"INSERT INTO {dst}.{t} SELECT * FROM {src}.{t}")
+
+    def var(self, name: str) -> str:
+        return self.runtime_vars.get(name, self.defaults.get(name, ""))
+
+    def var_int(self, name: str, default: int = 0) -> int:
+        try:
+            return int(self.var(name))
+        except ValueError:
+            return default
+
+    def var_bool(self, name: str) -> bool:
+        return self.var(name) == "true"
+
+    def credentials(self) -> dict[str, tuple[str, str]]:
+        """username -> (password, kind) for admin and stats users at runtime."""
+        out: dict[str, tuple[str, str]] = {}
+        for u, p in parse_credentials(self.var("admin-stats_credentials")).items():
+            out[u] = (p, "stats")
+        for u, p in parse_credentials(self.var("admin-admin_credentials")).items():
+            out[u] = (p, "admin")
+        return out
+
+    # -------------------------------------------------------- runtime build
+    def _load_module(self, module: str, count_version: bool = True) -> None:
+        """memory -> runtime for one module (section 3.4), then bump its checksum row."""
+        if module in commands.VARIABLE_MODULES:
+            prefix = commands.VARIABLE_MODULES[module]
+            if prefix != "sqliteserver-":
+                self._load_variables(prefix)
+                if count_version:
+                    self._bump(prefix[:-1] + "_variables")
+            return
+        if module == "MYSQL SERVERS":
+            self._build_servers()
+            if count_version:
+                self._bump("mysql_servers")
+                self._bump("mysql_servers_v2")
+            return
+        tables = commands.TABLE_MODULES.get(module, ())
+        for t in tables:
+            rows = self._q(f"SELECT * FROM main.{t}")
+            if t == "mysql_users":
+                rows = self._runtime_users(rows)
+            elif t == "mysql_query_rules":
+                rows = self._runtime_rules(rows)
+            self.runtime[t] = rows
+        if count_version:
+            if module == "MYSQL USERS":
+                self._bump("mysql_users")
+            elif module == "MYSQL QUERY RULES":
+                self._bump("mysql_query_rules")
+            elif module == "PROXYSQL SERVERS":
+                self._bump("proxysql_servers")
+
+    def _runtime_users(self, rows: list[Row]) -> list[Row]:
+        front: list[Row] = []
+        back: list[Row] = []
+        for r in sorted(rows, key=lambda r: str(r[0])):
+            if atoi(r[2]) != 1 or atoi(r[4]) < 0:
+                continue
+            base = list(r)
+            base[1] = "" if base[1] is None else base[1]
+            base[5] = "" if base[5] is None else base[5]
+            for i in (2, 3, 4, 6, 7, 8, 11):
+                base[i] = atoi(base[i])
+            if atoi(r[10]) == 1:
+                f = list(base)
+                f[9], f[10] = 0, 1
+                front.append(tuple(f))
+            if atoi(r[9]) == 1:
+                b = list(base)
+                b[9], b[10] = 1, 0
+                back.append(tuple(b))
+        return front + back
+
+    def _runtime_rules(self, rows: list[Row]) -> list[Row]:
+        out = []
+        int_cols = {1, 4, 7, 11, 13, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 28, 29, 30, 31, 32}
+        for r in sorted(rows, key=lambda r: atoi(r[0])):
+            if atoi(r[1]) != 1:
+                continue
+            row = list(r)
+            for i in int_cols:
+                if row[i] is not None:
+                    row[i] = atoi(row[i])
+            if isinstance(row[12], str):
+                mods = [m for m in row[12].upper().split(",") if m in ("CASELESS", "GLOBAL")]
+                row[12] = ",".join(mods)
+            out.append(tuple(row))
+        return out
+
+    def _build_servers(self) -> None:
+        hg: dict[str, list[Row]] = {t: self._q(f"SELECT * FROM main.{t}") for t in SERVER_TABLES}
+        servers: list[Row] = []
+        v2: list[Row] = []
+        for r in sorted(hg["mysql_servers"], key=lambda r: (atoi(r[0]), str(r[1]), atoi(r[2]))):
+            status = str(r[4]).upper()
+            row = (atoi(r[0]), r[1], atoi(r[2]), atoi(r[3]), status, atoi(r[5]), atoi(r[6]),
+                   atoi(r[7]), atoi(r[8]), atoi(r[9]), atoi(r[10]), r[11])
+            if status == "OFFLINE_HARD":
+                continue
+            servers.append(row)
+            v2.append(row[:4] + ("ONLINE" if status == "SHUNNED" else status,) + row[5:])
+        self.runtime["mysql_servers"] = servers
+        # conflicting hostgroup rows are skipped at LOAD (sections 1.5 and 1.6)
+        repl = hg["mysql_replication_hostgroups"]
+        readers = {atoi(r[1]) for r in repl}
+        self.runtime["mysql_replication_hostgroups"] = [
+            (atoi(r[0]), atoi(r[1]), r[2], r[3]) for r in repl if atoi(r[0]) not in readers
+        ]
+        for t in ("mysql_group_replication_hostgroups", "mysql_galera_hostgroups"):
+            rows = hg[t]
+            others = {atoi(x) for r in rows for x in (r[1], r[2], r[3])}
+            self.runtime[t] = [
+                tuple(atoi(x) for x in r[:8]) + (r[8],) for r in rows if atoi(r[0]) not in others
+            ]
+        self.runtime["mysql_aws_aurora_hostgroups"] = [
+            tuple(atoi(x) if i not in (4, 13) else x for i, x in enumerate(r))
+            for r in hg["mysql_aws_aurora_hostgroups"]
+        ]
+        self.runtime["mysql_hostgroup_attributes"] = hg["mysql_hostgroup_attributes"]
+        self.runtime["mysql_servers_ssl_params"] = hg["mysql_servers_ssl_params"]
+        self.servers_v2 = v2
+        if self.aurora is not None:
+            self.aurora.apply(self)
+
+    def _load_variables(self, prefix: str, boot: bool = False) -> None:
+        assert self.db is not None
+        rows = self._q(
+            "SELECT variable_name, variable_value FROM main.global_variables "
+            "WHERE variable_name LIKE ?",
+            (prefix + "%",),
+        )
+        for name, value in rows:
+            if name not in self.defaults:
+                self.db.execute("DELETE FROM main.global_variables WHERE variable_name=?", (name,))
+                continue
+            value = "" if value is None else str(value)
+            current = self.runtime_vars.get(name)
+            if boot and current is None:
+                self.runtime_vars[name] = value
+                continue
+            if current is None:
+                current = self.defaults[name]
+            new = validate(name, value, current, self.defaults[name])
+            if new is None:
+                self.db.execute(
+                    "UPDATE main.global_variables SET variable_value=? WHERE variable_name=?",
+                    (current, name),
+                )
+                new = current
+            self.runtime_vars[name] = new
+        for name in self.defaults:
+            if name.startswith(prefix) and name not in self.runtime_vars:
+                self.runtime_vars[name] = self.defaults[name]
+
+    # ------------------------------------------------------------- checksums
+    def _compute_checksum(self, name: str) -> str:
+        if name in ("admin_variables", "mysql_variables"):
+            prefix = "admin-" if name == "admin_variables" else "mysql-"
+            rows: list[Row] = sorted(
+                (k, v) for k, v in self.runtime_vars.items()
+                if k.startswith(prefix) and k not in NOT_SYNCED
+            )
+            return hash64(rows)
+        if name == "mysql_query_rules":
+            rules = self.runtime.get("mysql_query_rules", [])
+            fast = self.runtime.get("mysql_query_rules_fast_routing", [])
+            return hash64(rules + [("fast",)] + fast) if rules or fast else hash64([])
+        if name == "mysql_users":
+            return hash64(self.runtime.get("mysql_users", []))
+        if name == "proxysql_servers":
+            return hash64(self.runtime.get("proxysql_servers", []))
+        if name == "mysql_servers":
+            return hash64([
+                r[:4] + ("ONLINE" if r[4] == "SHUNNED" else r[4],) + r[5:]
+                for r in self.runtime.get("mysql_servers", [])
+            ])
+        if name == "mysql_servers_v2":
+            parts: list[Row] = list(self.servers_v2)
+            for t in SERVER_TABLES[1:]:
+                rows_t = self.runtime.get(t, [])
+                if rows_t:
+                    parts += [(t,), *rows_t]
+            return hash64(parts)
+        raise KeyError(name)
+
+    def _bump(self, name: str, epoch: int | None = None) -> None:
+        old = self.checksums.get(name)
+        version = (old.version if old else 0) + 1
+        self.checksums[name] = Checksum(
+            version, int(time.time()) if epoch is None else epoch, self._compute_checksum(name)
+        )
+        for cb in self.listeners:
+            cb(name)
+
+    def global_checksum(self) -> int:
+        h = hashlib.blake2b(digest_size=8)
+        for name in sorted(self.checksums):
+            c = self.checksums[name]
+            h.update(f"{name}:{c.version}:{c.checksum};".encode())
+        return int.from_bytes(h.digest(), "big") >> 1
+
+    # ------------------------------------------------------------ execution
+    def execute(self, sql: str, kind: str = "admin", user: str = "admin",
+                client: str = "127.0.0.1") -> Result:
+        with self.lock:
+            if self.db is None:
+                raise AdminError("node is stopped")
+            for pattern, err in self.fail_rules:
+                if pattern.search(sql):
+                    raise err
+            return self._execute(sql, kind, user, client)
+
+    def _execute(self, sql: str, kind: str, user: str, client: str) -> Result:
+        stripped = sql.strip()
+        if stripped and not stripped.replace(";", "").strip():
+            raise Crash("a query made only of ';' crashes ProxySQL 2.7.1")
+        norm = commands.normalize(sql)
+        upper = norm.upper()
+        if kind == "admin":
+            res = self._admin_command(sql, norm, upper)
+            if res is not None:
+                return res
+        res = self._common_command(sql, norm, upper, user, client)
+        if res is not None:
+            return res
+        return self._sqlite(sql, readonly=(kind == "stats"))
+
+    def _admin_command(self, sql: str, norm: str, upper: str) -> Result | None:
+        ls = commands.parse_load_save(norm)
+        if ls is not None:
+            return self._load_save(ls)
+        if upper.startswith(("LOAD ", "SAVE ")):
+            user_name = commands.parse_load_user(norm)
+            if user_name is not None:
+                self._load_module("MYSQL USERS")
+                return Result()
+        if upper.startswith("CHECKSUM"):
+            ck = commands.parse_checksum(norm)
+            if ck is not None:
+                return self._checksum_command(*ck)
+        if upper == "SELECT CONFIG FILE":
+            from .configfile import export_config
+
+            return Result(["Data"], [(export_config(self),)])
+        m = re.fullmatch(r"SELECT CONFIG INTO OUTFILE (\S+)", norm, re.I)
+        if m:
+            from .configfile import export_config
+
+            text = export_config(self)
+            try:
+                with open(m.group(1), "w", encoding="utf-8") as f:
+                    f.write(text)
+            except OSError as e:
+                raise AdminError(f"ProxySQL Admin Error: {e}") from e
+            return Result(affected=len(text), info=f"File {m.group(1)} is saved.")
+        if upper.startswith("PROXYSQL "):
+            return self._proxysql_command(upper)
+        if upper.startswith("SET "):
+            return self._set_command(sql, norm)
+        return None
+
+    def _proxysql_command(self, upper: str) -> Result | None:
+        if upper in ("PROXYSQL FLUSH LOGS", "PROXYSQL FLUSH QUERY CACHE",
+                     "PROXYSQL FLUSH MYSQL CLIENT HOSTS", "PROXYSQL FLUSH CONFIGDB",
+                     "PROXYSQL RELOAD TLS"):
+            return Result()
+        if upper in ("PROXYSQL READONLY", "PROXYSQL READWRITE"):
+            self.runtime_vars["admin-read_only"] = "true" if upper.endswith("READONLY") else "false"
+            return Result()
+        if upper == "PROXYSQL START":
+            raise AdminError("ProxySQL already started")
+        if upper in ("PROXYSQL STOP", "PROXYSQL PAUSE", "PROXYSQL RESUME"):
+            return Result()
+        if upper in ("PROXYSQL SHUTDOWN", "PROXYSQL KILL", "PROXYSQL SHUTDOWN SLOW",
+                     "PROXYSQL RESTART"):
+            raise Crash(upper)
+        return None
+
+    _SET_ASSIGN = re.compile(r"SET\s+((?:mysql|admin|sqliteserver|ldap)-[A-Za-z0-9_]+)\s*=", re.I)
+
+    def _set_command(self, sql: str, norm: str) -> Result:
+        upper = norm.upper()
+        for noop in ("SET AUTOCOMMIT", "SET NAMES", "SET CHARACTER_SET_RESULTS",
+                     "SET SQL_AUTO_IS_NULL", "SET SQL_SAFE_UPDATES", "SET SESSION AUTOCOMMIT",
+                     "SET FOREIGN_KEY_CHECKS", "SET CHARACTER_SET_CLIENT",
+                     "SET CHARACTER_SET_CONNECTION", "SET COLLATION_CONNECTION"):
+            if upper.startswith(noop):
+                return Result()
+        body = sql.strip()[3:].lstrip()
+        m = self._SET_ASSIGN.match(sql.strip())
+        if m:
+            name = m.group(1)
+            value = sql.strip()[m.end():].strip()
+            while value.endswith(";"):
+                value = value[:-1].rstrip()
+            if name in self.defaults:
+                if name == "mysql-init_connect":
+                    raise AdminError("ProxySQL Admin Error: near \"init_connect\": syntax error")
+                rewritten = (
+                    f"UPDATE global_variables SET variable_value={value} "
+                    f"WHERE variable_name='{name}'"
+                )
+                return self._sqlite(rewritten, readonly=False)
+            label = name
+        else:
+            eq = body.find("=")
+            label = (body[:eq] if eq >= 0 else body).strip()
+            if "," in body[eq + 1:] and "-" in body[eq + 1:] and eq >= 0:
+                # "SET a-b=1, c-d=2" reaches SQLite as an UPDATE with a bad expression
+                raise AdminError('ProxySQL Admin Error: near "-": syntax error')
+        label = label.rstrip(";").strip()
+        return Result(info=f"ERROR: Unknown global variable: '{label}'.")
+
+    def _common_command(self, sql: str, norm: str, upper: str, user: str,
+                        client: str) -> Result | None:
+        first = upper.split(" ", 1)[0].rstrip(";") if upper else ""
+        if first in ("BEGIN", "COMMIT", "ROLLBACK") or upper.startswith("START TRANSACTION"):
+            return Result()
+        if first in ("USE", "LOCK", "UNLOCK"):
+            return Result()
+        if upper.startswith("/*!"):
+            return Result()
+        if upper == "SELECT @@VERSION_COMMENT LIMIT 1":
+            return Result(["@@version_comment"], [("(ProxySQL Admin Module)",)])
+        if upper.startswith("SELECT @@VERSION") or upper.startswith("SELECT VERSION()"):
+            col = "@@version" if upper.startswith("SELECT @@") else "version()"
+            return Result([col], [(VERSION,)])
+        m = re.fullmatch(r"SELECT @@([A-Za-z0-9_-]+)", norm, re.I)
+        if m:
+            name = m.group(1)
+            rows = self._q(
+                "SELECT variable_value FROM main.global_variables WHERE variable_name IN (?,?) "
+                "LIMIT 1",
+                (name, "mysql-" + name),
+            )
+            return Result([f"@@{name}"], rows)
+        if upper == "SELECT DATABASE()":
+            return Result(["DATABASE()"], [("admin",)])
+        if upper in ("SELECT USER()", "SELECT CURRENT_USER()"):
+            return Result([upper[7:].lower()], [(f"{user}@{client}",)])
+        if upper == "SELECT CONNECTION_ID()":
+            return Result(["CONNECTION_ID()"], [("0",)])
+        if upper == "SELECT DATABASE(), USER() LIMIT 1" or upper == "SELECT DATABASE(), USER()":
+            return Result(["DATABASE()", "USER()"], [("admin", user)])
+        if upper.startswith("SHOW "):
+            return self._show(norm, upper)
+        return None
+
+    def _show(self, norm: str, upper: str) -> Result | None:
+        if upper in ("SHOW DATABASES", "SHOW SCHEMAS"):
+            rows = [(str(seq), name, path) for seq, name, path in
+                    self._q("PRAGMA database_list")]
+            return Result(["seq", "name", "file"], rows)
+        m = re.fullmatch(r"SHOW TABLES(?: (?:FROM|IN) (\w+))?(?: LIKE '([^']*)')?", norm, re.I)
+        if m:
+            schema = m.group(1) or "main"
+            like = m.group(2)
+            sql = f"SELECT name FROM {schema}.sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            params: tuple[str, ...] = ()
+            if like is not None:
+                sql += " AND name LIKE ?"
+                params = (like,)
+            try:
+                rows = self._q(sql + " ORDER BY name", params)
+            except sqlite3.Error as e:
+                raise AdminError(f"ProxySQL Admin Error: {e}") from e
+            return Result(["tables"], rows)
+        if upper in ("SHOW VARIABLES", "SHOW GLOBAL VARIABLES", "SHOW ALL VARIABLES"):
+            return Result(["Variable_name", "Value"],
+                          self._q("SELECT * FROM main.global_variables ORDER BY variable_name"))
+        if upper in ("SHOW MYSQL VARIABLES", "SHOW ADMIN VARIABLES"):
+            prefix = "mysql-%" if "MYSQL" in upper else "admin-%"
+            return Result(["Variable_name", "Value"], self._q(
+                "SELECT * FROM main.global_variables WHERE variable_name LIKE ? "
+                "ORDER BY variable_name", (prefix,)))
+        if upper == "SHOW MYSQL STATUS":
+            return Result(["Variable_name", "Value"],
+                          self._q("SELECT * FROM stats.stats_mysql_global ORDER BY Variable_Name"))
+        if upper == "SHOW MYSQL USERS":
+            return Result(self._columns("main", "mysql_users"),
+                          self._q("SELECT * FROM main.mysql_users ORDER BY username"))
+        if upper == "SHOW MYSQL SERVERS":
+            return Result(self._columns("main", "mysql_servers"),
+                          self._q("SELECT * FROM main.mysql_servers ORDER BY hostgroup_id, hostname"))
+        if upper in ("SHOW PROCESSLIST", "SHOW FULL PROCESSLIST"):
+            return Result(["SessionID", "user", "db", "hostgroup", "command", "time_ms", "info"], [])
+        if upper in ("SHOW CHARSET", "SHOW CHARACTER SET"):
+            return Result(["Charset", "Default collation"], self._q(
+                "SELECT Charset, Collation FROM main.mysql_collations WHERE `Default`='Yes' "
+                "ORDER BY Id"))
+        if upper == "SHOW COLLATION":
+            return Result(["Id", "Collation", "Charset", "Default"],
+                          self._q("SELECT * FROM main.mysql_collations ORDER BY Id"))
+        m = re.fullmatch(r"SHOW CREATE TABLE (?:(\w+)\.)?`?(\w+)`?", norm, re.I)
+        if m:
+            schema = m.group(1) or "main"
+            rows = self._q(f"SELECT name, sql FROM {schema}.sqlite_master WHERE type='table' AND name=?",
+                           (m.group(2),))
+            return Result(["table", "Create Table"], rows)
+        return None
+
+    # -------------------------------------------------------------- sqlite
+    def _refresh_runtime(self, sql: str) -> None:
+        assert self.db is not None
+        low = sql.lower()
+        if "runtime_" not in low:
+            return
+        if "runtime_mysql_servers" in low or any(
+            "runtime_" + t in low for t in SERVER_TABLES[1:]
+        ):
+            for row in self.runtime.get("mysql_servers", []):
+                if any(isinstance(v, int) and v > INT32_MAX for v in (row[0], row[7], row[10])):
+                    raise Crash("32-bit overflow reading back runtime_mysql_servers")
+            for t in SERVER_TABLES:
+                self._fill("runtime_" + t, self.runtime.get(t, []))
+        for t in ("mysql_users", "mysql_query_rules", "mysql_query_rules_fast_routing",
+                  "proxysql_servers", "scheduler", "restapi_routes", "coredump_filters",
+                  "mysql_firewall_whitelist_users", "mysql_firewall_whitelist_rules",
+                  "mysql_firewall_whitelist_sqli_fingerprints"):
+            if "runtime_" + t in low:
+                self._fill("runtime_" + t, self.runtime.get(t, []))
+        if "runtime_global_variables" in low:
+            self._fill("runtime_global_variables", sorted(self.runtime_vars.items()))
+        if "runtime_checksums_values" in low:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO main.runtime_checksums_values VALUES (?,?,?,?)",
+                [(n, c.version, c.epoch, c.checksum) for n, c in self.checksums.items()],
+            )
+
+    def _fill(self, table: str, rows: Sequence[Row]) -> None:
+        assert self.db is not None
+        self.db.execute(f"DELETE FROM main.{table}")
+        if rows:
+            marks = ",".join("?" * len(rows[0]))
+            self.db.executemany(f"INSERT INTO main.{table} VALUES ({marks})", rows)
+
+    def _sqlite(self, sql: str, readonly: bool) -> Result:
+        assert self.db is not None
+        stmt = first_statement(sql)
+        if stmt is None:
+            raise AdminError("ProxySQL Admin Error: not an error")
+        try:
+            self._refresh_runtime(stmt)
+            if readonly:
+                self.db.execute("PRAGMA query_only=ON")
+            try:
+                cur = self.db.execute(stmt)
+                if cur.description is not None:
+                    cols = [d[0] for d in cur.description]
+                    rows = [tuple(sqlfuncs.render(v) for v in r) for r in cur.fetchall()]
+                    return Result(cols, rows)
+                cur.close()
+                changes = self.db.execute("SELECT changes()").fetchone()[0]
+                return Result(affected=int(changes))
+            finally:
+                if readonly:
+                    self.db.execute("PRAGMA query_only=OFF")
+        except sqlite3.Warning as e:  # e.g. "You can only execute one statement at a time."
+            raise AdminError(f"ProxySQL Admin Error: {e}") from e
+        except sqlite3.Error as e:
+            msg = str(e)
+            if msg == "database is locked":
+                raise AdminError(f"ProxySQL Admin Error: {msg}", 1205, "HY000") from e
+            raise AdminError(f"ProxySQL Admin Error: {msg}") from e
+
+    # ------------------------------------------------------------ LOAD/SAVE
+    def _load_save(self, ls: commands.LoadSave) -> Result:
+        assert self.db is not None
+        module, direction = ls.module, ls.direction
+        if module in ("COREDUMP", "CLICKHOUSE VARIABLES"):
+            return Result()
+        prefix = commands.VARIABLE_MODULES.get(module)
+        tables = commands.TABLE_MODULES.get(module, ())
+        if direction == "to_runtime":
+            self._load_module(module)
+        elif direction == "to_memory_from_disk":
+            if prefix:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO main.global_variables SELECT * FROM "
+                    "disk.global_variables WHERE variable_name LIKE ?", (prefix + "%",))
+            else:
+                self._copy_tables(tables, "disk", "main")
+        elif direction == "to_disk":
+            if prefix:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO disk.global_variables SELECT * FROM "
+                    "main.global_variables WHERE variable_name LIKE ?", (prefix + "%",))
+                changes = self.db.execute("SELECT changes()").fetchone()[0]
+                return Result(affected=int(changes))
+            self._copy_tables(tables, "main", "disk")
+        elif direction == "from_runtime":
+            self._save_from_runtime(module)
+        elif direction == "from_config":
+            if self.config is not None:
+                from .configfile import load_from_config
+
+                return Result(affected=load_from_config(self, module))
+        return Result()
+
+    def _save_from_runtime(self, module: str) -> None:
+        assert self.db is not None
+        db = self.db
+        prefix = commands.VARIABLE_MODULES.get(module)
+        if prefix:
+            db.executemany(
+                "INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
+                [(k, v) for k, v in sorted(self.runtime_vars.items()) if k.startswith(prefix)],
+            )
+            return
+        if module == "MYSQL USERS":
+            db.execute("UPDATE main.mysql_users SET active=0")
+            rows = self.runtime.get("mysql_users", [])
+            if rows:
+                db.executemany(
+                    f"INSERT OR REPLACE INTO main.mysql_users VALUES ({','.join('?' * 14)})", rows
+                )
+            return
+        if module == "MYSQL SERVERS":
+            for t in SERVER_TABLES:
+                rows = self.runtime.get(t, [])
+                if t == "mysql_servers":
+                    rows = [r[:4] + ("ONLINE" if r[4] == "SHUNNED" else r[4],) + r[5:]
+                            for r in rows if r[4] != "OFFLINE_HARD"]
+                self._fill(t, rows)
+            return
+        if module == "RESTAPI":
+            # 2.7.1 bug: SAVE RESTAPI FROM RUNTIME saves the scheduler (section 3.4)
+            self._fill("scheduler", self.runtime.get("scheduler", []))
+            return
+        for t in commands.TABLE_MODULES.get(module, ()):
+            self._fill(t, self.runtime.get(t, []))
+
+    def _checksum_command(self, schema: str, table: str, label: str) -> Result:
+        cols = self._columns(schema, table)
+        if table == "global_variables":
+            rows = self._q(f"SELECT * FROM {schema}.global_variables WHERE variable_name LIKE "
+                           "'mysql-%' ORDER BY variable_name")
+        else:
+            pk = [r[1] for r in sorted(self._q(f"PRAGMA {schema}.table_info({table})"),
+                                       key=lambda r: r[5]) if r[5]] or cols[:1]
+            rows = self._q(f"SELECT * FROM {schema}.{table} ORDER BY {', '.join(pk)}")
+        digest = hash64(rows)
+        if digest == "0x0000000000000000":
+            digest = "0x00"
+        return Result(["table", "checksum"], [(label, digest)])
+
+    # ----------------------------------------------------- cluster support
+    def module_rows_for_peer(self, module: str) -> dict[str, list[Row]]:
+        """What a peer fetches when it pulls `module` from this node (section 4.3)."""
+        with self.lock:
+            if module == "mysql_users":
+                return {"mysql_users": [tuple(r[:2]) + (1,) + tuple(r[3:])
+                                        for r in self.runtime.get("mysql_users", [])]}
+            if module == "mysql_query_rules":
+                return {t: list(self.runtime.get(t, [])) for t in
+                        ("mysql_query_rules", "mysql_query_rules_fast_routing")}
+            if module in ("mysql_servers", "mysql_servers_v2"):
+                out = {"mysql_servers": list(self.servers_v2)}
+                for t in SERVER_TABLES[1:]:
+                    out[t] = list(self.runtime.get(t, []))
+                return out
+            if module == "proxysql_servers":
+                return {"proxysql_servers": list(self.runtime.get("proxysql_servers", []))}
+            prefix = "admin-" if module == "admin_variables" else "mysql-"
+            return {"global_variables": [
+                (k, v) for k, v in sorted(self.runtime_vars.items())
+                if k.startswith(prefix) and k not in NOT_SYNCED]}
+
+    def apply_pull(self, module: str, data: dict[str, list[Row]], peer_epoch: int,
+                   peer_checksum: str) -> None:
+        """Write a peer's rows into memory, LOAD them and maybe SAVE them (section 4.3)."""
+        with self.lock:
+            assert self.db is not None
+            if module in ("admin_variables", "mysql_variables"):
+                self.db.executemany("INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
+                                    data["global_variables"])
+            else:
+                for t, rows in data.items():
+                    self._fill(t, rows)
+            cmod = {
+                "mysql_users": "MYSQL USERS", "mysql_query_rules": "MYSQL QUERY RULES",
+                "mysql_servers": "MYSQL SERVERS", "mysql_servers_v2": "MYSQL SERVERS",
+                "proxysql_servers": "PROXYSQL SERVERS", "admin_variables": "ADMIN VARIABLES",
+                "mysql_variables": "MYSQL VARIABLES",
+            }[module]
+            names = ["mysql_servers", "mysql_servers_v2"] if cmod == "MYSQL SERVERS" else [module]
+            self._load_module(cmod, count_version=False)
+            for n in names:
+                old = self.checksums[n]
+                ck = self._compute_checksum(n)
+                epoch = peer_epoch if ck == peer_checksum or n != module else int(time.time())
+                self.checksums[n] = Checksum(old.version + 1, epoch, ck)
+            for cb in self.listeners:
+                cb(module)
+            save_var = {
+                "MYSQL SERVERS": "admin-cluster_mysql_servers_save_to_disk",
+                "MYSQL USERS": "admin-cluster_mysql_users_save_to_disk",
+                "MYSQL QUERY RULES": "admin-cluster_mysql_query_rules_save_to_disk",
+                "PROXYSQL SERVERS": "admin-cluster_proxysql_servers_save_to_disk",
+                "ADMIN VARIABLES": "admin-cluster_admin_variables_save_to_disk",
+                "MYSQL VARIABLES": "admin-cluster_mysql_variables_save_to_disk",
+            }[cmod]
+            if self.var_bool(save_var):
+                self._load_save(commands.LoadSave(cmod, "to_disk"))
+
+    def stats_checksum_rows(self, rows: list[Row]) -> None:
+        with self.lock:
+            if self.db is None:
+                return
+            self.db.execute("DELETE FROM stats.stats_proxysql_servers_checksums")
+            self.db.executemany(
+                "INSERT INTO stats.stats_proxysql_servers_checksums VALUES (?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+
+    def snapshot(self) -> dict[str, Any]:
+        """Debug/test view of the node's layers (not part of the wire)."""
+        with self.lock:
+            return {
+                "checksums": {k: vars(v) for k, v in self.checksums.items()},
+                "runtime": {k: [list(r) for r in v] for k, v in self.runtime.items()},
+            }
+
+    def dump_json(self) -> str:
+        return json.dumps(self.snapshot(), default=str)
