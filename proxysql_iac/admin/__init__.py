@@ -1,0 +1,1 @@
+"""Talking to a ProxySQL admin interface: SQL rendering, the connection, reading a node."""

@@ -1,0 +1,141 @@
+"""One admin-interface connection, over mysql-connector-python in pure-Python mode.
+
+Pure mode is a deliberate, single choice: the connector's C extension needs a newer OpenSSL
+than Debian 12 ships, and the pure implementation behaves the same on every machine.
+Every statement goes out as exactly one COM_QUERY, untouched; errors never echo SQL text
+(it can hold secrets), only the statement's summary.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import mysql.connector
+from mysql.connector import errors as mysql_errors
+
+from proxysql_iac.admin.sql import Statement
+from proxysql_iac.errors import AdminConnectionError, AdminQueryError
+
+USE_PURE = True  # the one place this is decided (see the module docstring)
+
+Row = tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="surrogateescape")
+    return str(value)
+
+
+class AdminConnection:
+    def __init__(self, endpoint: Endpoint, *, timeout: float = 10.0) -> None:
+        self.endpoint = endpoint
+        self.statements_sent = 0
+        try:
+            self._conn: Any = mysql.connector.connect(
+                host=endpoint.host,
+                port=endpoint.port,
+                user=endpoint.user,
+                password=endpoint.password,
+                use_pure=USE_PURE,
+                autocommit=True,
+                connection_timeout=int(max(1, timeout)),
+                ssl_disabled=True,
+                get_warnings=False,
+                raw=False,
+            )
+        except mysql_errors.Error as exc:
+            raise AdminConnectionError(
+                f"cannot connect to {endpoint.name} ({endpoint.address}) as "
+                f"{endpoint.user}: {_reason(exc)}",
+                "check the node's host/port and the admin credentials in `cluster:`",
+            ) from None
+
+    def close(self) -> None:
+        try:
+            self._conn.close()
+        except mysql_errors.Error:
+            pass
+
+    def __enter__(self) -> "AdminConnection":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def query(self, statement: Statement) -> list[Row]:
+        rows, _ = self._run(statement, want_rows=True)
+        return rows
+
+    def execute(self, statement: Statement) -> int:
+        _, affected = self._run(statement, want_rows=False)
+        return affected
+
+    def _run(self, statement: Statement, *, want_rows: bool) -> tuple[list[Row], int]:
+        self.statements_sent += 1
+        try:
+            cursor = self._conn.cursor(raw=False)
+            try:
+                cursor.execute(statement.sql)
+                rows: list[Row] = []
+                if cursor.with_rows:
+                    rows = [tuple(_text(v) for v in row) for row in cursor.fetchall()]
+                affected = cursor.rowcount if cursor.rowcount is not None else 0
+            finally:
+                cursor.close()
+        except mysql_errors.Error as exc:
+            if isinstance(exc, (mysql_errors.OperationalError, mysql_errors.InterfaceError)) and (
+                getattr(exc, "errno", None) in (2013, 2055, 2006, None) or not self._alive()
+            ):
+                raise AdminConnectionError(
+                    f"lost the connection to {self.endpoint.name} ({self.endpoint.address}) "
+                    f"during: {statement.summary}"
+                ) from None
+            raise AdminQueryError(
+                f"{self.endpoint.name} refused {statement.summary}: {_reason(exc)}",
+                errno=getattr(exc, "errno", 0) or 0,
+                sql_summary=statement.summary,
+            ) from None
+        return (rows if want_rows else []), max(affected, 0)
+
+    def _alive(self) -> bool:
+        try:
+            return bool(self._conn.is_connected())
+        except mysql_errors.Error:
+            return False
+
+    def scalar(self, statement: Statement) -> str | None:
+        rows = self.query(statement)
+        return rows[0][0] if rows and rows[0] else None
+
+
+def _reason(exc: mysql_errors.Error) -> str:
+    message = getattr(exc, "msg", None) or str(exc)
+    return str(message).strip()
+
+
+def connect_all(endpoints: Sequence[Endpoint]) -> list[AdminConnection]:
+    opened: list[AdminConnection] = []
+    try:
+        for endpoint in endpoints:
+            opened.append(AdminConnection(endpoint))
+    except AdminConnectionError:
+        for conn in opened:
+            conn.close()
+        raise
+    return opened

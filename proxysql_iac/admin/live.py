@@ -1,0 +1,108 @@
+"""Reading a node: memory/runtime/disk rows of given tables, variables, checksums, version."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from proxysql_iac.admin.connection import AdminConnection, Row
+from proxysql_iac.admin.sql import raw_query, select
+
+
+@dataclass(frozen=True)
+class ModuleChecksum:
+    name: str
+    version: int
+    epoch: int
+    checksum: str
+
+    def same_config(self, other: "ModuleChecksum") -> bool:
+        return self.checksum == other.checksum
+
+
+@dataclass
+class Live:
+    """One node's configuration as read, every value as the text the node sent."""
+
+    node: str
+    version: str = ""
+    memory: dict[str, list[Row]] = field(default_factory=dict)
+    runtime: dict[str, list[Row]] = field(default_factory=dict)
+    disk: dict[str, list[Row]] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+    runtime_variables: dict[str, str] = field(default_factory=dict)
+    disk_variables: dict[str, str] = field(default_factory=dict)
+    checksums: dict[str, ModuleChecksum] = field(default_factory=dict)
+    clock: int = 0  # the node's own Unix time when it was read
+
+
+@dataclass(frozen=True)
+class TableRead:
+    name: str
+    columns: Sequence[str]
+    key: Sequence[str]
+    runtime_name: str
+    has_disk: bool = True
+
+
+def read_rows(conn: AdminConnection, table: str, columns: Sequence[str], key: Sequence[str]) -> list[Row]:
+    return conn.query(select(table, columns, key))
+
+
+def read_checksums(conn: AdminConnection) -> dict[str, ModuleChecksum]:
+    rows = conn.query(
+        raw_query(
+            "SELECT name,version,epoch,checksum FROM runtime_checksums_values ORDER BY name",
+            "read runtime_checksums_values",
+        )
+    )
+    out = {}
+    for name, version, epoch, checksum in rows:
+        if name is None:
+            continue
+        out[name] = ModuleChecksum(name, int(version or 0), int(epoch or 0), checksum or "")
+    return out
+
+
+def read_clock(conn: AdminConnection) -> int:
+    value = conn.scalar(raw_query("SELECT strftime('%s','now')", "read the node's clock"))
+    return int(value or 0)
+
+
+def read_version(conn: AdminConnection) -> str:
+    return conn.scalar(raw_query("SELECT @@version", "read the ProxySQL version")) or ""
+
+
+def read_variables(conn: AdminConnection, table: str) -> dict[str, str]:
+    rows = conn.query(
+        raw_query(
+            f"SELECT variable_name,variable_value FROM {table} ORDER BY variable_name",
+            f"read {table}",
+        )
+    )
+    return {name: value or "" for name, value in rows if name is not None}
+
+
+def read_live(
+    conn: AdminConnection,
+    tables: Iterable[TableRead],
+    *,
+    variables: bool = True,
+    runtime: bool = True,
+    disk: bool = True,
+) -> Live:
+    live = Live(node=conn.endpoint.name)
+    live.version = read_version(conn)
+    live.clock = read_clock(conn)
+    for table in tables:
+        live.memory[table.name] = read_rows(conn, table.name, table.columns, table.key)
+        if runtime:
+            live.runtime[table.name] = read_rows(conn, table.runtime_name, table.columns, table.key)
+        if disk and table.has_disk:
+            live.disk[table.name] = read_rows(conn, f"disk.{table.name}", table.columns, table.key)
+    if variables:
+        live.variables = read_variables(conn, "global_variables")
+        if runtime:
+            live.runtime_variables = read_variables(conn, "runtime_global_variables")
+        if disk:
+            live.disk_variables = read_variables(conn, "disk.global_variables")
+    live.checksums = read_checksums(conn)
+    return live

@@ -1,0 +1,142 @@
+"""The only place pxc renders SQL for the admin interface.
+
+Three things are never sent: an empty or `;`-only statement (it crashes ProxySQL 2.7.1),
+`SET prefix-name=value` (a text rewrite that can overwrite every variable; we UPDATE
+global_variables by name), and integers outside signed 32 bits (ProxySQL aborts reading them
+back). Literals are quoted the SQLite way, `'` doubled: the admin interface has no prepared
+statements, and drivers' backslash escaping is wrong for SQLite.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+
+SqlValue = int | str | None
+
+
+class UnsafeStatement(ValueError):
+    """pxc refused to render a statement ProxySQL would mishandle."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement, sent as exactly one query. Build it with the functions below."""
+
+    sql: str
+    summary: str  # what to show in logs and errors: never contains literal values
+
+    def __post_init__(self) -> None:
+        stripped = self.sql.strip().strip(";").strip()
+        if not stripped:
+            raise UnsafeStatement("refusing to send an empty statement")
+        if stripped.upper().startswith("SET "):
+            raise UnsafeStatement("refusing to send SET: update global_variables by name")
+
+
+def literal(value: SqlValue) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        raise UnsafeStatement("booleans are rendered by the caller as 0/1 or 'true'/'false'")
+    if isinstance(value, int):
+        if not INT32_MIN <= value <= INT32_MAX:
+            raise UnsafeStatement(f"integer {value} is outside signed 32 bits")
+        return str(value)
+    if "\x00" in value:
+        raise UnsafeStatement("a string with a NUL character cannot be sent")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def identifier(name: str) -> str:
+    if not name.replace("_", "").replace(".", "").isalnum():
+        raise UnsafeStatement(f"unexpected identifier {name!r}")
+    return name
+
+
+def insert_rows(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[SqlValue]], *, replace: bool = False
+) -> Statement:
+    if not rows:
+        raise UnsafeStatement("an INSERT needs at least one row")
+    verb = "REPLACE" if replace else "INSERT"
+    cols = ",".join(identifier(c) for c in columns)
+    values = ",".join("(" + ",".join(literal(v) for v in row) + ")" for row in rows)
+    noun = "row" if len(rows) == 1 else "rows"
+    return Statement(
+        f"{verb} INTO {identifier(table)} ({cols}) VALUES {values}",
+        f"{verb} {len(rows)} {noun} INTO {table}",
+    )
+
+
+def _key_condition(columns: Sequence[str], key: Sequence[SqlValue]) -> str:
+    parts = []
+    for column, value in zip(columns, key, strict=True):
+        if value is None:
+            parts.append(f"{identifier(column)} IS NULL")
+        else:
+            parts.append(f"{identifier(column)}={literal(value)}")
+    return "(" + " AND ".join(parts) + ")"
+
+
+def delete_rows(table: str, key_columns: Sequence[str], keys: Sequence[Sequence[SqlValue]]) -> Statement:
+    if not keys:
+        raise UnsafeStatement("a DELETE needs at least one key")
+    where = " OR ".join(_key_condition(key_columns, k) for k in keys)
+    noun = "row" if len(keys) == 1 else "rows"
+    return Statement(
+        f"DELETE FROM {identifier(table)} WHERE {where}",
+        f"DELETE {len(keys)} {noun} FROM {table}",
+    )
+
+
+def delete_all(table: str) -> Statement:
+    return Statement(f"DELETE FROM {identifier(table)}", f"DELETE all rows FROM {table}")
+
+
+def update_row(
+    table: str,
+    changes: dict[str, SqlValue],
+    key_columns: Sequence[str],
+    key: Sequence[SqlValue],
+) -> Statement:
+    sets = ",".join(f"{identifier(c)}={literal(v)}" for c, v in changes.items())
+    return Statement(
+        f"UPDATE {identifier(table)} SET {sets} WHERE {_key_condition(key_columns, key)}",
+        f"UPDATE 1 row of {table} ({', '.join(changes)})",
+    )
+
+
+def set_variable(name: str, value: str) -> Statement:
+    """Upsert one global variable by name (never `SET name=value`)."""
+    return Statement(
+        "REPLACE INTO global_variables (variable_name,variable_value) VALUES "
+        f"({literal(name)},{literal(value)})",
+        f"set variable {name}",
+    )
+
+
+def select(table: str, columns: Iterable[str], order_by: Sequence[str] = ()) -> Statement:
+    cols = ",".join(identifier(c) for c in columns)
+    order = f" ORDER BY {','.join(identifier(c) for c in order_by)}" if order_by else ""
+    return Statement(f"SELECT {cols} FROM {identifier(table)}{order}", f"read {table}")
+
+
+def load_to_runtime(module: str) -> Statement:
+    return Statement(f"LOAD {_module(module)} TO RUNTIME", f"LOAD {module} TO RUNTIME")
+
+
+def save_to_disk(module: str) -> Statement:
+    return Statement(f"SAVE {_module(module)} TO DISK", f"SAVE {module} TO DISK")
+
+
+def raw_query(sql: str, summary: str) -> Statement:
+    """A fixed read-only query written in pxc's own code (no user values in it)."""
+    return Statement(sql, summary)
+
+
+def _module(module: str) -> str:
+    if not all(part.isalpha() for part in module.split(" ")):
+        raise UnsafeStatement(f"unexpected module {module!r}")
+    return module.upper()
