@@ -118,6 +118,16 @@ def _has_code(stmt: str) -> bool:
     return bool(_COMMENTS.sub(" ", stmt).replace(";", " ").strip())
 
 
+class _NullParams(dict[str, None]):
+    """Unbound named parameters (@x, :x, $x) read as NULL, as in SQLite's C API."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+_NULL_PARAMS = _NullParams()
+
+
 class SandboxNode:
     """State and command handling of one admin node."""
 
@@ -166,8 +176,13 @@ class SandboxNode:
         db.execute("ATTACH DATABASE ? AS disk", (self.disk_path,))
         db.execute("PRAGMA disk.synchronous=OFF")
         db.execute("PRAGMA disk.journal_mode=MEMORY")
-        for schema in ("stats", "monitor", "stats_history"):
+        for schema in ("stats", "monitor"):
             db.execute(f"ATTACH DATABASE ':memory:' AS {schema}")
+        stats_path = os.path.join(self.data_dir, "proxysql_stats.db")
+        if os.path.exists(stats_path):
+            os.remove(stats_path)
+        db.execute("ATTACH DATABASE ? AS stats_history", (stats_path,))
+        db.execute("PRAGMA stats_history.synchronous=OFF")
         self._register_functions(db)
         for name, body in ddl.CONFIG_TABLES.items():
             db.execute(ddl.create("main", name, body))
@@ -188,9 +203,7 @@ class SandboxNode:
         db.executemany("INSERT INTO main.mysql_collations VALUES (?,?,?,?)", collations)
         status = refs["mysql_status"]
         assert isinstance(status, list)
-        db.executemany(
-            "INSERT INTO stats.stats_mysql_global VALUES (?,?)", [(n, "0") for n, _ in status]
-        )
+        db.executemany("INSERT INTO stats.stats_mysql_global VALUES (?,?)", status)
         if first_boot:
             self._first_boot_memory()
             for module in commands.TABLE_MODULES:
@@ -210,6 +223,7 @@ class SandboxNode:
             self._load_module(module, count_version=False)
         for name in CHECKSUM_MODULES:
             self.checksums[name] = Checksum(1, epoch, self._compute_checksum(name))
+        db.execute("DELETE FROM main.runtime_checksums_values WHERE 0")  # changes() -> 0
 
     def _first_boot_memory(self) -> None:
         assert self.db is not None
@@ -486,7 +500,11 @@ class SandboxNode:
     def _admin_command(self, sql: str, norm: str, upper: str) -> Result | None:
         ls = commands.parse_load_save(norm)
         if ls is not None:
-            return self._load_save(ls)
+            try:
+                return self._load_save(ls)
+            except sqlite3.Error:
+                # ProxySQL ignores SQLite errors inside LOAD/SAVE (e.g. after DROP TABLE)
+                return Result()
         if upper.startswith(("LOAD ", "SAVE ")):
             user_name = commands.parse_load_user(norm)
             if user_name is not None:
@@ -583,6 +601,8 @@ class SandboxNode:
         if upper.startswith("SELECT @@VERSION") or upper.startswith("SELECT VERSION()"):
             col = "@@version" if upper.startswith("SELECT @@") else "version()"
             return Result([col], [(VERSION,)])
+        if re.match(r"SELECT @@\w+\.", norm, re.I):
+            raise AdminError('ProxySQL Admin Error: near ".": syntax error')
         m = re.fullmatch(r"SELECT @@([A-Za-z0-9_-]+)", norm, re.I)
         if m:
             name = m.group(1)
@@ -633,15 +653,19 @@ class SandboxNode:
                 "ORDER BY variable_name", (prefix,)))
         if upper == "SHOW MYSQL STATUS":
             return Result(["Variable_name", "Value"],
-                          self._q("SELECT * FROM stats.stats_mysql_global ORDER BY Variable_Name"))
+                          self._q("SELECT * FROM stats.stats_mysql_global"))
         if upper == "SHOW MYSQL USERS":
             return Result(self._columns("main", "mysql_users"),
                           self._q("SELECT * FROM main.mysql_users ORDER BY username"))
         if upper == "SHOW MYSQL SERVERS":
             return Result(self._columns("main", "mysql_servers"),
                           self._q("SELECT * FROM main.mysql_servers ORDER BY hostgroup_id, hostname"))
-        if upper in ("SHOW PROCESSLIST", "SHOW FULL PROCESSLIST"):
+        if upper == "SHOW PROCESSLIST":
             return Result(["SessionID", "user", "db", "hostgroup", "command", "time_ms", "info"], [])
+        if upper == "SHOW FULL PROCESSLIST":
+            return Result(["ThreadID", "SessionID", "user", "db", "cli_host", "cli_port",
+                           "hostgroup", "l_srv_host", "l_srv_port", "srv_host", "srv_port",
+                           "command", "time_ms", "info", "status_flags", "extended_info"], [])
         if upper in ("SHOW CHARSET", "SHOW CHARACTER SET"):
             return Result(["Charset", "Default collation"], self._q(
                 "SELECT Charset, Collation FROM main.mysql_collations WHERE `Default`='Yes' "
@@ -661,6 +685,14 @@ class SandboxNode:
     def _refresh_runtime(self, sql: str) -> None:
         assert self.db is not None
         low = sql.lower()
+        if "global_variables" in low:
+            self.db.executemany("INSERT OR IGNORE INTO main.global_variables VALUES (?,?)",
+                                sorted(self.runtime_vars.items()))
+        if "stats_mysql_users" in low:
+            users = [r for r in self.runtime.get("mysql_users", []) if r[10] == 1]
+            self.db.execute("DELETE FROM stats.stats_mysql_users")
+            self.db.executemany("INSERT INTO stats.stats_mysql_users VALUES (?,0,?)",
+                                [(r[0], r[11]) for r in users])
         if "runtime_" not in low:
             return
         if "runtime_mysql_servers" in low or any(
@@ -702,7 +734,7 @@ class SandboxNode:
             if readonly:
                 self.db.execute("PRAGMA query_only=ON")
             try:
-                cur = self.db.execute(stmt)
+                cur = self.db.execute(stmt, _NULL_PARAMS)
                 if cur.description is not None:
                     cols = [d[0] for d in cur.description]
                     rows = [tuple(sqlfuncs.render(v) for v in r) for r in cur.fetchall()]
@@ -736,6 +768,8 @@ class SandboxNode:
                 self.db.execute(
                     "INSERT OR REPLACE INTO main.global_variables SELECT * FROM "
                     "disk.global_variables WHERE variable_name LIKE ?", (prefix + "%",))
+                changes = self.db.execute("SELECT changes()").fetchone()[0]
+                return Result(affected=int(changes))
             else:
                 self._copy_tables(tables, "disk", "main")
         elif direction == "to_disk":

@@ -164,7 +164,7 @@ class AdminConnection(Connection):
         pkt = (b"\x00" + _lenenc_int(affected) + _lenenc_int(0)
                + struct.pack("<HH", int(self.status_flags), 0))
         if info:
-            pkt += info.encode("utf-8")
+            pkt += _lenenc_str(info.encode("utf-8"))
         return pkt
 
     async def _write_result(self, result: Result) -> None:
