@@ -5,7 +5,7 @@ argv, the terminal, colours and exit codes live here and nowhere else.
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,13 +26,13 @@ sandbox_app = typer.Typer(help="A local ProxySQL 2.7 admin-interface cluster for
 app.add_typer(sandbox_app, name="sandbox")
 
 
-class FindingFormat(str, Enum):
+class FindingFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
 
 
-class DataFormat(str, Enum):
+class DataFormat(StrEnum):
     text = "text"
     json = "json"
 
@@ -107,6 +107,75 @@ def compile_(
         typer.echo(render_compile_json(result.desired))
     else:
         render_compile_text(result.desired, _out())
+
+
+class PlanFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def plan(
+    files: SpecFiles,
+    node: Annotated[
+        str | None, typer.Option(help="the node to plan for (must be the primary)")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write a plan file for apply")] = None,
+    format: Annotated[PlanFormat, typer.Option("--format", "-f")] = PlanFormat.text,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="exit 2 when there are changes")
+    ] = False,
+) -> None:
+    """Show what apply would change on the primary, and the cluster's health."""
+    from proxysql_iac.plan.model import plan_to_dict
+    from proxysql_iac.plan.render import render_json, render_markdown
+    from proxysql_iac.plan.render import render_text as render_plan_text
+    from proxysql_iac.planning import make_plan
+
+    ctx = make_plan(files, node=node)
+    rendered = {
+        PlanFormat.text: render_plan_text,
+        PlanFormat.markdown: render_markdown,
+        PlanFormat.json: render_json,
+    }[format](ctx.plan)
+    typer.echo(ctx.secrets.scrub(rendered))
+    if out is not None:
+        out.write_text(
+            ctx.secrets.scrub(json.dumps(plan_to_dict(ctx.plan, for_file=True), indent=2))
+        )
+    if ctx.plan.blocked:
+        raise typer.Exit(ExitCode.ERROR)
+    if detailed_exitcode and ctx.plan.has_changes:
+        raise typer.Exit(ExitCode.CHANGES)
+
+
+@app.command()
+def apply(
+    files: SpecFiles,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="do not ask")] = False,
+    allow_destructive: Annotated[
+        bool, typer.Option("--allow-destructive", help="allow deleting users, emptying hostgroups")
+    ] = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="do not wait for the peers")] = False,
+    converge_timeout: Annotated[
+        float | None, typer.Option("--converge-timeout", help="seconds to wait for the peers")
+    ] = None,
+) -> None:
+    """Apply the spec (or a saved plan file) to the primary and wait for every peer."""
+    from proxysql_iac.apply.run import run_apply
+
+    code = run_apply(
+        files,
+        auto_approve=auto_approve,
+        allow_destructive=allow_destructive,
+        wait=not no_wait,
+        converge_timeout=converge_timeout,
+        interactive=sys.stdin.isatty() and sys.stdout.isatty(),
+        echo=typer.echo,
+        confirm=lambda question: typer.confirm(question, default=False),
+    )
+    raise typer.Exit(code)
 
 
 def main() -> None:

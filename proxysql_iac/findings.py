@@ -3,10 +3,10 @@
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -85,6 +85,8 @@ def render_github(findings: list[Finding]) -> str:
             if f.line:
                 props.insert(1, f"line={f.line}")
                 props.insert(2, f"col={f.column}")
-        body = f.message + (f" ({f.path})" if f.path else "") + (f" Hint: {f.hint}" if f.hint else "")
+        body = (
+            f.message + (f" ({f.path})" if f.path else "") + (f" Hint: {f.hint}" if f.hint else "")
+        )
         out.append(f"::{kinds[f.severity]} {','.join(props)}::{_gh_escape(body)}")
     return "\n".join(out)

@@ -40,7 +40,9 @@ class SecretStore:
                     "check the path (relative paths are relative to the first spec file)",
                 ) from None
             except UnicodeDecodeError:
-                raise SpecError(f"secret reference {{file: {ref.file}}} is not UTF-8 text") from None
+                raise SpecError(
+                    f"secret reference {{file: {ref.file}}} is not UTF-8 text"
+                ) from None
         self._values[ref] = value
         return value
 

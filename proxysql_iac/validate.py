@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from proxysql_iac.findings import Finding, Severity, has_errors, sort_findings
-from proxysql_iac.rules import RuleContext, run_rules, severity_for, load_all
+from proxysql_iac.rules import RuleContext, load_all, run_rules, severity_for
 from proxysql_iac.spec.compile import Desired, compile_spec
 from proxysql_iac.spec.load import LoadedSpec, load_spec
 

@@ -6,6 +6,7 @@ Every statement goes out as exactly one COM_QUERY, untouched; errors never echo 
 (it can hold secrets), only the statement's summary.
 """
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,10 +68,8 @@ class AdminConnection:
             ) from None
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(mysql_errors.Error):
             self._conn.close()
-        except mysql_errors.Error:
-            pass
 
     def __enter__(self) -> "AdminConnection":
         return self

@@ -43,7 +43,9 @@ class TableRead:
     has_disk: bool = True
 
 
-def read_rows(conn: AdminConnection, table: str, columns: Sequence[str], key: Sequence[str]) -> list[Row]:
+def read_rows(
+    conn: AdminConnection, table: str, columns: Sequence[str], key: Sequence[str]
+) -> list[Row]:
     return conn.query(select(table, columns, key))
 
 

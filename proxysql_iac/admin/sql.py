@@ -80,7 +80,9 @@ def _key_condition(columns: Sequence[str], key: Sequence[SqlValue]) -> str:
     return "(" + " AND ".join(parts) + ")"
 
 
-def delete_rows(table: str, key_columns: Sequence[str], keys: Sequence[Sequence[SqlValue]]) -> Statement:
+def delete_rows(
+    table: str, key_columns: Sequence[str], keys: Sequence[Sequence[SqlValue]]
+) -> Statement:
     if not keys:
         raise UnsafeStatement("a DELETE needs at least one key")
     where = " OR ".join(_key_condition(key_columns, k) for k in keys)

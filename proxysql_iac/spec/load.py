@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.spec.models import SECTIONS, SpecModel
 from proxysql_iac.spec.source import Document, SourceError, YList, YMap, load_file, parse_text
-from proxysql_iac.spec.tables import TABLE_BY_NAME, Kind
+from proxysql_iac.spec.tables import TABLE_BY_NAME, VARIABLE_SECTIONS, Kind
 
 PathT = tuple[str | int, ...]
 
@@ -126,6 +126,19 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
         return ("PXC001", f"unknown key {name!r}", hint or "remove it")
     if kind == "literal_error" and path == ("version",):
         return ("PXC001", f"unsupported spec version {shown}", "write `version: 1`")
+    is_variable = len(path) == 2 and path[0] in VARIABLE_SECTIONS
+    if is_variable or (path[:1] == ("cluster",) and name == "password"):
+        # A union of scalars and SecretRef: pydantic names only its first member.
+        what = "a single value or a secret reference" if is_variable else "a string or a secret"
+        if isinstance(value, dict):
+            keys = ", ".join(map(str, value)) or "none"
+            return (
+                "PXC117",
+                f"{name} must be {what}; a mapping here is a secret reference, and it has "
+                f"exactly one non-empty `env` or `file` (keys written: {keys})",
+                "write {env: NAME} or {file: path}",
+            )
+        return ("PXC117", f"{name} must be {what}, got {shown}", "")
     column = _column_of(path)
     if column is not None:
         if column.kind is Kind.INT:
@@ -265,8 +278,10 @@ def _combine(documents: list[Document], findings: list[Finding]) -> LoadedSpec:
         usable.append(doc)
         merged = _merge(merged, doc.data, True)
     loaded = LoadedSpec(usable, merged, None, findings)
-    if findings:
+    if not usable:
         return loaded
+    # Files that could be read are checked even when another one could not (all findings
+    # at once); compile and the rules rely on the model having vetted every value.
     try:
         loaded.model = SpecModel.model_validate(merged)
     except ValidationError as exc:

@@ -5,7 +5,7 @@ cross-row conditions are checked after names and defaults are resolved (rules/co
 so that a hostgroup written as a name is checked the same way as one written as a number.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, List, Literal, Optional
 
 from pydantic import (
     BaseModel,
@@ -116,19 +116,23 @@ def _row_model(table: Table) -> type[BaseModel]:
             json_schema_extra=_schema_extra(column) or None,
         )
         fields[column.name] = (_annotation(column), info)
-    model = create_model(  # type: ignore[call-overload]
+    model = create_model(
         "".join(part.capitalize() for part in table.name.split("_")) + "Row",
         __config__=ConfigDict(extra="forbid", frozen=True),
         __doc__=table.description,
         **fields,
     )
-    return model  # type: ignore[no-any-return]
+    return model
 
 
 ROW_MODELS: dict[str, type[BaseModel]] = {t.name: _row_model(t) for t in TABLES}
 
 VariableValue = StrictBool | StrictInt | StrictFloat | StrictStr | SecretRef | None
 Severityish = Literal["error", "warning", "info", "off"]
+
+
+def _optional_list_of(model: type[BaseModel]) -> Any:
+    return Optional[List[model]]  # type: ignore[valid-type]  # noqa: UP006, UP045
 
 
 def _spec_model() -> type[BaseModel]:
@@ -148,7 +152,7 @@ def _spec_model() -> type[BaseModel]:
     }
     for table in TABLES:
         fields[table.name] = (
-            list[ROW_MODELS[table.name]] | None,  # type: ignore[valid-type]
+            _optional_list_of(ROW_MODELS[table.name]),
             Field(
                 None,
                 description=f"{table.description} Present: the whole truth for this table.",
@@ -166,13 +170,13 @@ def _spec_model() -> type[BaseModel]:
         dict[str, Severityish] | None,
         Field(None, description="severity overrides for findings, by code or name"),
     )
-    model = create_model(  # type: ignore[call-overload]
+    model = create_model(
         "Spec",
         __config__=ConfigDict(extra="forbid", frozen=True, title="pxc spec v1"),
         __doc__="A pxc spec: the desired configuration of a ProxySQL 2.7 cluster.",
         **fields,
     )
-    return model  # type: ignore[no-any-return]
+    return model
 
 
 SpecModel: type[BaseModel] = _spec_model()

@@ -99,7 +99,7 @@ class _LazyCatalog(VariableCatalog):
     def get(self, name: str) -> VariableInfo | None:
         return self._real().get(name)
 
-    @property  # type: ignore[override]
+    @property
     def names(self) -> tuple[str, ...]:
         return self._real().names
 

@@ -1,0 +1,1 @@
+"""Applying a plan: the only code that writes to a ProxySQL node."""

@@ -1,0 +1,348 @@
+"""Execute a plan on the primary: DML, prove memory, LOAD once per module, prove runtime,
+SAVE to disk, then wait for every peer. A failure before a module's LOAD puts that module's
+memory rows back exactly as they were read."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from proxysql_iac.admin import sql
+from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
+from proxysql_iac.admin.live import read_checksums, read_clock, read_rows, read_variables
+from proxysql_iac.errors import AdminConnectionError, ApplyError, ConvergenceError, PxcError
+from proxysql_iac.plan.diff import TABLE_BY, RowChange, diff_table
+from proxysql_iac.plan.order import ModuleStep
+from proxysql_iac.planning import PlanContext
+from proxysql_iac.spec.compile import Value
+from proxysql_iac.spec.models import SecretRef
+from proxysql_iac.spec.tables import TABLES, Table
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class ModuleResult:
+    module: str
+    node: str
+    statements: int
+    not_taken: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PeerConvergence:
+    peer: str
+    module: str
+    seconds: float | None  # None: did not converge before the deadline
+
+
+@dataclass
+class ApplyReport:
+    modules: list[ModuleResult] = field(default_factory=list)
+    convergence: list[PeerConvergence] = field(default_factory=list)
+    statements_sent: int = 0
+
+
+def _module_tables(module: str) -> list[Table]:
+    return [t for t in TABLES if t.module.keyword == module]
+
+
+class Executor:
+    def __init__(self, ctx: PlanContext, log: Log) -> None:
+        self.ctx = ctx
+        self.log = log
+        self.report = ApplyReport()
+
+    # -- values -----------------------------------------------------------------------
+    def _sql_value(self, value: Value) -> sql.SqlValue:
+        if isinstance(value, SecretRef):
+            return self.ctx.secrets.resolve(value)
+        return value
+
+    def _statements(self, step: ModuleStep) -> list[sql.Statement]:
+        changes = self.ctx.plan.changes
+        out: list[sql.Statement] = []
+        for batch in step.batches:
+            table = TABLE_BY[batch.table]
+            picked: list[RowChange] = [changes.rows[i] for i in batch.changes]
+            if batch.action == "remove":
+                out.append(sql.delete_rows(table.name, table.key, [c.key for c in picked]))
+            elif batch.action == "add":
+                rows = [[self._sql_value(c.new[col]) for col in table.column_names] for c in picked]
+                out.append(sql.insert_rows(table.name, table.column_names, rows))
+            else:
+                for c in picked:
+                    updates = {k: self._sql_value(v) for k, v in c.new.items()}
+                    out.append(sql.update_row(table.name, updates, table.key, c.key))
+        for index in step.variables:
+            variable = changes.variables[index]
+            value = variable.new
+            text = self.ctx.secrets.resolve(value) if isinstance(value, SecretRef) else value
+            out.append(sql.set_variable(variable.name, text))
+        return out
+
+    # -- state capture and restore ----------------------------------------------------
+    def _capture(self, conn: AdminConnection, step: ModuleStep) -> dict[str, list[Row]]:
+        saved: dict[str, list[Row]] = {}
+        for table in _module_tables(step.module):
+            saved[table.name] = read_rows(conn, table.name, table.column_names, table.key)
+        if step.variables:
+            names = [self.ctx.plan.changes.variables[i].name for i in step.variables]
+            current = read_variables(conn, "global_variables")
+            saved["global_variables"] = [(n, current.get(n)) for n in names]
+        return saved
+
+    def _restore(self, endpoint: Endpoint, saved: dict[str, list[Row]]) -> None:
+        with AdminConnection(endpoint) as conn:
+            for name, rows in saved.items():
+                if name == "global_variables":
+                    for var, value in rows:
+                        if value is None:
+                            conn.execute(
+                                sql.raw_query(
+                                    "DELETE FROM global_variables WHERE variable_name="
+                                    + sql.literal(var),
+                                    f"remove variable {var}",
+                                )
+                            )
+                        else:
+                            conn.execute(sql.set_variable(str(var), value))
+                    continue
+                table = TABLE_BY[name]
+                conn.execute(sql.delete_all(name))
+                for start in range(0, len(rows), 250):
+                    chunk = rows[start : start + 250]
+                    conn.execute(sql.insert_rows(name, table.column_names, list(chunk)))
+            for name, rows in saved.items():
+                if name == "global_variables":
+                    continue
+                table = TABLE_BY[name]
+                again = read_rows(conn, name, table.column_names, table.key)
+                if sorted(again, key=_sort_key) != sorted(rows, key=_sort_key):
+                    raise ApplyError(
+                        f"could not restore {name} exactly; memory differs from before"
+                    )
+
+    # -- verification -----------------------------------------------------------------
+    def _verify_memory(self, conn: AdminConnection, step: ModuleStep) -> None:
+        desired = self.ctx.desired
+        for table in _module_tables(step.module):
+            if not desired.manages(table.name):
+                continue
+            rows = read_rows(conn, table.name, table.column_names, table.key)
+            leftover = diff_table(table, desired.rows(table.name), rows, self.ctx.secrets.resolve)
+            if leftover:
+                first = leftover[0]
+                raise ApplyError(
+                    f"after editing {table.name}, memory does not equal the spec "
+                    f"({len(leftover)} row(s) differ, e.g. {first.action} key {first.key!r})"
+                )
+        if step.variables:
+            current = read_variables(conn, "global_variables")
+            for index in step.variables:
+                variable = self.ctx.plan.changes.variables[index]
+                want = variable.new
+                text = self.ctx.secrets.resolve(want) if isinstance(want, SecretRef) else want
+                if current.get(variable.name) != text:
+                    raise ApplyError(
+                        f"after editing, memory does not hold {variable.name} as written"
+                    )
+
+    def _verify_runtime(self, conn: AdminConnection, step: ModuleStep) -> list[str]:
+        """Every value ProxySQL did not take at LOAD (PXC114)."""
+        problems: list[str] = []
+        if step.variables:
+            runtime = read_variables(conn, "runtime_global_variables")
+            for index in step.variables:
+                variable = self.ctx.plan.changes.variables[index]
+                want = variable.new
+                secret = isinstance(want, SecretRef)
+                text = self.ctx.secrets.resolve(want) if isinstance(want, SecretRef) else want
+                have = runtime.get(variable.name)
+                if have != text:
+                    shown = "" if secret else f": wrote {text!r}, runtime has {have!r}"
+                    problems.append(f"PXC114 {variable.name} was not taken at LOAD{shown}")
+        desired = self.ctx.desired
+        for table in _module_tables(step.module):
+            if not desired.manages(table.name):
+                continue
+            runtime_rows = read_rows(conn, table.runtime_table, table.column_names, table.key)
+            keys = {tuple(r[table.column_names.index(c)] for c in table.key) for r in runtime_rows}
+            users = {r[0] for r in runtime_rows} if table.name == "mysql_users" else set()
+            for row in desired.rows(table.name):
+                v = row.values
+                if table.name == "mysql_users":
+                    if (
+                        v["active"] == 1
+                        and isinstance(v["default_hostgroup"], int)
+                        and v["default_hostgroup"] >= 0
+                    ) and v["username"] not in users:
+                        problems.append(
+                            f"PXC114 user {v['username']!r} is not loaded at runtime"
+                        )
+                    continue
+                if table.name == "mysql_query_rules" and v["active"] != 1:
+                    continue
+                key = tuple(None if v[c] is None else str(v[c]) for c in table.key)
+                if key not in keys:
+                    problems.append(
+                        f"PXC114 {table.name} row {key!r} is not at runtime (skipped at LOAD)"
+                    )
+        return problems
+
+    # -- LOAD with the same-second guard ---------------------------------------------
+    def _load(self, conn: AdminConnection, module: str) -> None:
+        names = [t.module.checksum_names for t in TABLES if t.module.keyword == module]
+        checksum_names = names[0] if names else ()
+        if module in ("MYSQL VARIABLES",):
+            checksum_names = ("mysql_variables",)
+        elif module == "ADMIN VARIABLES":
+            checksum_names = ("admin_variables",)
+        if checksum_names:
+            # Epochs are whole seconds: a second LOAD in the same second as one a peer has
+            # already pulled gets an equal epoch and never propagates.
+            for _ in range(30):
+                sums = read_checksums(conn)
+                epochs = [sums[n].epoch for n in checksum_names if n in sums]
+                if not epochs or max(epochs) < read_clock(conn):
+                    break
+                time.sleep(0.05)
+        conn.execute(sql.load_to_runtime(module))
+
+    # -- the run ------------------------------------------------------------------------
+    def run_step(self, step: ModuleStep) -> None:
+        targets = [self.ctx.primary, *self.ctx.peers] if step.every_node else [self.ctx.primary]
+        for endpoint in targets:
+            statements = self._statements(step)
+            with AdminConnection(endpoint) as conn:
+                saved = self._capture(conn, step)
+                try:
+                    for statement in statements:
+                        conn.execute(statement)
+                    self._verify_memory(conn, step)
+                except PxcError as exc:
+                    self.log(f"{step.module} on {endpoint.name}: {exc.message}; restoring memory")
+                    try:
+                        self._restore(endpoint, saved)
+                    except PxcError as restore_exc:
+                        raise ApplyError(
+                            f"{step.module} failed on {endpoint.name} before LOAD ({exc.message}) "
+                            f"and memory could not be restored ({restore_exc.message}); runtime is "
+                            "unchanged: run pxc apply again to converge"
+                        ) from None
+                    raise ApplyError(
+                        f"{step.module} failed on {endpoint.name} before LOAD: {exc.message}; "
+                        "memory was put back exactly as it was, runtime is unchanged"
+                    ) from None
+                self._load(conn, step.module)
+                problems = self._verify_runtime(conn, step)
+                conn.execute(sql.save_to_disk(step.module))
+                self.report.statements_sent += conn.statements_sent
+                self.report.modules.append(
+                    ModuleResult(step.module, endpoint.name, len(statements), problems)
+                )
+                for problem in problems:
+                    self.log(problem)
+
+    def converge(self, modules: list[str], deadline_s: float) -> None:
+        synced = [m for m in modules if m not in ("SCHEDULER", "MYSQL FIREWALL", "RESTAPI")]
+        if not synced or not self.ctx.peers:
+            return
+        wanted_names = {
+            name
+            for t in TABLES
+            if t.module.keyword in synced
+            for name in t.module.checksum_names[:1]
+        }
+        if "MYSQL VARIABLES" in synced:
+            wanted_names.add("mysql_variables")
+        if "ADMIN VARIABLES" in synced:
+            wanted_names.add("admin_variables")
+        with AdminConnection(self.ctx.primary) as conn:
+            primary = read_checksums(conn)
+        start = time.monotonic()
+        pending = {(p.name, n) for p in self.ctx.peers for n in wanted_names}
+        conns = {p.name: AdminConnection(p) for p in self.ctx.peers}
+        try:
+            while pending and time.monotonic() - start < deadline_s:
+                for peer_name, conn in conns.items():
+                    names = [n for (p, n) in pending if p == peer_name]
+                    if not names:
+                        continue
+                    try:
+                        sums = read_checksums(conn)
+                    except AdminConnectionError:
+                        continue
+                    for name in names:
+                        if (
+                            name in sums
+                            and name in primary
+                            and sums[name].checksum == primary[name].checksum
+                        ):
+                            pending.discard((peer_name, name))
+                            self.report.convergence.append(
+                                PeerConvergence(peer_name, name, time.monotonic() - start)
+                            )
+                if pending:
+                    time.sleep(0.05)
+        finally:
+            for conn in conns.values():
+                conn.close()
+        for peer_name, name in sorted(pending):
+            self.report.convergence.append(PeerConvergence(peer_name, name, None))
+        if pending:
+            lagging = ", ".join(sorted({p for p, _ in pending}))
+            raise ConvergenceError(
+                f"applied on the primary, but {lagging} did not match it within {deadline_s:.1f}s "
+                f"({', '.join(sorted({n for _, n in pending}))})",
+                "check that the peers poll the primary (proxysql_servers, cluster credentials)",
+            )
+
+
+def _sort_key(row: Row) -> tuple[str, ...]:
+    return tuple("\x00" if v is None else v for v in row)
+
+
+def convergence_deadline(variables: dict[str, str], modules: list[str]) -> float:
+    """Seconds to wait: 3x the propagation floor (interval x diffs_before_sync) plus 2 s."""
+    interval = int(variables.get("admin-cluster_check_interval_ms", "1000") or 1000)
+    worst = 0
+    for module in modules:
+        key = module.lower().replace(" ", "_")
+        diffs = int(variables.get(f"admin-cluster_{key}_diffs_before_sync", "3") or 3)
+        worst = max(worst, interval * max(diffs, 1))
+    return 3 * worst / 1000 + 2.0
+
+
+def stale_reasons(
+    ctx: PlanContext, recorded: dict[str, str], checksums: dict[str, str]
+) -> list[str]:
+    reasons = []
+    for name, value in sorted(recorded.items()):
+        now = ctx.plan.fingerprints.get(name)
+        if now != value:
+            reasons.append(f"{name} changed since the plan was made")
+    for name, value in sorted(checksums.items()):
+        now = ctx.plan.checksums.get(name)
+        if now is not None and now != value:
+            reasons.append(f"runtime checksum of {name} changed since the plan was made")
+    return reasons
+
+
+def execute(
+    ctx: PlanContext, log: Log, *, wait: bool = True, timeout: float | None = None
+) -> ApplyReport:
+    executor = Executor(ctx, log)
+    for step in ctx.plan.steps:
+        if step.phase == "8 heal":
+            with AdminConnection(ctx.primary) as conn:
+                executor._load(conn, step.module)
+                conn.execute(sql.save_to_disk(step.module))
+            continue
+        executor.run_step(step)
+    if wait:
+        touched = [s.module for s in ctx.plan.steps]
+        deadline = (
+            timeout if timeout is not None else convergence_deadline(ctx.live.variables, touched)
+        )
+        executor.converge(touched, deadline)
+    return executor.report

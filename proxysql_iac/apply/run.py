@@ -1,0 +1,98 @@
+"""`pxc apply`: plan (or re-check a saved plan), confirm, execute, report."""
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from proxysql_iac.apply.executor import ApplyReport, execute, stale_reasons
+from proxysql_iac.errors import ApplyError, ExitCode, PxcError, SpecError
+from proxysql_iac.plan.model import plan_from_dict
+from proxysql_iac.plan.render import render_text
+from proxysql_iac.planning import PlanContext, make_plan
+
+
+def _is_plan_file(path: Path) -> bool:
+    if path.suffix != ".json":
+        return False
+    try:
+        return "format_version" in json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+
+
+def load_context(files: Sequence[Path]) -> PlanContext:
+    """Plan from the spec; for a saved plan, plan again and refuse if anything moved."""
+    if len(files) == 1 and _is_plan_file(files[0]):
+        try:
+            saved = plan_from_dict(json.loads(files[0].read_text(encoding="utf-8")))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise SpecError(f"{files[0]} is not a pxc plan file: {exc}") from None
+        ctx = make_plan(saved.spec_files)
+        reasons = stale_reasons(ctx, saved.fingerprints, saved.checksums)
+        if [(c.table, c.action, c.key) for c in ctx.plan.changes.rows] != [
+            (c.table, c.action, tuple(c.key)) for c in saved.changes.rows
+        ] or [v.name for v in ctx.plan.changes.variables] != [
+            v.name for v in saved.changes.variables
+        ]:
+            reasons.append("the changes computed now differ from the saved plan's")
+        if reasons:
+            raise ApplyError(
+                "the saved plan is stale: " + "; ".join(reasons),
+                "run pxc plan again and review the new plan",
+            )
+        return ctx
+    return make_plan(files)
+
+
+def describe(report: ApplyReport) -> list[str]:
+    lines = []
+    for m in report.modules:
+        lines.append(f"{m.module} on {m.node}: {m.statements} statement(s), LOADed and SAVEd")
+    for c in report.convergence:
+        when = f"{c.seconds * 1000:.0f} ms" if c.seconds is not None else "NOT converged"
+        lines.append(f"  peer {c.peer} {c.module}: {when}")
+    return lines
+
+
+def run_apply(
+    files: Sequence[Path],
+    *,
+    auto_approve: bool,
+    allow_destructive: bool,
+    wait: bool,
+    converge_timeout: float | None,
+    interactive: bool,
+    echo: Callable[[str], None],
+    confirm: Callable[[str], bool],
+) -> int:
+    ctx = load_context(files)
+    plan = ctx.plan
+    scrub = ctx.secrets.scrub
+    echo(scrub(render_text(plan)))
+    if plan.blocked:
+        echo("apply refused: the cluster is not healthy (see the findings above)")
+        return ExitCode.ERROR
+    if not plan.has_changes and not ctx.heal:
+        return ExitCode.OK
+    if plan.destructive and not allow_destructive:
+        echo("apply refused: destructive changes need --allow-destructive")
+        return ExitCode.ERROR
+    if not auto_approve:
+        if not interactive:
+            echo("apply refused: no terminal to ask on; pass --auto-approve in pipelines")
+            return ExitCode.ERROR
+        if not confirm("Apply these changes to the primary?"):
+            echo("nothing applied")
+            return ExitCode.ERROR
+    try:
+        report = execute(ctx, lambda line: echo(scrub(line)), wait=wait, timeout=converge_timeout)
+    except PxcError as exc:
+        exc.message = scrub(exc.message)
+        raise
+    for line in describe(report):
+        echo(scrub(line))
+    problems = [p for m in report.modules for p in m.not_taken]
+    if problems:
+        echo(f"apply finished, but ProxySQL did not take {len(problems)} value(s)")
+        return ExitCode.ERROR
+    return ExitCode.OK

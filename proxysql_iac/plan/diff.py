@@ -1,0 +1,180 @@
+"""Diff `Desired` against a node's MEMORY tables: rows to add, remove and change.
+
+Rows match by each table's key columns. Passwords compare by meaning (clear text, the
+mysql_native_password hash and the caching_sha2 hash of one secret are the same password),
+JSON columns by their parsed value, `status` case-insensitively, as ProxySQL reads it.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from proxysql_iac.admin.connection import Row
+from proxysql_iac.admin.live import Live
+from proxysql_iac.admin.sql import SqlValue
+from proxysql_iac.secrets import native_password_hash, password_matches
+from proxysql_iac.spec.compile import Desired, DesiredRow, Value
+from proxysql_iac.spec.load import PathT
+from proxysql_iac.spec.models import SecretRef
+from proxysql_iac.spec.tables import TABLES, VARIABLE_SECTIONS, Column, Kind, Module, Table
+
+Action = Literal["add", "remove", "change"]
+Resolver = Callable[[SecretRef], str]
+
+
+@dataclass(frozen=True)
+class RowChange:
+    table: str
+    action: Action
+    key: tuple[SqlValue, ...]
+    new: dict[str, Value]  # add: the full desired row; change: the changed columns only
+    old: dict[str, str | None]  # remove: the live row; change: the changed columns' live values
+    origin: PathT = ()
+
+
+@dataclass(frozen=True)
+class VariableChange:
+    name: str
+    module: str
+    old: str | None
+    new: str | SecretRef
+    origin: PathT = ()
+
+
+@dataclass
+class ChangeSet:
+    rows: list[RowChange] = field(default_factory=list)
+    variables: list[VariableChange] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows and not self.variables
+
+    def modules(self) -> list[str]:
+        touched = {TABLE_MODULE[c.table] for c in self.rows} | {v.module for v in self.variables}
+        return [m.keyword for m in _MODULE_ORDER if m.keyword in touched]
+
+
+TABLE_BY = {t.name: t for t in TABLES}
+TABLE_MODULE: dict[str, str] = {t.name: t.module.keyword for t in TABLES}
+_MODULE_ORDER: list[Module] = []
+for _t in TABLES:
+    if _t.module not in _MODULE_ORDER:
+        _MODULE_ORDER.append(_t.module)
+for _m in VARIABLE_SECTIONS.values():
+    _MODULE_ORDER.insert(0, _m)
+
+
+def key_text(table: Table, values: dict[str, Value]) -> tuple[str | None, ...]:
+    out: list[str | None] = []
+    for name in table.key:
+        v = values[name]
+        out.append(None if v is None else str(v))
+    return tuple(out)
+
+
+def live_key(table: Table, row: Row) -> tuple[str | None, ...]:
+    index = {c: i for i, c in enumerate(table.column_names)}
+    return tuple(row[index[c]] for c in table.key)
+
+
+def typed(column: Column, text: str | None) -> SqlValue:
+    """A live text value back in its column's type, for WHERE clauses."""
+    if text is None:
+        return None
+    if column.kind is Kind.INT:
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+def same_value(column: Column, desired: Value, live: str | None, resolve: Resolver) -> bool:
+    if column.secret:
+        if isinstance(desired, SecretRef):
+            return password_matches(live, resolve(desired))
+        if desired is None or live is None:
+            return desired == live
+        desired = str(desired)
+        if password_matches(live, desired) or password_matches(desired, live):
+            return True
+        return desired.startswith("*") and native_password_hash(live) == desired.upper()
+    if desired is None or live is None:
+        return desired is None and live is None
+    if column.kind is Kind.INT:
+        return str(desired) == live
+    text = str(desired)
+    if column.kind is Kind.JSON:
+        if text == live:
+            return True
+        if text == "" or live == "":
+            return False
+        try:
+            return bool(json.loads(text) == json.loads(live))
+        except ValueError:
+            return False
+    if column.name == "status":
+        return text.upper() == live.upper()
+    return text == live
+
+
+def diff_table(
+    table: Table, desired: list[DesiredRow], live: list[Row], resolve: Resolver
+) -> list[RowChange]:
+    columns = table.columns
+    by_key: dict[tuple[str | None, ...], Row] = {live_key(table, row): row for row in live}
+    changes: list[RowChange] = []
+    wanted: set[tuple[str | None, ...]] = set()
+    for row in desired:
+        key = key_text(table, row.values)
+        wanted.add(key)
+        typed_key = tuple(row.values[c] for c in table.key)
+        sql_key: tuple[SqlValue, ...] = tuple(
+            v if not isinstance(v, SecretRef) else None for v in typed_key
+        )
+        current = by_key.get(key)
+        if current is None:
+            changes.append(RowChange(table.name, "add", sql_key, dict(row.values), {}, row.origin))
+            continue
+        new: dict[str, Value] = {}
+        old: dict[str, str | None] = {}
+        for index, column in enumerate(columns):
+            if not same_value(column, row.values[column.name], current[index], resolve):
+                new[column.name] = row.values[column.name]
+                old[column.name] = current[index]
+        if new:
+            changes.append(RowChange(table.name, "change", sql_key, new, old, row.origin))
+    for key, live_row in by_key.items():
+        if key not in wanted:
+            sql_key = tuple(
+                typed(table.column_by_name[c], v) for c, v in zip(table.key, key, strict=True)
+            )
+            old_row = {c.name: live_row[i] for i, c in enumerate(columns)}
+            changes.append(RowChange(table.name, "remove", sql_key, {}, old_row))
+    return changes
+
+
+def diff(desired: Desired, live: Live, resolve: Resolver) -> ChangeSet:
+    changes = ChangeSet()
+    for table in TABLES:
+        if not desired.manages(table.name):
+            continue
+        changes.rows.extend(
+            diff_table(table, desired.rows(table.name), live.memory.get(table.name, []), resolve)
+        )
+    for name, variable in sorted(desired.variables.items()):
+        module = "MYSQL VARIABLES" if name.startswith("mysql-") else "ADMIN VARIABLES"
+        current = live.variables.get(name)
+        value = variable.value
+        if isinstance(value, SecretRef):
+            if current is not None and current == resolve(value):
+                continue
+            changes.variables.append(VariableChange(name, module, current, value, variable.origin))
+            continue
+        text = variable.text or ""
+        if current == text:
+            continue
+        changes.variables.append(VariableChange(name, module, current, text, variable.origin))
+    return changes

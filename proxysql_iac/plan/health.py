@@ -1,0 +1,132 @@
+"""Plan-time findings about the cluster (field rules PXC100-PXC105, PXC121). Pure."""
+
+import json
+
+from proxysql_iac.admin.live import Live
+from proxysql_iac.findings import Finding, Severity
+from proxysql_iac.plan.model import PeerState
+from proxysql_iac.spec.compile import Desired
+from proxysql_iac.spec.tables import MODULES
+
+MODULE_OF_CHECKSUM: dict[str, str] = {name: m.keyword for m in MODULES for name in m.checksum_names}
+
+
+def _f(code: str, severity: Severity, message: str, hint: str = "") -> Finding:
+    return Finding(code, severity, message, hint)
+
+
+def cluster_findings(
+    primary: Live, peers: list[PeerState], touched: set[str], managed: set[str]
+) -> tuple[list[Finding], list[str]]:
+    """Findings, and the managed modules apply must LOAD again to heal a same-second split."""
+    findings: list[Finding] = []
+    heal: set[str] = set()
+    for peer in peers:
+        if peer.version != primary.version:
+            findings.append(
+                _f(
+                    "PXC105",
+                    Severity.ERROR,
+                    f"peer {peer.name} runs ProxySQL {peer.version!r}, the primary "
+                    f"{primary.version!r}: builds that differ never sync",
+                    "run the same ProxySQL build on every node",
+                )
+            )
+        for name, (version, epoch, checksum) in sorted(peer.checksums.items()):
+            module = MODULE_OF_CHECKSUM.get(name)
+            mine = primary.checksums.get(name)
+            if module is None or mine is None or checksum == mine.checksum:
+                continue
+            where = (
+                f"{name}: primary v{mine.version} epoch {mine.epoch} {mine.checksum}, "
+                f"{peer.name} v{version} epoch {epoch} {checksum}"
+            )
+            if epoch == mine.epoch:
+                if module in managed:
+                    heal.add(module)
+                    findings.append(
+                        _f(
+                            "PXC100",
+                            Severity.WARNING,
+                            f"same-second split on {module} ({where}); ProxySQL never resolves "
+                            "it by itself: apply LOADs the module again on the primary",
+                        )
+                    )
+                else:
+                    findings.append(
+                        _f(
+                            "PXC100",
+                            Severity.ERROR,
+                            f"same-second split on {module} ({where}); ProxySQL never resolves it",
+                            f"manage {module} in the spec so pxc can heal it, or LOAD it again "
+                            "on the primary",
+                        )
+                    )
+                continue
+            if epoch > mine.epoch and module in touched:
+                findings.append(
+                    _f(
+                        "PXC103",
+                        Severity.ERROR,
+                        f"peer {peer.name} has a newer {module} than the primary ({where}): "
+                        "after pxc's LOAD the primary may pull it back and undo the change",
+                        "find out who edits that peer; make the primary current first",
+                    )
+                )
+            elif mine.version == 1:
+                heal.add(module)
+                findings.append(
+                    _f(
+                        "PXC104",
+                        Severity.WARNING,
+                        f"the primary has never LOADed {module} since it started (version 1) "
+                        f"and {peer.name} differs ({where}); no peer pulls from a version-1 node",
+                        "pxc's apply LOADs it on the primary so peers can pull",
+                    )
+                )
+            elif module in touched:
+                findings.append(
+                    _f(
+                        "PXC102",
+                        Severity.ERROR,
+                        f"peer {peer.name} disagrees with the primary on {module} ({where})",
+                        "wait for the cluster to converge (or find what diverged it), then plan",
+                    )
+                )
+    return findings, sorted(heal)
+
+
+def aurora_tls_findings(desired: Desired, primary: Live) -> list[Finding]:
+    """PXC121: runtime Aurora servers without TLS where the spec intends TLS."""
+    intended: set[int] = set()
+    rows = desired.rows("mysql_hostgroup_attributes")
+    for row in rows:
+        try:
+            defaults = json.loads(str(row.values["servers_defaults"] or "{}"))
+        except ValueError:
+            continue
+        if isinstance(defaults, dict) and defaults.get("use_ssl") == 1:
+            intended.add(int(str(row.values["hostgroup_id"])))
+    for row in desired.rows("mysql_servers"):
+        if row.values["use_ssl"] == 1:
+            intended.add(int(str(row.values["hostgroup_id"])))
+    aurora: set[int] = set()
+    for row in desired.rows("mysql_aws_aurora_hostgroups"):
+        aurora.add(int(str(row.values["writer_hostgroup"])))
+        aurora.add(int(str(row.values["reader_hostgroup"])))
+    findings = []
+    for hg, hostname, port, *rest in primary.runtime.get("mysql_servers", []):
+        if hg is None or not hg.isdigit() or int(hg) not in aurora & intended:
+            continue
+        use_ssl = rest[6] if len(rest) > 6 else None
+        if use_ssl == "0":
+            findings.append(
+                _f(
+                    "PXC121",
+                    Severity.ERROR,
+                    f"runtime server {hostname}:{port} in Aurora hostgroup {hg} has use_ssl=0 "
+                    "although the spec intends TLS for that hostgroup",
+                    "set servers_defaults: {use_ssl: 1} for the hostgroup and apply",
+                )
+            )
+    return findings

@@ -1,0 +1,76 @@
+"""Order a ChangeSet into steps: DML per table in batches, then one LOAD per touched module.
+
+Phases keep runtime from routing to a hostgroup that does not exist yet or any more:
+variables; servers-module additions and changes; users; query rules; servers-module removals
+(when that is all the module does); proxysql_servers; then the modules Cluster does not sync,
+which are applied to every node.
+"""
+
+from dataclasses import dataclass, field
+
+from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, RowChange
+from proxysql_iac.spec.tables import TABLES
+
+BATCH_ROWS = 250
+
+UNSYNCED = ("SCHEDULER", "MYSQL FIREWALL", "RESTAPI")
+
+
+@dataclass(frozen=True)
+class Batch:
+    table: str
+    action: str  # add | remove | change
+    changes: tuple[int, ...]  # indexes into ChangeSet.rows (or .variables for "variables")
+
+
+@dataclass
+class ModuleStep:
+    module: str
+    phase: str
+    every_node: bool  # unsynced modules go to every node; the rest to the primary only
+    batches: list[Batch] = field(default_factory=list)
+    variables: tuple[int, ...] = ()
+
+    @property
+    def statements(self) -> int:
+        """DML statements this step sends (LOAD and SAVE not counted)."""
+        return len(self.batches) + len(self.variables)
+
+
+def _phase(module: str, changes: list[RowChange]) -> str:
+    if module in ("MYSQL VARIABLES", "ADMIN VARIABLES"):
+        return "1 variables"
+    if module == "MYSQL SERVERS":
+        only_removals = all(c.action == "remove" for c in changes)
+        return "5 servers removals" if only_removals else "2 servers"
+    return {
+        "MYSQL USERS": "3 users",
+        "MYSQL QUERY RULES": "4 query rules",
+        "PROXYSQL SERVERS": "6 proxysql servers",
+    }.get(module, "7 unsynced")
+
+
+def order(changes: ChangeSet, batch_rows: int = BATCH_ROWS) -> list[ModuleStep]:
+    steps: dict[str, ModuleStep] = {}
+    by_module: dict[str, list[tuple[int, RowChange]]] = {}
+    for index, change in enumerate(changes.rows):
+        by_module.setdefault(TABLE_MODULE[change.table], []).append((index, change))
+    for module, items in by_module.items():
+        step = ModuleStep(module, _phase(module, [c for _, c in items]), module in UNSYNCED)
+        # Removals first (frees primary and unique keys), then changes, then additions;
+        # within each, tables in their description order.
+        for action in ("remove", "change", "add"):
+            for table in TABLES:
+                picked = [i for i, c in items if c.table == table.name and c.action == action]
+                if action == "change":
+                    for i in picked:  # one UPDATE per changed row
+                        step.batches.append(Batch(table.name, action, (i,)))
+                    continue
+                for start in range(0, len(picked), batch_rows):
+                    chunk = tuple(picked[start : start + batch_rows])
+                    step.batches.append(Batch(table.name, action, chunk))
+        steps[module] = step
+    for index, variable in enumerate(changes.variables):
+        step = steps.setdefault(variable.module, ModuleStep(variable.module, "1 variables", False))
+        step.variables = (*step.variables, index)
+    return sorted(steps.values(), key=lambda s: (s.phase, s.module))

@@ -1,0 +1,236 @@
+"""`pxc plan`: validate, resolve secrets, read the primary and its peers, diff and order.
+
+This module talks to ProxySQL only to read; the diff and ordering it calls are pure.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proxysql_iac.admin.connection import AdminConnection, Endpoint
+from proxysql_iac.admin.live import Live, TableRead, read_checksums, read_live, read_version
+from proxysql_iac.errors import SpecError
+from proxysql_iac.findings import Finding, Severity, render_text
+from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff
+from proxysql_iac.plan.health import aurora_tls_findings, cluster_findings
+from proxysql_iac.plan.model import PeerState, Plan, fingerprint_rows
+from proxysql_iac.plan.order import UNSYNCED, ModuleStep, order
+from proxysql_iac.secrets import SecretStore
+from proxysql_iac.spec.compile import Desired
+from proxysql_iac.spec.models import Cluster, SecretRef
+from proxysql_iac.spec.tables import TABLES, Table
+from proxysql_iac.validate import validate_files
+
+
+def table_read(table: Table) -> TableRead:
+    return TableRead(table.name, table.column_names, table.key, table.runtime_table)
+
+
+@dataclass
+class PlanContext:
+    """Everything apply needs besides the plan: endpoints, secrets, what was read."""
+
+    plan: Plan
+    desired: Desired
+    secrets: SecretStore
+    primary: Endpoint
+    peers: list[Endpoint]
+    live: Live
+    heal: list[str] = field(default_factory=list)
+
+
+def endpoints(cluster: Cluster, secrets: SecretStore) -> list[Endpoint]:
+    out = []
+    for node in cluster.nodes:
+        creds = node.admin or cluster.admin
+        if creds is None:
+            raise SpecError(
+                f"no admin credentials for node {node.name}",
+                "add `cluster.admin: {user: ..., password: {env: ...}}`",
+            )
+        password = creds.password
+        if isinstance(password, SecretRef):
+            password = secrets.resolve(password)
+        else:
+            secrets.remember(password)
+        out.append(Endpoint(node.name, node.host, node.port, creds.user, password))
+    return out
+
+
+def resolve_all(desired: Desired, secrets: SecretStore) -> None:
+    """Resolve every reference up front: a missing secret fails before any connection."""
+    for rows in desired.tables.values():
+        for row in rows:
+            for value in row.values.values():
+                if isinstance(value, SecretRef):
+                    secrets.resolve(value)
+    for variable in desired.variables.values():
+        if isinstance(variable.value, SecretRef):
+            secrets.resolve(variable.value)
+        elif variable.name in _SECRET_VARIABLES and isinstance(variable.value, str):
+            secrets.remember(variable.value)
+    for rows in desired.tables.values():
+        for row in rows:
+            password = row.values.get("password")
+            if isinstance(password, str):
+                secrets.remember(password)
+
+
+_SECRET_VARIABLES = {
+    "admin-admin_credentials",
+    "admin-stats_credentials",
+    "admin-cluster_password",
+    "mysql-monitor_password",
+}
+
+
+def managed_tables(desired: Desired) -> list[Table]:
+    return [t for t in TABLES if desired.manages(t.name)]
+
+
+def fingerprints(live: Live, desired: Desired) -> dict[str, str]:
+    prints = {name: fingerprint_rows(rows) for name, rows in sorted(live.memory.items())}
+    wanted = sorted(desired.variables)
+    prints["global_variables"] = fingerprint_rows(
+        [(name, live.variables.get(name)) for name in wanted]
+    )
+    return prints
+
+
+def load_desired(files: Sequence[str | Path]) -> Desired:
+    validation = validate_files(files)
+    if not validation.ok:
+        errors = [f for f in validation.findings if f.severity is Severity.ERROR]
+        raise SpecError(
+            f"the spec has {len(errors)} error(s); nothing was read or written\n"
+            + render_text(errors),
+            "run `pxc validate` and fix them",
+        )
+    return validation.desired
+
+
+def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanContext:
+    desired = load_desired(files)
+    if desired.cluster is None:
+        raise SpecError(
+            "the spec has no `cluster:` block", "plan and apply need the nodes to talk to"
+        )
+    base = Path(files[0]).resolve().parent if files else Path.cwd()
+    secrets = SecretStore(base)
+    all_endpoints = endpoints(desired.cluster, secrets)
+    primary_name = desired.cluster.primary
+    if node is not None and node != primary_name:
+        raise SpecError(
+            f"{node} is not the cluster's primary ({primary_name}); pxc writes only there",
+            "drop --node, or change `cluster.primary` in the spec",
+        )
+    resolve_all(desired, secrets)
+    primary = next(e for e in all_endpoints if e.name == primary_name)
+    peers = [e for e in all_endpoints if e.name != primary_name]
+    tables = [table_read(t) for t in managed_tables(desired)]
+    with AdminConnection(primary) as conn:
+        live = read_live(conn, tables)
+    peer_states = []
+    for endpoint in peers:
+        with AdminConnection(endpoint) as conn:
+            checksums = read_checksums(conn)
+            peer_states.append(
+                PeerState(
+                    endpoint.name,
+                    endpoint.address,
+                    read_version(conn),
+                    {k: (v.version, v.epoch, v.checksum) for k, v in checksums.items()},
+                )
+            )
+    changes = diff(desired, live, secrets.resolve)
+    steps = order(changes)
+    touched = set(changes.modules())
+    managed = {TABLE_MODULE[t.name] for t in managed_tables(desired)}
+    managed |= {"MYSQL VARIABLES" for n in desired.variables if n.startswith("mysql-")}
+    managed |= {"ADMIN VARIABLES" for n in desired.variables if n.startswith("admin-")}
+    health, heal = cluster_findings(live, peer_states, touched, managed)
+    findings: list[Finding] = [*health, *aurora_tls_findings(desired, live)]
+    plan = Plan(
+        spec_files=[str(f) for f in files],
+        primary=primary.name,
+        primary_address=primary.address,
+        changes=changes,
+        steps=steps,
+        findings=findings,
+        fingerprints=fingerprints(live, desired),
+        checksums={k: v.checksum for k, v in sorted(live.checksums.items())},
+        peers=peer_states,
+        drift=drift_notes(live, desired),
+        destructive=destructive_changes(changes, live),
+    )
+    for module in heal:
+        if module not in touched and module not in UNSYNCED:
+            plan.steps.append(ModuleStep(module, "8 heal", False))
+    return PlanContext(plan, desired, secrets, primary, peers, live, heal)
+
+
+def drift_notes(live: Live, desired: Desired) -> list[str]:
+    """Memory vs runtime (unloaded edits, monitor actions) and memory vs disk (unsaved edits)."""
+    notes = []
+    for table in managed_tables(desired):
+        memory = live.memory.get(table.name, [])
+        runtime = live.runtime.get(table.name)
+        disk = live.disk.get(table.name)
+        if disk is not None and sorted(map(_k, memory)) != sorted(map(_k, disk)):
+            notes.append(f"{table.name}: memory differs from disk (unsaved edits)")
+        if runtime is None or table.name in ("mysql_users", "mysql_query_rules"):
+            continue  # runtime shows users twice and drops inactive rules: not drift
+        mem_keys = {_key(table, r) for r in memory}
+        run_keys = {_key(table, r) for r in runtime}
+        extra = run_keys - mem_keys
+        missing = mem_keys - run_keys
+        if table.name == "mysql_servers" and extra:
+            notes.append(
+                f"mysql_servers: {len(extra)} runtime-only server row(s) (Monitor moves or "
+                "Aurora discovery); not planned as changes"
+            )
+        elif extra or missing:
+            notes.append(f"{table.name}: memory differs from runtime (unloaded edits)")
+        if table.name == "mysql_servers":
+            status_col = table.column_names.index("status")
+            shunned = [r for r in runtime if (r[status_col] or "").upper() != "ONLINE"]
+            for r in shunned:
+                notes.append(
+                    f"mysql_servers: {r[1]}:{r[2]} (hostgroup {r[0]}) is {r[status_col]} at runtime"
+                )
+    return notes
+
+
+def _k(row: tuple[str | None, ...]) -> str:
+    return "\x1f".join("\x00" if v is None else v for v in row)
+
+
+def _key(table: Table, row: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    index = [table.column_names.index(c) for c in table.key]
+    return tuple(row[i] for i in index)
+
+
+def destructive_changes(changes: ChangeSet, live: Live) -> list[str]:
+    out = []
+    for change in changes.rows:
+        if change.table == "mysql_users" and change.action == "remove":
+            out.append(f"deletes user {change.key[0]!r} (backend={change.key[1]})")
+    removed_servers: dict[str, int] = {}
+    for change in changes.rows:
+        if change.table == "mysql_servers" and change.action == "remove":
+            hg = str(change.key[0])
+            removed_servers[hg] = removed_servers.get(hg, 0) + 1
+    memory = live.memory.get("mysql_servers", [])
+    added = {
+        str(c.new.get("hostgroup_id"))
+        for c in changes.rows
+        if c.table == "mysql_servers" and c.action == "add"
+    }
+    for hg, count in sorted(removed_servers.items()):
+        remaining = sum(1 for r in memory if r[0] == hg) - count
+        if remaining <= 0 and hg not in added:
+            out.append(f"empties hostgroup {hg} (all its servers are removed)")
+    for variable in changes.variables:
+        if variable.name in ("admin-admin_credentials", "admin-mysql_ifaces"):
+            out.append(f"changes {variable.name}, which pxc uses to reach the nodes")
+    return out
