@@ -51,7 +51,9 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: Severity, when: When = "validate") -> Callable[[Check], Check]:
+def rule(
+    code: str, name: str, severity: Severity, when: When = "validate"
+) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         if code in REGISTRY:
             raise RuntimeError(f"rule code {code} registered twice")

@@ -43,13 +43,18 @@ def column_problem(column: Column, value: Value) -> str | None:
             allowed = [a.upper() for a in allowed]
         if candidate not in allowed:
             return f"{check.describe(column.name)}; got {value!r}"
-    elif isinstance(check, StartsWith) and isinstance(value, str):
-        if not value.startswith(check.prefix):
-            return f"{check.describe(column.name)}; got {value!r}"
+    elif (
+        isinstance(check, StartsWith)
+        and isinstance(value, str)
+        and not value.startswith(check.prefix)
+    ):
+        return f"{check.describe(column.name)}; got {value!r}"
     return None
 
 
-def rows_with_tables(desired_tables: dict[str, list[DesiredRow]]) -> Iterator[tuple[Table, DesiredRow]]:
+def rows_with_tables(
+    desired_tables: dict[str, list[DesiredRow]],
+) -> Iterator[tuple[Table, DesiredRow]]:
     for table in TABLES:
         for row in desired_tables.get(table.name, []):
             yield table, row

@@ -77,6 +77,7 @@ def aurora_constraints(ctx: RuleContext) -> Iterator[Issue]:
                 hint = (
                     "ProxySQL accepts 80..3000 ms"
                     if name == "check_timeout_ms"
-                    else "write the domain with its leading dot, e.g. .abc123.us-east-1.rds.amazonaws.com"
+                    else "write the domain with its leading dot, "
+                    "e.g. .abc123.us-east-1.rds.amazonaws.com"
                 )
                 yield Issue((*row.origin, name), problem, hint)

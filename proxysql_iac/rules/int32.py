@@ -28,13 +28,16 @@ def int32_overflow(ctx: RuleContext) -> Iterator[Issue]:
     for table, row in rows_with_tables(ctx.desired.tables):
         for column in table.columns:
             value = row.values[column.name]
-            if column.kind is Kind.INT and isinstance(value, int):
-                if not INT32_MIN <= value <= INT32_MAX:
-                    yield Issue(
-                        (*row.origin, column.name),
-                        f"{column.name} = {value} is outside signed 32 bits",
-                        f"ProxySQL 2.7.1 aborts on reading it back; stay within {INT32_MAX}",
-                    )
+            if (
+                column.kind is Kind.INT
+                and isinstance(value, int)
+                and not INT32_MIN <= value <= INT32_MAX
+            ):
+                yield Issue(
+                    (*row.origin, column.name),
+                    f"{column.name} = {value} is outside signed 32 bits",
+                    f"ProxySQL 2.7.1 aborts on reading it back; stay within {INT32_MAX}",
+                )
     for name, value in sorted(ctx.desired.hostgroups.items()):
         if not INT32_MIN <= value <= INT32_MAX:
             yield Issue(("hostgroups", name), f"hostgroup id {value} is outside signed 32 bits")
