@@ -242,7 +242,7 @@ class NodeServer(MysqlServer):
         connection.connection_id = connection_id
         try:
             await connection.start()
-        except Exception:  # noqa: BLE001 - a broken client must not kill the node
+        except Exception:
             logger.debug("connection ended with an error", exc_info=True)
         finally:
             writer.close()

@@ -77,7 +77,7 @@ class NodeHandle:
             await asyncio.sleep(monitor.interval_s())
             try:
                 monitor.check_once()
-            except Exception:  # noqa: BLE001 - a failed round must not end polling
+            except Exception:
                 import logging
 
                 logging.getLogger(__name__).exception("cluster check failed")
@@ -97,6 +97,10 @@ class NodeHandle:
             self.node.close()
 
     def _crashed(self) -> None:
+        # stop listening at once (a crashed process refuses the very next connection)
+        if self.server is not None:
+            self.server.close()
+            self.server.abort_all()
         asyncio.get_running_loop().create_task(self._stop())
 
     # -- public API -------------------------------------------------------
