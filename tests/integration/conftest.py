@@ -1,0 +1,60 @@
+"""Helpers for plan/apply tests: a spec bound to the test cluster, and a clean slate."""
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from proxysql_iac.admin.connection import AdminConnection, Endpoint
+from proxysql_iac.admin.sql import raw_query
+
+MANAGED = ("mysql_servers", "mysql_users", "mysql_query_rules")
+
+
+def cluster_block(nodes: list[tuple[str, int, str, str]]) -> str:
+    lines = [
+        "cluster:",
+        "  primary: node1",
+        "  admin: {user: %s, password: {env: PXC_TEST_ADMIN_PASSWORD}}" % nodes[0][2],
+        "  nodes:",
+    ]
+    for i, (host, port, _, _) in enumerate(nodes, start=1):
+        lines.append(f"    - {{name: node{i}, host: '{host}', port: {port}}}")
+    return "\n".join(lines) + "\n"
+
+
+def connect(node: tuple[str, int, str, str], name: str = "node") -> AdminConnection:
+    host, port, user, password = node
+    return AdminConnection(Endpoint(name, host, port, user, password))
+
+
+def rows(node: tuple[str, int, str, str], sql: str) -> list[tuple[str | None, ...]]:
+    with connect(node) as conn:
+        return conn.query(raw_query(sql, "test read"))
+
+
+@pytest.fixture
+def write_spec(
+    proxysql_cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[str], Path]]:
+    nodes = proxysql_cluster.nodes  # type: ignore[attr-defined]
+    monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", nodes[0][3])
+    counter = iter(range(1000))
+
+    def write(body: str) -> Path:
+        path = tmp_path / f"spec{next(counter)}.yaml"
+        path.write_text("version: 1\n" + cluster_block(nodes) + body)
+        return path
+
+    # A known state: the managed tables empty on the primary, loaded, peers converged.
+    with connect(nodes[0]) as conn:
+        for table, module in (
+            ("mysql_query_rules", "MYSQL QUERY RULES"),
+            ("mysql_users", "MYSQL USERS"),
+            ("mysql_servers", "MYSQL SERVERS"),
+        ):
+            conn.execute(raw_query(f"DELETE FROM {table}", "reset"))
+            conn.execute(raw_query(f"LOAD {module} TO RUNTIME", "reset"))
+    time.sleep(1.2)  # a new wall-clock second, and time for the peers to pull
+    yield write

@@ -1,0 +1,130 @@
+"""plan and apply over TCP against the test cluster (sandbox, or a real ProxySQL)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from proxysql_iac.admin.sql import raw_query
+from proxysql_iac.cli import app
+from proxysql_iac.errors import PxcError
+from tests.integration.conftest import connect, rows
+
+SERVERS = """
+hostgroups: {writer: 10, reader: 20}
+mysql_servers:
+  - {hostgroup_id: writer, hostname: db1.example.com, comment: primary}
+  - {hostgroup_id: reader, hostname: db2.example.com, weight: 100}
+mysql_users:
+  - {username: app, password: {env: PXC_TEST_APP_PW}, default_hostgroup: writer}
+mysql_query_rules:
+  - {rule_id: 10, active: 1, match_digest: '^SELECT', destination_hostgroup: reader, apply: 1}
+"""
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    """Run pxc like the console script does: a PxcError becomes its message and exit 1."""
+    result = runner.invoke(app, list(args))
+    if isinstance(result.exception, PxcError):
+        return int(result.exception.exit_code), result.output + result.exception.message
+    return result.exit_code, result.output
+
+
+@pytest.fixture(autouse=True)
+def _app_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PXC_TEST_APP_PW", "s3cr3t-Pa55w0rd")
+
+
+def test_plan_shows_additions_and_detailed_exitcode_is_2(write_spec) -> None:  # type: ignore[no-untyped-def]
+    spec = write_spec(SERVERS)
+    code, out = _run("plan", str(spec), "--detailed-exitcode")
+    assert code == 2, out
+    assert "+ mysql_servers (10, 'db1.example.com', 3306)" in out
+    assert "MYSQL SERVERS: 2 to add, 0 to change, 0 to destroy" in out
+    assert "s3cr3t-Pa55w0rd" not in out
+
+
+def test_apply_then_plan_again_has_no_changes(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    spec = write_spec(SERVERS)
+    code, out = _run("apply", str(spec), "--auto-approve")
+    assert code == 0, out
+    assert "s3cr3t-Pa55w0rd" not in out
+    primary = proxysql_cluster.nodes[0]
+    runtime = rows(primary, "SELECT hostgroup_id,hostname FROM runtime_mysql_servers ORDER BY 1")
+    assert runtime == [("10", "db1.example.com"), ("20", "db2.example.com")]
+    disk = rows(primary, "SELECT hostgroup_id,hostname FROM disk.mysql_servers ORDER BY 1")
+    assert disk == runtime
+    for peer in proxysql_cluster.nodes[1:]:
+        assert rows(peer, "SELECT hostname FROM runtime_mysql_servers ORDER BY 1") == [
+            ("db1.example.com",),
+            ("db2.example.com",),
+        ]
+    code, out = _run("plan", str(spec), "--detailed-exitcode")
+    assert code == 0, out
+    assert "No changes" in out
+
+
+def test_changed_column_is_one_update_and_one_load(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    spec = write_spec(SERVERS)
+    assert _run("apply", str(spec), "--auto-approve")[0] == 0
+    changed = write_spec(SERVERS.replace("weight: 100", "weight: 50"))
+    code, out = _run("plan", str(changed), "--format", "json")
+    assert code == 0, out
+    plan = json.loads(out)
+    assert plan["format_version"] == 1
+    assert [c["action"] for c in plan["changes"]["rows"]] == ["change"]
+    assert plan["changes"]["rows"][0]["new"] == {"weight": 50}
+    assert plan["changes"]["rows"][0]["old"] == {"weight": "100"}
+    before = rows(
+        proxysql_cluster.nodes[0],
+        "SELECT version FROM runtime_checksums_values WHERE name='mysql_users'",
+    )
+    code, out = _run("apply", str(changed), "--auto-approve")
+    assert code == 0, out
+    assert "MYSQL SERVERS on node1: 1 statement(s)" in out
+    after = rows(
+        proxysql_cluster.nodes[0],
+        "SELECT version FROM runtime_checksums_values WHERE name='mysql_users'",
+    )
+    assert before == after  # untouched modules are never LOADed
+
+
+def test_password_stored_as_hash_is_no_change(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    spec = write_spec(SERVERS)
+    assert _run("apply", str(spec), "--auto-approve")[0] == 0
+    with connect(proxysql_cluster.nodes[0]) as conn:
+        conn.execute(
+            raw_query(
+                "UPDATE mysql_users SET password=MYSQL_NATIVE_PASSWORD('s3cr3t-Pa55w0rd')",
+                "hash",
+            )
+        )
+    code, out = _run("plan", str(spec), "--detailed-exitcode")
+    assert code == 0, out
+
+
+def test_saved_plan_is_refused_when_live_state_changed(
+    write_spec, proxysql_cluster, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    spec = write_spec(SERVERS)
+    plan_file = tmp_path / "plan.json"
+    assert _run("plan", str(spec), "--out", str(plan_file))[0] == 0
+    assert "s3cr3t-Pa55w0rd" not in plan_file.read_text()
+    with connect(proxysql_cluster.nodes[0]) as conn:
+        conn.execute(
+            raw_query("INSERT INTO mysql_servers (hostgroup_id,hostname) VALUES (99,'x')", "edit")
+        )
+    code, out = _run("apply", str(plan_file), "--auto-approve")
+    assert code == 1
+    assert "the saved plan is stale: mysql_servers changed since the plan was made" in out
+
+
+def test_apply_without_terminal_or_flag_is_refused(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    spec = write_spec(SERVERS)
+    code, out = _run("apply", str(spec))
+    assert code == 1
+    assert "--auto-approve" in out
+    assert rows(proxysql_cluster.nodes[0], "SELECT hostname FROM mysql_servers") == []
