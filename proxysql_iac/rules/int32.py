@@ -40,4 +40,8 @@ def int32_overflow(ctx: RuleContext) -> Iterator[Issue]:
                 )
     for name, value in sorted(ctx.desired.hostgroups.items()):
         if not INT32_MIN <= value <= INT32_MAX:
-            yield Issue(("hostgroups", name), f"hostgroup id {value} is outside signed 32 bits")
+            yield Issue(
+                ("hostgroups", name),
+                f"hostgroup id {value} is outside signed 32 bits",
+                f"ProxySQL 2.7.1 aborts on reading it back; stay within {INT32_MAX}",
+            )

@@ -44,12 +44,21 @@ class LoadedSpec:
     def locate(self, path: PathT) -> tuple[str, int, int]:
         """File, line and column where `path` (or its closest written ancestor) came from."""
         best: tuple[int, Document] | None = None
-        for doc in self.documents:
+        documents = self.documents
+        if path and path[0] in _REPLACED:
+            # only the last file that writes a replaced section counts: earlier ones are gone
+            owners = [d for d in documents if isinstance(d.data, dict) and path[0] in d.data]
+            documents = owners[-1:] or documents
+        for doc in documents:
             depth = _depth_present(doc.data, path)
             if depth and (best is None or depth >= best[0]):
                 best = (depth, doc)
         if best is None:
-            return (self.documents[0].file if self.documents else "", 0, 0)
+            if not self.documents:
+                return ("", 0, 0)
+            doc = self.documents[0]  # e.g. a missing top-level key: the start of the file
+            line, col = doc.mark_of(())
+            return doc.file, line, col
         doc = best[1]
         line, col = doc.mark_of(path)
         return doc.file, line, col
