@@ -178,6 +178,38 @@ def apply(
     raise typer.Exit(code)
 
 
+@sandbox_app.command("up")
+def sandbox_up(
+    nodes: Annotated[int, typer.Option(help="how many ProxySQL nodes")] = 3,
+    port: Annotated[
+        int, typer.Option(help="admin port of node 1; node k listens on port+k-1")
+    ] = 6032,
+    config: Annotated[Path | None, typer.Option(help="boot from a proxysql.cnf")] = None,
+    detach: Annotated[bool, typer.Option(help="run in the background")] = False,
+    data_dir: Annotated[Path | None, typer.Option(help="persist each node's disk here")] = None,
+) -> None:
+    """Start a local ProxySQL 2.7 admin-interface cluster (no traffic is proxied)."""
+    from proxysql_iac.sandbox.launcher import main_up
+
+    raise typer.Exit(
+        main_up(
+            nodes,
+            port,
+            str(config) if config else None,
+            detach,
+            str(data_dir) if data_dir else None,
+        )
+    )
+
+
+@sandbox_app.command("down")
+def sandbox_down() -> None:
+    """Stop a sandbox started with --detach."""
+    from proxysql_iac.sandbox.launcher import main_down
+
+    raise typer.Exit(main_down())
+
+
 def main() -> None:
     """Entry point: the single place that turns pxc errors into messages and exit codes."""
     try:

@@ -16,7 +16,7 @@ def cluster_block(nodes: list[tuple[str, int, str, str]]) -> str:
     lines = [
         "cluster:",
         "  primary: node1",
-        "  admin: {user: %s, password: {env: PXC_TEST_ADMIN_PASSWORD}}" % nodes[0][2],
+        f"  admin: {{user: {nodes[0][2]}, password: {{env: PXC_TEST_ADMIN_PASSWORD}}}}",
         "  nodes:",
     ]
     for i, (host, port, _, _) in enumerate(nodes, start=1):
