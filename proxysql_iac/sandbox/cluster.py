@@ -39,7 +39,9 @@ class PeerModule:
 class ClusterMonitor:
     """The polling state of one node (what ProxySQL keeps per monitor thread)."""
 
-    def __init__(self, node: SandboxNode, resolve: Callable[[str, int], SandboxNode | None]) -> None:
+    def __init__(
+        self, node: SandboxNode, resolve: Callable[[str, int], SandboxNode | None]
+    ) -> None:
         self.node = node
         self.resolve = resolve
         self.peers: dict[tuple[str, int], dict[str, PeerModule]] = {}
@@ -63,8 +65,9 @@ class ClusterMonitor:
             with peer.lock:
                 if peer.db is None:
                     continue
-                theirs = {k: Checksum(v.version, v.epoch, v.checksum)
-                          for k, v in peer.checksums.items()}
+                theirs = {
+                    k: Checksum(v.version, v.epoch, v.checksum) for k, v in peer.checksums.items()
+                }
             views[key] = theirs
             state = self.peers.setdefault(key, {})
             for name, ck in theirs.items():
@@ -72,15 +75,25 @@ class ClusterMonitor:
                 if ck.checksum != pm.checksum:
                     pm.changed_at = now
                 pm.version, pm.epoch, pm.checksum, pm.updated_at = (
-                    ck.version, ck.epoch, ck.checksum, now)
+                    ck.version,
+                    ck.epoch,
+                    ck.checksum,
+                    now,
+                )
                 mine = node.checksums.get(name)
                 if mine is not None and mine.checksum == ck.checksum:
                     pm.diff_check = 0
                 else:
                     pm.diff_check += 1
         self._publish_stats()
-        for module in ("mysql_query_rules", "mysql_servers_v2", "mysql_users",
-                       "proxysql_servers", "admin_variables", "mysql_variables"):
+        for module in (
+            "mysql_query_rules",
+            "mysql_servers_v2",
+            "mysql_users",
+            "proxysql_servers",
+            "admin_variables",
+            "mysql_variables",
+        ):
             self._decide(module, views)
 
     def _decide(self, module: str, views: dict[tuple[str, int], dict[str, Checksum]]) -> None:
@@ -131,6 +144,17 @@ class ClusterMonitor:
         rows = []
         for (host, port), state in sorted(self.peers.items()):
             for name, pm in sorted(state.items()):
-                rows.append((host, port, name, pm.version, pm.epoch, pm.checksum,
-                             pm.changed_at, pm.updated_at, pm.diff_check))
+                rows.append(
+                    (
+                        host,
+                        port,
+                        name,
+                        pm.version,
+                        pm.epoch,
+                        pm.checksum,
+                        pm.changed_at,
+                        pm.updated_at,
+                        pm.diff_check,
+                    )
+                )
         self.node.stats_checksum_rows(rows)

@@ -103,7 +103,10 @@ CHECKSUM_TABLES: dict[str, tuple[str, str]] = {
     "MYSQL USERS": ("mysql_users", "MYSQL USERS"),
     "MYSQL QUERY RULES": ("mysql_query_rules", "MYSQL QUERY RULES"),
     "MYSQL VARIABLES": ("global_variables", "MYSQL VARIABLES"),
-    "MYSQL REPLICATION HOSTGROUPS": ("mysql_replication_hostgroups", "MYSQL REPLICATION HOSTGROUPS"),
+    "MYSQL REPLICATION HOSTGROUPS": (
+        "mysql_replication_hostgroups",
+        "MYSQL REPLICATION HOSTGROUPS",
+    ),
     "MYSQL GROUP REPLICATION HOSTGROUPS": (
         "mysql_group_replication_hostgroups",
         "MYSQL GROUP REPLICATION HOSTGROUPS",
@@ -115,8 +118,13 @@ CHECKSUM_TABLES: dict[str, tuple[str, str]] = {
     "MYSQL SERVERS SSL PARAMS": ("mysql_servers_ssl_params", "MYSQL HOSTGROUP ATTRIBUTES"),
 }
 DISK_CHECKSUM = frozenset(
-    {"MYSQL SERVERS", "MYSQL USERS", "MYSQL QUERY RULES", "MYSQL VARIABLES",
-     "MYSQL REPLICATION HOSTGROUPS"}
+    {
+        "MYSQL SERVERS",
+        "MYSQL USERS",
+        "MYSQL QUERY RULES",
+        "MYSQL VARIABLES",
+        "MYSQL REPLICATION HOSTGROUPS",
+    }
 )
 
 

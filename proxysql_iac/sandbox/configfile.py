@@ -7,7 +7,7 @@ hostgroup pair tables, frontend/backend never read for users).
 """
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import libconf
 
@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 def read_config(path: str) -> dict[str, Any]:
     with open(path, encoding="utf-8") as f:
         data = libconf.load(f)
-    return _plain(data)
+    return cast(dict[str, Any], _plain(data))
 
 
 def parse_config_text(text: str) -> dict[str, Any]:
-    return _plain(libconf.load(io.StringIO(text)))
+    return cast(dict[str, Any], _plain(libconf.load(io.StringIO(text))))
 
 
 def _plain(obj: Any) -> Any:
@@ -50,7 +50,9 @@ _ROW_SECTIONS: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
     "mysql_group_replication_hostgroups": ("mysql_group_replication_hostgroups", {}, {"active": 1}),
     "mysql_galera_hostgroups": ("mysql_galera_hostgroups", {}, {"active": 1}),
     "mysql_aws_aurora_hostgroups": (
-        "mysql_aws_aurora_hostgroups", {}, {"active": 1, "check_timeout_ms": 1000}
+        "mysql_aws_aurora_hostgroups",
+        {},
+        {"active": 1, "check_timeout_ms": 1000},
     ),
     "mysql_servers_ssl_params": ("mysql_servers_ssl_params", {}, {}),
     "scheduler": ("scheduler", {}, {}),
@@ -58,9 +60,14 @@ _ROW_SECTIONS: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
     "proxysql_servers": ("proxysql_servers", {"address": "hostname"}, {}),
 }
 _MODULE_SECTIONS: dict[str, tuple[str, ...]] = {
-    "MYSQL SERVERS": ("mysql_servers", "mysql_replication_hostgroups",
-                      "mysql_group_replication_hostgroups", "mysql_galera_hostgroups",
-                      "mysql_aws_aurora_hostgroups", "mysql_servers_ssl_params"),
+    "MYSQL SERVERS": (
+        "mysql_servers",
+        "mysql_replication_hostgroups",
+        "mysql_group_replication_hostgroups",
+        "mysql_galera_hostgroups",
+        "mysql_aws_aurora_hostgroups",
+        "mysql_servers_ssl_params",
+    ),
     "MYSQL USERS": ("mysql_users",),
     "MYSQL QUERY RULES": ("mysql_query_rules",),
     "SCHEDULER": ("scheduler",),
@@ -109,11 +116,16 @@ def apply_config(node: "SandboxNode", config: dict[str, Any], values: dict[str, 
 def load_from_config(node: "SandboxNode", module: str) -> int:
     assert node.config is not None and node.db is not None
     if module in ("MYSQL VARIABLES", "ADMIN VARIABLES"):
-        section, prefix = (("mysql_variables", "mysql-") if module.startswith("MYSQL")
-                           else ("admin_variables", "admin-"))
+        section, prefix = (
+            ("mysql_variables", "mysql-")
+            if module.startswith("MYSQL")
+            else ("admin_variables", "admin-")
+        )
         items = (node.config.get(section) or {}).items()
-        node.db.executemany("INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
-                            [(prefix + k, _var_text(v)) for k, v in items])
+        node.db.executemany(
+            "INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
+            [(prefix + k, _var_text(v)) for k, v in items],
+        )
         return len(items)
     total = 0
     for section in _MODULE_SECTIONS.get(module, ()):
@@ -131,21 +143,26 @@ def export_config(node: "SandboxNode") -> str:
     refs = ddl.reference_rows()
     out = [str(refs.get("config_header", ""))]
     for prefix, section in (("admin-", "admin_variables"), ("mysql-", "mysql_variables")):
-        rows = node._q("SELECT variable_name, variable_value FROM main.global_variables "
-                       "WHERE variable_name LIKE ? ORDER BY variable_name", (prefix + "%",))
+        rows = node._q(
+            "SELECT variable_name, variable_value FROM main.global_variables "
+            "WHERE variable_name LIKE ? ORDER BY variable_name",
+            (prefix + "%",),
+        )
         out.append(f"{section} =" + (" \n" if prefix == "mysql-" else "\n") + "{\n")
         for name, value in rows:
             if value not in (None, ""):
-                out.append(f"\t{name[len(prefix):]}={_quote(value)}\n")
+                out.append(f"\t{name[len(prefix) :]}={_quote(value)}\n")
         out.append("}\n" + ("\n" if prefix == "admin-" else ""))
     for section, table in (
-        ("mysql_users", "mysql_users"), ("mysql_query_rules", "mysql_query_rules"),
+        ("mysql_users", "mysql_users"),
+        ("mysql_query_rules", "mysql_query_rules"),
         ("mysql_servers", "mysql_servers"),
         ("mysql_replication_hostgroups", "mysql_replication_hostgroups"),
         ("mysql_group_replication_hostgroups", "mysql_group_replication_hostgroups"),
         ("mysql_galera_hostgroups", "mysql_galera_hostgroups"),
         ("mysql_aws_aurora_hostgroups", "mysql_aws_aurora_hostgroups"),
-        ("scheduler", "scheduler"), ("restapi", "restapi_routes"),
+        ("scheduler", "scheduler"),
+        ("restapi", "restapi_routes"),
         ("proxysql_servers", "proxysql_servers"),
     ):
         cols = node._columns("main", table)
@@ -159,5 +176,5 @@ def export_config(node: "SandboxNode") -> str:
                     continue
                 fields.append(f"\t\t{c}={v if isinstance(v, int) else _quote(v)}")
             entries.append("\t{\n" + "\n".join(fields) + "\n\t}")
-        out.append(",\n".join(entries) + ("\n" if entries else "\n") + ")\n")
+        out.append(",\n".join(entries) + "\n)\n")
     return "".join(out)

@@ -125,8 +125,15 @@ CONFIG_TABLES: dict[str, str] = {
         + " , ".join(
             f"{c} VARCHAR NOT NULL DEFAULT ''"
             for c in (
-                "ssl_ca", "ssl_cert", "ssl_key", "ssl_capath", "ssl_crl", "ssl_crlpath",
-                "ssl_cipher", "tls_version", "comment",
+                "ssl_ca",
+                "ssl_cert",
+                "ssl_key",
+                "ssl_capath",
+                "ssl_crl",
+                "ssl_crlpath",
+                "ssl_cipher",
+                "tls_version",
+                "comment",
             )
         )
         + " , PRIMARY KEY (hostname, port, username)"

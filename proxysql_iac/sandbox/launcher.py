@@ -7,6 +7,7 @@ until interrupted; with `detach=True` it forks a background process, writes a st
 """
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -50,8 +51,13 @@ def _answers(port: int) -> bool:
         return False
 
 
-def main_up(nodes: int = 3, port: int = 6032, config: str | None = None, detach: bool = False,
-            data_dir: str | None = None) -> int:
+def main_up(
+    nodes: int = 3,
+    port: int = 6032,
+    config: str | None = None,
+    detach: bool = False,
+    data_dir: str | None = None,
+) -> int:
     """Start a sandbox; returns a process exit code."""
     if detach:
         return _up_detached(nodes, port, config, data_dir)
@@ -75,8 +81,10 @@ def _up_detached(nodes: int, port: int, config: str | None, data_dir: str | None
     sdir.mkdir(parents=True, exist_ok=True)
     state = sdir / "state.json"
     if state.exists():
-        print(f"a sandbox is already recorded in {state}; run `pxc sandbox down` first",
-              file=sys.stderr)
+        print(
+            f"a sandbox is already recorded in {state}; run `pxc sandbox down` first",
+            file=sys.stderr,
+        )
         return 1
     ddir = data_dir or str(sdir / "data")
     pid = os.fork()
@@ -89,7 +97,12 @@ def _up_detached(nodes: int, port: int, config: str | None, data_dir: str | None
             sb = _build(nodes, port, config, ddir)
             sb.start()
             state.write_text(json.dumps({"pid": os.getpid(), "ports": sb.ports}))
-            signal.signal(signal.SIGTERM, lambda *_: (sb.stop(), os._exit(0)))
+
+            def _term(*_: object) -> None:
+                sb.stop()
+                os._exit(0)
+
+            signal.signal(signal.SIGTERM, _term)
             while True:
                 time.sleep(3600)
         finally:
@@ -112,10 +125,8 @@ def main_down() -> int:
         print("no detached sandbox recorded", file=sys.stderr)
         return 1
     info = json.loads(state.read_text())
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(int(info["pid"]), signal.SIGTERM)
-    except ProcessLookupError:
-        pass
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(_answers(p) for p in info["ports"]):
         time.sleep(0.05)

@@ -51,7 +51,7 @@ class Crash(Exception):
 @dataclass
 class Result:
     columns: list[str] | None = None
-    rows: list[Sequence[Any]] = field(default_factory=list)
+    rows: Sequence[Sequence[Any]] = field(default_factory=list)
     affected: int = 0
     info: str | None = None
 
@@ -195,7 +195,7 @@ class SandboxNode:
                 db.execute(ddl.create("disk", name, body))
         if "global_settings" not in existing:
             db.execute(ddl.create("disk", "global_settings", ddl.GLOBAL_SETTINGS))
-        for schema, table, create in ddl.aux_schemas():
+        for schema, _table, create in ddl.aux_schemas():
             db.execute(create.replace("CREATE TABLE ", f"CREATE TABLE {schema}.", 1))
         refs = ddl.reference_rows()
         collations = refs["collations"]
@@ -208,18 +208,29 @@ class SandboxNode:
             self._first_boot_memory()
             for module in commands.TABLE_MODULES:
                 self._copy_tables(commands.TABLE_MODULES[module], "main", "disk")
-            db.execute("INSERT OR REPLACE INTO disk.global_variables SELECT * FROM main.global_variables")
+            db.execute(
+                "INSERT OR REPLACE INTO disk.global_variables SELECT * FROM main.global_variables"
+            )
         else:
             for module in commands.TABLE_MODULES:
                 self._copy_tables(commands.TABLE_MODULES[module], "disk", "main")
-            db.execute("INSERT OR REPLACE INTO main.global_variables SELECT * FROM disk.global_variables")
+            db.execute(
+                "INSERT OR REPLACE INTO main.global_variables SELECT * FROM disk.global_variables"
+            )
         self.started_at = time.time()
         epoch = int(self.started_at)
         self.runtime_vars = {}
         self._load_variables("admin-", boot=True)
         self._load_variables("mysql-", boot=True)
-        for module in ("MYSQL SERVERS", "MYSQL USERS", "MYSQL QUERY RULES", "PROXYSQL SERVERS",
-                       "SCHEDULER", "RESTAPI", "MYSQL FIREWALL"):
+        for module in (
+            "MYSQL SERVERS",
+            "MYSQL USERS",
+            "MYSQL QUERY RULES",
+            "PROXYSQL SERVERS",
+            "SCHEDULER",
+            "RESTAPI",
+            "MYSQL FIREWALL",
+        ):
             self._load_module(module, count_version=False)
         for name in CHECKSUM_MODULES:
             self.checksums[name] = Checksum(1, epoch, self._compute_checksum(name))
@@ -233,8 +244,9 @@ class SandboxNode:
             from .configfile import apply_config
 
             apply_config(self, self.config, values)
-        self.db.executemany("INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
-                            sorted(values.items()))
+        self.db.executemany(
+            "INSERT OR REPLACE INTO main.global_variables VALUES (?,?)", sorted(values.items())
+        )
         if self.config is None or "proxysql_servers" not in self.config:
             self.db.executemany(
                 "INSERT OR REPLACE INTO main.proxysql_servers (hostname, port, weight, comment) "
@@ -365,12 +377,24 @@ class SandboxNode:
         v2: list[Row] = []
         for r in sorted(hg["mysql_servers"], key=lambda r: (atoi(r[0]), str(r[1]), atoi(r[2]))):
             status = str(r[4]).upper()
-            row = (atoi(r[0]), r[1], atoi(r[2]), atoi(r[3]), status, atoi(r[5]), atoi(r[6]),
-                   atoi(r[7]), atoi(r[8]), atoi(r[9]), atoi(r[10]), r[11])
+            row = (
+                atoi(r[0]),
+                r[1],
+                atoi(r[2]),
+                atoi(r[3]),
+                status,
+                atoi(r[5]),
+                atoi(r[6]),
+                atoi(r[7]),
+                atoi(r[8]),
+                atoi(r[9]),
+                atoi(r[10]),
+                r[11],
+            )
             if status == "OFFLINE_HARD":
                 continue
             servers.append(row)
-            v2.append(row[:4] + ("ONLINE" if status == "SHUNNED" else status,) + row[5:])
+            v2.append((*row[:4], "ONLINE" if status == "SHUNNED" else status, *row[5:]))
         self.runtime["mysql_servers"] = servers
         # conflicting hostgroup rows are skipped at LOAD (sections 1.5 and 1.6)
         repl = hg["mysql_replication_hostgroups"]
@@ -382,7 +406,7 @@ class SandboxNode:
             rows = hg[t]
             others = {atoi(x) for r in rows for x in (r[1], r[2], r[3])}
             self.runtime[t] = [
-                tuple(atoi(x) for x in r[:8]) + (r[8],) for r in rows if atoi(r[0]) not in others
+                (*tuple(atoi(x) for x in r[:8]), r[8]) for r in rows if atoi(r[0]) not in others
             ]
         self.runtime["mysql_aws_aurora_hostgroups"] = [
             tuple(atoi(x) if i not in (4, 13) else x for i, x in enumerate(r))
@@ -429,23 +453,26 @@ class SandboxNode:
         if name in ("admin_variables", "mysql_variables"):
             prefix = "admin-" if name == "admin_variables" else "mysql-"
             rows: list[Row] = sorted(
-                (k, v) for k, v in self.runtime_vars.items()
+                (k, v)
+                for k, v in self.runtime_vars.items()
                 if k.startswith(prefix) and k not in NOT_SYNCED
             )
             return hash64(rows)
         if name == "mysql_query_rules":
             rules = self.runtime.get("mysql_query_rules", [])
             fast = self.runtime.get("mysql_query_rules_fast_routing", [])
-            return hash64(rules + [("fast",)] + fast) if rules or fast else hash64([])
+            return hash64([*rules, ("fast",), *fast]) if rules or fast else hash64([])
         if name == "mysql_users":
             return hash64(self.runtime.get("mysql_users", []))
         if name == "proxysql_servers":
             return hash64(self.runtime.get("proxysql_servers", []))
         if name == "mysql_servers":
-            return hash64([
-                r[:4] + ("ONLINE" if r[4] == "SHUNNED" else r[4],) + r[5:]
-                for r in self.runtime.get("mysql_servers", [])
-            ])
+            return hash64(
+                [
+                    (*r[:4], "ONLINE" if r[4] == "SHUNNED" else r[4], *r[5:])
+                    for r in self.runtime.get("mysql_servers", [])
+                ]
+            )
         if name == "mysql_servers_v2":
             parts: list[Row] = list(self.servers_v2)
             for t in SERVER_TABLES[1:]:
@@ -472,8 +499,9 @@ class SandboxNode:
         return int.from_bytes(h.digest(), "big") >> 1
 
     # ------------------------------------------------------------ execution
-    def execute(self, sql: str, kind: str = "admin", user: str = "admin",
-                client: str = "127.0.0.1") -> Result:
+    def execute(
+        self, sql: str, kind: str = "admin", user: str = "admin", client: str = "127.0.0.1"
+    ) -> Result:
         with self.lock:
             if self.db is None:
                 raise AdminError("node is stopped")
@@ -536,9 +564,13 @@ class SandboxNode:
         return None
 
     def _proxysql_command(self, upper: str) -> Result | None:
-        if upper in ("PROXYSQL FLUSH LOGS", "PROXYSQL FLUSH QUERY CACHE",
-                     "PROXYSQL FLUSH MYSQL CLIENT HOSTS", "PROXYSQL FLUSH CONFIGDB",
-                     "PROXYSQL RELOAD TLS"):
+        if upper in (
+            "PROXYSQL FLUSH LOGS",
+            "PROXYSQL FLUSH QUERY CACHE",
+            "PROXYSQL FLUSH MYSQL CLIENT HOSTS",
+            "PROXYSQL FLUSH CONFIGDB",
+            "PROXYSQL RELOAD TLS",
+        ):
             return Result()
         if upper in ("PROXYSQL READONLY", "PROXYSQL READWRITE"):
             self.runtime_vars["admin-read_only"] = "true" if upper.endswith("READONLY") else "false"
@@ -547,8 +579,12 @@ class SandboxNode:
             raise AdminError("ProxySQL already started")
         if upper in ("PROXYSQL STOP", "PROXYSQL PAUSE", "PROXYSQL RESUME"):
             return Result()
-        if upper in ("PROXYSQL SHUTDOWN", "PROXYSQL KILL", "PROXYSQL SHUTDOWN SLOW",
-                     "PROXYSQL RESTART"):
+        if upper in (
+            "PROXYSQL SHUTDOWN",
+            "PROXYSQL KILL",
+            "PROXYSQL SHUTDOWN SLOW",
+            "PROXYSQL RESTART",
+        ):
             raise Crash(upper)
         return None
 
@@ -556,22 +592,30 @@ class SandboxNode:
 
     def _set_command(self, sql: str, norm: str) -> Result:
         upper = norm.upper()
-        for noop in ("SET AUTOCOMMIT", "SET NAMES", "SET CHARACTER_SET_RESULTS",
-                     "SET SQL_AUTO_IS_NULL", "SET SQL_SAFE_UPDATES", "SET SESSION AUTOCOMMIT",
-                     "SET FOREIGN_KEY_CHECKS", "SET CHARACTER_SET_CLIENT",
-                     "SET CHARACTER_SET_CONNECTION", "SET COLLATION_CONNECTION"):
+        for noop in (
+            "SET AUTOCOMMIT",
+            "SET NAMES",
+            "SET CHARACTER_SET_RESULTS",
+            "SET SQL_AUTO_IS_NULL",
+            "SET SQL_SAFE_UPDATES",
+            "SET SESSION AUTOCOMMIT",
+            "SET FOREIGN_KEY_CHECKS",
+            "SET CHARACTER_SET_CLIENT",
+            "SET CHARACTER_SET_CONNECTION",
+            "SET COLLATION_CONNECTION",
+        ):
             if upper.startswith(noop):
                 return Result()
         body = sql.strip()[3:].lstrip()
         m = self._SET_ASSIGN.match(sql.strip())
         if m:
             name = m.group(1)
-            value = sql.strip()[m.end():].strip()
+            value = sql.strip()[m.end() :].strip()
             while value.endswith(";"):
                 value = value[:-1].rstrip()
             if name in self.defaults:
                 if name == "mysql-init_connect":
-                    raise AdminError("ProxySQL Admin Error: near \"init_connect\": syntax error")
+                    raise AdminError('ProxySQL Admin Error: near "init_connect": syntax error')
                 rewritten = (
                     f"UPDATE global_variables SET variable_value={value} "
                     f"WHERE variable_name='{name}'"
@@ -581,14 +625,15 @@ class SandboxNode:
         else:
             eq = body.find("=")
             label = (body[:eq] if eq >= 0 else body).strip()
-            if "," in body[eq + 1:] and "-" in body[eq + 1:] and eq >= 0:
+            if "," in body[eq + 1 :] and "-" in body[eq + 1 :] and eq >= 0:
                 # "SET a-b=1, c-d=2" reaches SQLite as an UPDATE with a bad expression
                 raise AdminError('ProxySQL Admin Error: near "-": syntax error')
         label = label.rstrip(";").strip()
         return Result(info=f"ERROR: Unknown global variable: '{label}'.")
 
-    def _common_command(self, sql: str, norm: str, upper: str, user: str,
-                        client: str) -> Result | None:
+    def _common_command(
+        self, sql: str, norm: str, upper: str, user: str, client: str
+    ) -> Result | None:
         first = upper.split(" ", 1)[0].rstrip(";") if upper else ""
         if first in ("BEGIN", "COMMIT", "ROLLBACK") or upper.startswith("START TRANSACTION"):
             return Result()
@@ -626,14 +671,16 @@ class SandboxNode:
 
     def _show(self, norm: str, upper: str) -> Result | None:
         if upper in ("SHOW DATABASES", "SHOW SCHEMAS"):
-            rows = [(str(seq), name, path) for seq, name, path in
-                    self._q("PRAGMA database_list")]
+            rows = [(str(seq), name, path) for seq, name, path in self._q("PRAGMA database_list")]
             return Result(["seq", "name", "file"], rows)
         m = re.fullmatch(r"SHOW TABLES(?: (?:FROM|IN) (\w+))?(?: LIKE '([^']*)')?", norm, re.I)
         if m:
             schema = m.group(1) or "main"
             like = m.group(2)
-            sql = f"SELECT name FROM {schema}.sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            sql = (
+                f"SELECT name FROM {schema}.sqlite_master "
+                "WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            )
             params: tuple[str, ...] = ()
             if like is not None:
                 sql += " AND name LIKE ?"
@@ -644,40 +691,80 @@ class SandboxNode:
                 raise AdminError(f"ProxySQL Admin Error: {e}") from e
             return Result(["tables"], rows)
         if upper in ("SHOW VARIABLES", "SHOW GLOBAL VARIABLES", "SHOW ALL VARIABLES"):
-            return Result(["Variable_name", "Value"],
-                          self._q("SELECT * FROM main.global_variables ORDER BY variable_name"))
+            return Result(
+                ["Variable_name", "Value"],
+                self._q("SELECT * FROM main.global_variables ORDER BY variable_name"),
+            )
         if upper in ("SHOW MYSQL VARIABLES", "SHOW ADMIN VARIABLES"):
             prefix = "mysql-%" if "MYSQL" in upper else "admin-%"
-            return Result(["Variable_name", "Value"], self._q(
-                "SELECT * FROM main.global_variables WHERE variable_name LIKE ? "
-                "ORDER BY variable_name", (prefix,)))
+            return Result(
+                ["Variable_name", "Value"],
+                self._q(
+                    "SELECT * FROM main.global_variables WHERE variable_name LIKE ? "
+                    "ORDER BY variable_name",
+                    (prefix,),
+                ),
+            )
         if upper == "SHOW MYSQL STATUS":
-            return Result(["Variable_name", "Value"],
-                          self._q("SELECT * FROM stats.stats_mysql_global"))
+            return Result(
+                ["Variable_name", "Value"], self._q("SELECT * FROM stats.stats_mysql_global")
+            )
         if upper == "SHOW MYSQL USERS":
-            return Result(self._columns("main", "mysql_users"),
-                          self._q("SELECT * FROM main.mysql_users ORDER BY username"))
+            return Result(
+                self._columns("main", "mysql_users"),
+                self._q("SELECT * FROM main.mysql_users ORDER BY username"),
+            )
         if upper == "SHOW MYSQL SERVERS":
-            return Result(self._columns("main", "mysql_servers"),
-                          self._q("SELECT * FROM main.mysql_servers ORDER BY hostgroup_id, hostname"))
+            return Result(
+                self._columns("main", "mysql_servers"),
+                self._q("SELECT * FROM main.mysql_servers ORDER BY hostgroup_id, hostname"),
+            )
         if upper == "SHOW PROCESSLIST":
-            return Result(["SessionID", "user", "db", "hostgroup", "command", "time_ms", "info"], [])
+            return Result(
+                ["SessionID", "user", "db", "hostgroup", "command", "time_ms", "info"], []
+            )
         if upper == "SHOW FULL PROCESSLIST":
-            return Result(["ThreadID", "SessionID", "user", "db", "cli_host", "cli_port",
-                           "hostgroup", "l_srv_host", "l_srv_port", "srv_host", "srv_port",
-                           "command", "time_ms", "info", "status_flags", "extended_info"], [])
+            return Result(
+                [
+                    "ThreadID",
+                    "SessionID",
+                    "user",
+                    "db",
+                    "cli_host",
+                    "cli_port",
+                    "hostgroup",
+                    "l_srv_host",
+                    "l_srv_port",
+                    "srv_host",
+                    "srv_port",
+                    "command",
+                    "time_ms",
+                    "info",
+                    "status_flags",
+                    "extended_info",
+                ],
+                [],
+            )
         if upper in ("SHOW CHARSET", "SHOW CHARACTER SET"):
-            return Result(["Charset", "Default collation"], self._q(
-                "SELECT Charset, Collation FROM main.mysql_collations WHERE `Default`='Yes' "
-                "ORDER BY Id"))
+            return Result(
+                ["Charset", "Default collation"],
+                self._q(
+                    "SELECT Charset, Collation FROM main.mysql_collations WHERE `Default`='Yes' "
+                    "ORDER BY Id"
+                ),
+            )
         if upper == "SHOW COLLATION":
-            return Result(["Id", "Collation", "Charset", "Default"],
-                          self._q("SELECT * FROM main.mysql_collations ORDER BY Id"))
+            return Result(
+                ["Id", "Collation", "Charset", "Default"],
+                self._q("SELECT * FROM main.mysql_collations ORDER BY Id"),
+            )
         m = re.fullmatch(r"SHOW CREATE TABLE (?:(\w+)\.)?`?(\w+)`?", norm, re.I)
         if m:
             schema = m.group(1) or "main"
-            rows = self._q(f"SELECT name, sql FROM {schema}.sqlite_master WHERE type='table' AND name=?",
-                           (m.group(2),))
+            rows = self._q(
+                f"SELECT name, sql FROM {schema}.sqlite_master WHERE type='table' AND name=?",
+                (m.group(2),),
+            )
             return Result(["table", "Create Table"], rows)
         return None
 
@@ -686,27 +773,36 @@ class SandboxNode:
         assert self.db is not None
         low = sql.lower()
         if "global_variables" in low:
-            self.db.executemany("INSERT OR IGNORE INTO main.global_variables VALUES (?,?)",
-                                sorted(self.runtime_vars.items()))
+            self.db.executemany(
+                "INSERT OR IGNORE INTO main.global_variables VALUES (?,?)",
+                sorted(self.runtime_vars.items()),
+            )
         if "stats_mysql_users" in low:
             users = [r for r in self.runtime.get("mysql_users", []) if r[10] == 1]
             self.db.execute("DELETE FROM stats.stats_mysql_users")
-            self.db.executemany("INSERT INTO stats.stats_mysql_users VALUES (?,0,?)",
-                                [(r[0], r[11]) for r in users])
+            self.db.executemany(
+                "INSERT INTO stats.stats_mysql_users VALUES (?,0,?)", [(r[0], r[11]) for r in users]
+            )
         if "runtime_" not in low:
             return
-        if "runtime_mysql_servers" in low or any(
-            "runtime_" + t in low for t in SERVER_TABLES[1:]
-        ):
+        if "runtime_mysql_servers" in low or any("runtime_" + t in low for t in SERVER_TABLES[1:]):
             for row in self.runtime.get("mysql_servers", []):
                 if any(isinstance(v, int) and v > INT32_MAX for v in (row[0], row[7], row[10])):
                     raise Crash("32-bit overflow reading back runtime_mysql_servers")
             for t in SERVER_TABLES:
                 self._fill("runtime_" + t, self.runtime.get(t, []))
-        for t in ("mysql_users", "mysql_query_rules", "mysql_query_rules_fast_routing",
-                  "proxysql_servers", "scheduler", "restapi_routes", "coredump_filters",
-                  "mysql_firewall_whitelist_users", "mysql_firewall_whitelist_rules",
-                  "mysql_firewall_whitelist_sqli_fingerprints"):
+        for t in (
+            "mysql_users",
+            "mysql_query_rules",
+            "mysql_query_rules_fast_routing",
+            "proxysql_servers",
+            "scheduler",
+            "restapi_routes",
+            "coredump_filters",
+            "mysql_firewall_whitelist_users",
+            "mysql_firewall_whitelist_rules",
+            "mysql_firewall_whitelist_sqli_fingerprints",
+        ):
             if "runtime_" + t in low:
                 self._fill("runtime_" + t, self.runtime.get(t, []))
         if "runtime_global_variables" in low:
@@ -767,7 +863,9 @@ class SandboxNode:
             if prefix:
                 self.db.execute(
                     "INSERT OR REPLACE INTO main.global_variables SELECT * FROM "
-                    "disk.global_variables WHERE variable_name LIKE ?", (prefix + "%",))
+                    "disk.global_variables WHERE variable_name LIKE ?",
+                    (prefix + "%",),
+                )
                 changes = self.db.execute("SELECT changes()").fetchone()[0]
                 return Result(affected=int(changes))
             else:
@@ -776,17 +874,18 @@ class SandboxNode:
             if prefix:
                 self.db.execute(
                     "INSERT OR REPLACE INTO disk.global_variables SELECT * FROM "
-                    "main.global_variables WHERE variable_name LIKE ?", (prefix + "%",))
+                    "main.global_variables WHERE variable_name LIKE ?",
+                    (prefix + "%",),
+                )
                 changes = self.db.execute("SELECT changes()").fetchone()[0]
                 return Result(affected=int(changes))
             self._copy_tables(tables, "main", "disk")
         elif direction == "from_runtime":
             self._save_from_runtime(module)
-        elif direction == "from_config":
-            if self.config is not None:
-                from .configfile import load_from_config
+        elif direction == "from_config" and self.config is not None:
+            from .configfile import load_from_config
 
-                return Result(affected=load_from_config(self, module))
+            return Result(affected=load_from_config(self, module))
         return Result()
 
     def _save_from_runtime(self, module: str) -> None:
@@ -811,8 +910,11 @@ class SandboxNode:
             for t in SERVER_TABLES:
                 rows = self.runtime.get(t, [])
                 if t == "mysql_servers":
-                    rows = [r[:4] + ("ONLINE" if r[4] == "SHUNNED" else r[4],) + r[5:]
-                            for r in rows if r[4] != "OFFLINE_HARD"]
+                    rows = [
+                        (*r[:4], "ONLINE" if r[4] == "SHUNNED" else r[4], *r[5:])
+                        for r in rows
+                        if r[4] != "OFFLINE_HARD"
+                    ]
                 self._fill(t, rows)
             return
         if module == "RESTAPI":
@@ -825,11 +927,16 @@ class SandboxNode:
     def _checksum_command(self, schema: str, table: str, label: str) -> Result:
         cols = self._columns(schema, table)
         if table == "global_variables":
-            rows = self._q(f"SELECT * FROM {schema}.global_variables WHERE variable_name LIKE "
-                           "'mysql-%' ORDER BY variable_name")
+            rows = self._q(
+                f"SELECT * FROM {schema}.global_variables WHERE variable_name LIKE "
+                "'mysql-%' ORDER BY variable_name"
+            )
         else:
-            pk = [r[1] for r in sorted(self._q(f"PRAGMA {schema}.table_info({table})"),
-                                       key=lambda r: r[5]) if r[5]] or cols[:1]
+            pk = [
+                r[1]
+                for r in sorted(self._q(f"PRAGMA {schema}.table_info({table})"), key=lambda r: r[5])
+                if r[5]
+            ] or cols[:1]
             rows = self._q(f"SELECT * FROM {schema}.{table} ORDER BY {', '.join(pk)}")
         digest = hash64(rows)
         if digest == "0x0000000000000000":
@@ -841,11 +948,17 @@ class SandboxNode:
         """What a peer fetches when it pulls `module` from this node (section 4.3)."""
         with self.lock:
             if module == "mysql_users":
-                return {"mysql_users": [tuple(r[:2]) + (1,) + tuple(r[3:])
-                                        for r in self.runtime.get("mysql_users", [])]}
+                return {
+                    "mysql_users": [
+                        (*tuple(r[:2]), 1, *tuple(r[3:]))
+                        for r in self.runtime.get("mysql_users", [])
+                    ]
+                }
             if module == "mysql_query_rules":
-                return {t: list(self.runtime.get(t, [])) for t in
-                        ("mysql_query_rules", "mysql_query_rules_fast_routing")}
+                return {
+                    t: list(self.runtime.get(t, []))
+                    for t in ("mysql_query_rules", "mysql_query_rules_fast_routing")
+                }
             if module in ("mysql_servers", "mysql_servers_v2"):
                 out = {"mysql_servers": list(self.servers_v2)}
                 for t in SERVER_TABLES[1:]:
@@ -854,25 +967,35 @@ class SandboxNode:
             if module == "proxysql_servers":
                 return {"proxysql_servers": list(self.runtime.get("proxysql_servers", []))}
             prefix = "admin-" if module == "admin_variables" else "mysql-"
-            return {"global_variables": [
-                (k, v) for k, v in sorted(self.runtime_vars.items())
-                if k.startswith(prefix) and k not in NOT_SYNCED]}
+            return {
+                "global_variables": [
+                    (k, v)
+                    for k, v in sorted(self.runtime_vars.items())
+                    if k.startswith(prefix) and k not in NOT_SYNCED
+                ]
+            }
 
-    def apply_pull(self, module: str, data: dict[str, list[Row]], peer_epoch: int,
-                   peer_checksum: str) -> None:
+    def apply_pull(
+        self, module: str, data: dict[str, list[Row]], peer_epoch: int, peer_checksum: str
+    ) -> None:
         """Write a peer's rows into memory, LOAD them and maybe SAVE them (section 4.3)."""
         with self.lock:
             assert self.db is not None
             if module in ("admin_variables", "mysql_variables"):
-                self.db.executemany("INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
-                                    data["global_variables"])
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
+                    data["global_variables"],
+                )
             else:
                 for t, rows in data.items():
                     self._fill(t, rows)
             cmod = {
-                "mysql_users": "MYSQL USERS", "mysql_query_rules": "MYSQL QUERY RULES",
-                "mysql_servers": "MYSQL SERVERS", "mysql_servers_v2": "MYSQL SERVERS",
-                "proxysql_servers": "PROXYSQL SERVERS", "admin_variables": "ADMIN VARIABLES",
+                "mysql_users": "MYSQL USERS",
+                "mysql_query_rules": "MYSQL QUERY RULES",
+                "mysql_servers": "MYSQL SERVERS",
+                "mysql_servers_v2": "MYSQL SERVERS",
+                "proxysql_servers": "PROXYSQL SERVERS",
+                "admin_variables": "ADMIN VARIABLES",
                 "mysql_variables": "MYSQL VARIABLES",
             }[module]
             names = ["mysql_servers", "mysql_servers_v2"] if cmod == "MYSQL SERVERS" else [module]

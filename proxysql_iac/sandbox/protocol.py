@@ -65,11 +65,16 @@ def _lenenc_str(data: bytes) -> bytes:
 
 
 def error_packet(errno: int, sqlstate: str, msg: str) -> bytes:
-    return (b"\xff" + struct.pack("<H", errno) + b"#" + sqlstate.encode()[:5].ljust(5, b"0")
-            + msg.encode("utf-8", "replace"))
+    return (
+        b"\xff"
+        + struct.pack("<H", errno)
+        + b"#"
+        + sqlstate.encode()[:5].ljust(5, b"0")
+        + msg.encode("utf-8", "replace")
+    )
 
 
-class _NativePassword(NativePasswordAuthPlugin):
+class _NativePassword(NativePasswordAuthPlugin):  # type: ignore[misc]
     """mysql_native_password whose refusal reads like ProxySQL's."""
 
     async def auth(self, auth_info: AuthInfo | None = None) -> AuthState:
@@ -91,7 +96,7 @@ class _NativePassword(NativePasswordAuthPlugin):
             decision = await state.asend(info)
 
 
-class AdminIdentityProvider(IdentityProvider):
+class AdminIdentityProvider(IdentityProvider):  # type: ignore[misc]
     def __init__(self, node_getter: Callable[[], SandboxNode]) -> None:
         self._node = node_getter
 
@@ -108,7 +113,7 @@ class AdminIdentityProvider(IdentityProvider):
         return User(name=username, auth_string=auth, auth_plugin="mysql_native_password")
 
 
-class AdminConnection(Connection):
+class AdminConnection(Connection):  # type: ignore[misc]
     """mysql-mimic Connection speaking ProxySQL admin-interface dialect."""
 
     node_getter: Callable[[], SandboxNode]
@@ -161,8 +166,12 @@ class AdminConnection(Connection):
         await self._write_result(result)
 
     def _ok(self, affected: int, info: str | None) -> bytes:
-        pkt = (b"\x00" + _lenenc_int(affected) + _lenenc_int(0)
-               + struct.pack("<HH", int(self.status_flags), 0))
+        pkt = (
+            b"\x00"
+            + _lenenc_int(affected)
+            + _lenenc_int(0)
+            + struct.pack("<HH", int(self.status_flags), 0)
+        )
         if info:
             pkt += _lenenc_str(info.encode("utf-8"))
         return pkt
@@ -173,10 +182,14 @@ class AdminConnection(Connection):
             return
         header = [_lenenc_int(len(result.columns))]
         for name in result.columns:
-            header.append(packets.make_column_definition_41(
-                server_charset=CharacterSet.utf8mb4, name=name,
-                character_set=CharacterSet.utf8, column_type=ColumnType.VAR_STRING,
-            ))
+            header.append(
+                packets.make_column_definition_41(
+                    server_charset=CharacterSet.utf8mb4,
+                    name=name,
+                    character_set=CharacterSet.utf8,
+                    column_type=ColumnType.VAR_STRING,
+                )
+            )
         if not self.deprecate_eof():
             header.append(self.eof())
         rows = []
@@ -192,15 +205,17 @@ class AdminConnection(Connection):
             rows.append(b"".join(parts))
         self.stream.write_many(header)
         for i in range(0, len(rows), 5000):
-            self.stream.write_many(rows[i:i + 5000])
+            self.stream.write_many(rows[i : i + 5000])
             await self.stream.drain()
         await self.stream.write(self.ok_or_eof())
 
 
-class NodeServer(MysqlServer):
+class NodeServer(MysqlServer):  # type: ignore[misc]
     """A listening admin port bound to one SandboxNode."""
 
-    def __init__(self, node_getter: Callable[[], SandboxNode], on_crash: Callable[[], None]) -> None:
+    def __init__(
+        self, node_getter: Callable[[], SandboxNode], on_crash: Callable[[], None]
+    ) -> None:
         super().__init__(
             session_factory=self._make_session,
             identity_provider=AdminIdentityProvider(node_getter),
@@ -213,8 +228,8 @@ class NodeServer(MysqlServer):
         class _Conn(AdminConnection):
             pass
 
-        _Conn.node_getter = staticmethod(node_getter)  # type: ignore[assignment]
-        _Conn.on_crash = staticmethod(on_crash)  # type: ignore[assignment]
+        _Conn.node_getter = staticmethod(node_getter)
+        _Conn.on_crash = staticmethod(on_crash)
         _Conn.registry = conns
         self._conn_cls = _Conn
 
@@ -234,8 +249,11 @@ class NodeServer(MysqlServer):
         stream = MysqlStream(reader, writer)
         session = self._make_session()
         connection = self._conn_cls(
-            stream=stream, session=session, control=self.control,
-            server_capabilities=self.capabilities, identity_provider=self.identity_provider,
+            stream=stream,
+            session=session,
+            control=self.control,
+            server_capabilities=self.capabilities,
+            identity_provider=self.identity_provider,
             ssl=self.ssl,
         )
         connection_id = await self.control.add(connection)

@@ -53,9 +53,14 @@ class NodeHandle:
     async def _start(self, fresh: bool = False) -> None:
         if fresh:
             shutil.rmtree(self.data_dir, ignore_errors=True)
-        node = SandboxNode(self.index, self.port, self.data_dir,
-                           peers=self.sandbox.peer_list(), config=self.sandbox.config,
-                           host=self.host)
+        node = SandboxNode(
+            self.index,
+            self.port,
+            self.data_dir,
+            peers=self.sandbox.peer_list(),
+            config=self.sandbox.config,
+            host=self.host,
+        )
         aurora = self.node.aurora if self.node is not None else None
         node.aurora = aurora
         node.boot()
@@ -117,13 +122,15 @@ class NodeHandle:
     def restart(self, fresh: bool = False) -> None:
         self.start(fresh=fresh)
 
-    def fail_statement(self, pattern: str, message: str, errno: int = 1045,
-                       sqlstate: str = "28000") -> None:
+    def fail_statement(
+        self, pattern: str, message: str, errno: int = 1045, sqlstate: str = "28000"
+    ) -> None:
         """Answer statements matching `pattern` (regex) with this error instead of running them."""
         node = self.current()
         with node.lock:
-            node.fail_rules.append((re.compile(pattern, re.I | re.S),
-                                    AdminError(message, errno, sqlstate)))
+            node.fail_rules.append(
+                (re.compile(pattern, re.I | re.S), AdminError(message, errno, sqlstate))
+            )
 
     def clear_faults(self) -> None:
         node = self.current()
@@ -156,9 +163,15 @@ class NodeHandle:
 class Sandbox:
     """N admin nodes on loopback forming a ProxySQL Cluster (node k listens on base_port+k-1)."""
 
-    def __init__(self, nodes: int = 3, base_port: int = 0, data_dir: str | None = None,
-                 cluster: bool = True, config: dict[str, Any] | None = None,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        nodes: int = 3,
+        base_port: int = 0,
+        data_dir: str | None = None,
+        cluster: bool = True,
+        config: dict[str, Any] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         if nodes < 1:
             raise ValueError("nodes must be >= 1")
         self.host = host
@@ -168,8 +181,7 @@ class Sandbox:
         self.data_dir = data_dir or self._tmp or ""
         ports = [base_port + i if base_port else 0 for i in range(nodes)]
         self.handles = [
-            NodeHandle(self, i + 1, ports[i], f"{self.data_dir}/node{i + 1}")
-            for i in range(nodes)
+            NodeHandle(self, i + 1, ports[i], f"{self.data_dir}/node{i + 1}") for i in range(nodes)
         ]
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -249,8 +261,12 @@ class Sandbox:
     def __enter__(self) -> "Sandbox":
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # -- convenience ------------------------------------------------------------
@@ -262,11 +278,14 @@ class Sandbox:
     def ports(self) -> list[int]:
         return [h.port for h in self.handles]
 
-    def endpoints(self, user: str = "radmin", password: str = "radmin") -> list[tuple[str, int, str, str]]:
+    def endpoints(
+        self, user: str = "radmin", password: str = "radmin"
+    ) -> list[tuple[str, int, str, str]]:
         return [(self.host, h.port, user, password) for h in self.handles]
 
-    def same_second_conflict(self, sql_a: str, sql_b: str, load: str,
-                             a: int = 1, b: int = 2) -> None:
+    def same_second_conflict(
+        self, sql_a: str, sql_b: str, load: str, a: int = 1, b: int = 2
+    ) -> None:
         """Apply `sql_a` + `load` on node a and `sql_b` + `load` on node b in one wall-clock second.
 
         Epochs are whole seconds, so the two runtime versions get equal epochs with different

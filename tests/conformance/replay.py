@@ -7,6 +7,7 @@ honoured. Answers that carry the node's port or data directory are normalised to
 the recording (6032/6042, `<datadir>`).
 """
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -19,8 +20,21 @@ from mysql.connector import FieldType
 from proxysql_iac.sandbox import Sandbox
 
 DATA = Path(__file__).parent / "data" / "probes-public-2.7.1.json"
-FIELDS = ("ok", "errno", "sqlstate", "msg", "columns", "types", "rows", "rowcount", "info",
-          "insert_id", "warning_count", "server_status", "extra_results")
+FIELDS = (
+    "ok",
+    "errno",
+    "sqlstate",
+    "msg",
+    "columns",
+    "types",
+    "rows",
+    "rowcount",
+    "info",
+    "insert_id",
+    "warning_count",
+    "server_status",
+    "extra_results",
+)
 RECORDED_PORTS = {1: 6032, 2: 6042}
 
 
@@ -55,18 +69,22 @@ class Replayer:
     def conn(self, key: tuple[int, str]) -> Any:
         c = self.conns.get(key)
         if c is None:
-            c = mysql.connector.connect(host="127.0.0.1", port=self._port(key[0]), user="admin",
-                                        password="admin", use_pure=True, autocommit=True,
-                                        connection_timeout=5)
+            c = mysql.connector.connect(
+                host="127.0.0.1",
+                port=self._port(key[0]),
+                user="admin",
+                password="admin",
+                use_pure=True,
+                autocommit=True,
+                connection_timeout=5,
+            )
             self.conns[key] = c
         return c
 
     def close_all(self) -> None:
         for c in self.conns.values():
-            try:
+            with contextlib.suppress(Exception):
                 c.close()
-            except Exception:  # noqa: BLE001
-                pass
         self.conns = {}
 
     def fresh(self) -> None:
@@ -77,7 +95,9 @@ class Replayer:
     def _normalise(self, value: Any) -> Any:
         if isinstance(value, str):
             for k, h in enumerate(self.sb.handles, 1):
-                value = value.replace(f"127.0.0.1:{h.port}", f"127.0.0.1:{RECORDED_PORTS.get(k, 0)}")
+                value = value.replace(
+                    f"127.0.0.1:{h.port}", f"127.0.0.1:{RECORDED_PORTS.get(k, 0)}"
+                )
                 value = value.replace(h.data_dir, "<datadir>")
             return value
         if isinstance(value, list):
@@ -108,11 +128,10 @@ class Replayer:
                 out["extra_results"] = sets[1:]
         except mysql.connector.Error as e:
             out["ok"] = False
-            out["error"] = {"errno": e.errno, "sqlstate": e.sqlstate,
-                            "msg": self._normalise(e.msg)}
+            out["error"] = {"errno": e.errno, "sqlstate": e.sqlstate, "msg": self._normalise(e.msg)}
             if e.errno in (2013, 2055, 2006, 2003, -1, None):
                 self.drop(key)
-        except Exception as e:  # noqa: BLE001 - recorded as a client-side failure
+        except Exception as e:
             out["ok"] = False
             out["error"] = {"errno": None, "sqlstate": None, "msg": f"{type(e).__name__}: {e}"}
             self.drop(key)
@@ -121,10 +140,8 @@ class Replayer:
     def drop(self, key: tuple[int, str]) -> None:
         c = self.conns.pop(key, None)
         if c is not None:
-            try:
+            with contextlib.suppress(Exception):
                 c.disconnect()
-            except Exception:  # noqa: BLE001
-                pass
 
     def run_query(self, cx: Any, sql: str) -> list[dict[str, Any]]:
         sets = []
@@ -166,11 +183,21 @@ class Replayer:
 def norm_step(st: dict[str, Any]) -> dict[str, Any]:
     hint = st.get("compare")
     err = st.get("error") or {}
-    d = {"ok": st.get("ok"), "errno": err.get("errno"), "sqlstate": err.get("sqlstate"),
-         "msg": err.get("msg"), "columns": st.get("columns"), "types": st.get("types"),
-         "rows": st.get("rows"), "rowcount": st.get("rowcount"), "info": st.get("info"),
-         "insert_id": st.get("insert_id"), "warning_count": st.get("warning_count"),
-         "server_status": st.get("server_status"), "extra_results": st.get("extra_results")}
+    d = {
+        "ok": st.get("ok"),
+        "errno": err.get("errno"),
+        "sqlstate": err.get("sqlstate"),
+        "msg": err.get("msg"),
+        "columns": st.get("columns"),
+        "types": st.get("types"),
+        "rows": st.get("rows"),
+        "rowcount": st.get("rowcount"),
+        "info": st.get("info"),
+        "insert_id": st.get("insert_id"),
+        "warning_count": st.get("warning_count"),
+        "server_status": st.get("server_status"),
+        "extra_results": st.get("extra_results"),
+    }
     if hint == "no_rows" and d["rows"] is not None:
         d["rows"] = f"<{len(d['rows'])} rows>"
         d["rowcount"] = None
@@ -180,8 +207,9 @@ def norm_step(st: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-def compare_case(expected: list[dict[str, Any]], actual: list[dict[str, Any]]
-                 ) -> tuple[int, int, list[dict[str, Any]]]:
+def compare_case(
+    expected: list[dict[str, Any]], actual: list[dict[str, Any]]
+) -> tuple[int, int, list[dict[str, Any]]]:
     compared = matched = 0
     diffs: list[dict[str, Any]] = []
     for i, (s1, s2) in enumerate(zip(expected, actual, strict=True)):
@@ -192,8 +220,15 @@ def compare_case(expected: list[dict[str, Any]], actual: list[dict[str, Any]]
         n1, n2 = norm_step(s1), norm_step(s2)
         bad = [f for f in FIELDS if n1[f] != n2[f]]
         if bad:
-            diffs.append({"step": i, "sql": s1["sql"][:200], "fields": bad,
-                          "expected": {f: n1[f] for f in bad}, "actual": {f: n2[f] for f in bad}})
+            diffs.append(
+                {
+                    "step": i,
+                    "sql": s1["sql"][:200],
+                    "fields": bad,
+                    "expected": {f: n1[f] for f in bad},
+                    "actual": {f: n2[f] for f in bad},
+                }
+            )
         else:
             matched += 1
     return compared, matched, diffs

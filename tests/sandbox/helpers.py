@@ -8,8 +8,15 @@ import mysql.connector
 
 
 def connect(port: int, user: str = "radmin", password: str = "radmin") -> Any:
-    return mysql.connector.connect(host="127.0.0.1", port=port, user=user, password=password,
-                                   use_pure=True, autocommit=True, connection_timeout=5)
+    return mysql.connector.connect(
+        host="127.0.0.1",
+        port=port,
+        user=user,
+        password=password,
+        use_pure=True,
+        autocommit=True,
+        connection_timeout=5,
+    )
 
 
 def q(port: int, sql: str, user: str = "radmin", password: str = "radmin") -> Any:

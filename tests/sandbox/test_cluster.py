@@ -24,15 +24,24 @@ def _count(port: int, table: str) -> int:
 
 def test_load_propagates_with_recorded_timing(trio: Sandbox) -> None:
     p1, p2, p3 = trio.ports
-    q(p1, "INSERT INTO mysql_query_rules (rule_id, active, match_digest, apply) "
-          "VALUES (1, 1, '^SELECT', 1)")
+    q(
+        p1,
+        "INSERT INTO mysql_query_rules (rule_id, active, match_digest, apply) "
+        "VALUES (1, 1, '^SELECT', 1)",
+    )
     q(p1, "LOAD MYSQL QUERY RULES TO RUNTIME")
     t = wait_for(lambda: _count(p2, "runtime_mysql_query_rules") == 1, timeout=3)
     wait_for(lambda: _count(p3, "runtime_mysql_query_rules") == 1, timeout=3)
     # 200 ms x 3 checks: a real 2.7.1 took 459-612 ms
     assert 0.3 < t < 1.2
-    ck = {n: q(n, "SELECT version, epoch, checksum FROM runtime_checksums_values "
-                  "WHERE name='mysql_query_rules'")[0] for n in (p1, p2)}
+    ck = {
+        n: q(
+            n,
+            "SELECT version, epoch, checksum FROM runtime_checksums_values "
+            "WHERE name='mysql_query_rules'",
+        )[0]
+        for n in (p1, p2)
+    }
     assert ck[p1][1:] == ck[p2][1:]  # the puller adopts the peer's epoch and checksum
     # pulled modules are saved to disk by default
     assert _count(p2, "disk.mysql_query_rules") == 1
@@ -50,8 +59,11 @@ def test_save_to_disk_false_keeps_the_pull_in_memory(trio: Sandbox) -> None:
     # (admin variables are synced too, so the setting spreads to the other nodes)
     p1, p2, _ = trio.ports
     for p in (p2,):
-        q(p, "UPDATE global_variables SET variable_value='false' "
-             "WHERE variable_name='admin-cluster_mysql_servers_save_to_disk'")
+        q(
+            p,
+            "UPDATE global_variables SET variable_value='false' "
+            "WHERE variable_name='admin-cluster_mysql_servers_save_to_disk'",
+        )
         q(p, "LOAD ADMIN VARIABLES TO RUNTIME")
     time.sleep(1.05)  # a new second, so node 1's LOAD epoch is newer than node 2's admin load
     q(p1, "INSERT INTO mysql_servers (hostgroup_id, hostname) VALUES (1, 'db1')")
@@ -87,8 +99,11 @@ def test_same_second_conflicting_edits_never_converge(trio: Sandbox) -> None:
     e1 = q(p1, "SELECT epoch FROM runtime_checksums_values WHERE name='mysql_servers'")
     e2 = q(p2, "SELECT epoch FROM runtime_checksums_values WHERE name='mysql_servers'")
     assert e1 == e2
-    diff = q(p1, "SELECT diff_check FROM stats_proxysql_servers_checksums "
-                 f"WHERE port={p2} AND name='mysql_servers'")
+    diff = q(
+        p1,
+        "SELECT diff_check FROM stats_proxysql_servers_checksums "
+        f"WHERE port={p2} AND name='mysql_servers'",
+    )
     assert int(diff[0][0]) >= 3
 
 

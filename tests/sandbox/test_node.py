@@ -33,10 +33,15 @@ def test_three_nodes_start_in_under_a_second_and_answer() -> None:
 
 def test_constraint_errors_use_proxysql_format(sb: Sandbox) -> None:
     with pytest.raises(mysql.connector.Error) as ei:
-        q(sb.ports[0], "INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (1,'h',70000)")
+        q(
+            sb.ports[0],
+            "INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (1,'h',70000)",
+        )
     assert ei.value.errno == 1045
     assert ei.value.sqlstate == "28000"
-    assert ei.value.msg == "ProxySQL Admin Error: CHECK constraint failed: port >= 0 AND port <= 65535"
+    assert (
+        ei.value.msg == "ProxySQL Admin Error: CHECK constraint failed: port >= 0 AND port <= 65535"
+    )
 
 
 def test_every_column_is_text_and_users_split_at_runtime(sb: Sandbox) -> None:
@@ -44,8 +49,11 @@ def test_every_column_is_text_and_users_split_at_runtime(sb: Sandbox) -> None:
     q(port, "INSERT INTO mysql_users (username, password, default_hostgroup) VALUES ('u1','p',5)")
     q(port, "INSERT INTO mysql_users (username, password, active) VALUES ('u2','p',0)")
     q(port, "LOAD MYSQL USERS TO RUNTIME")
-    rows = q(port, "SELECT username, default_hostgroup, frontend, backend FROM runtime_mysql_users "
-                   "ORDER BY frontend")
+    rows = q(
+        port,
+        "SELECT username, default_hostgroup, frontend, backend FROM runtime_mysql_users "
+        "ORDER BY frontend",
+    )
     assert rows == [["u1", "5", "0", "1"], ["u1", "5", "1", "0"]]
 
 
@@ -70,8 +78,11 @@ def test_prepared_statements_are_refused(sb: Sandbox) -> None:
 
 def test_changing_admin_credentials_changes_who_can_log_in(sb: Sandbox) -> None:
     port = sb.ports[0]
-    q(port, "UPDATE global_variables SET variable_value='admin:admin;ops:s3cret' "
-            "WHERE variable_name='admin-admin_credentials'")
+    q(
+        port,
+        "UPDATE global_variables SET variable_value='admin:admin;ops:s3cret' "
+        "WHERE variable_name='admin-admin_credentials'",
+    )
     q(port, "SELECT 1", user="radmin")  # memory only: radmin still valid
     q(port, "LOAD ADMIN VARIABLES TO RUNTIME")
     assert q(port, "SELECT 1", user="ops", password="s3cret") == [["1"]]
@@ -86,16 +97,23 @@ def test_invalid_and_unknown_variables_at_load(sb: Sandbox) -> None:
     q(port, "UPDATE global_variables SET variable_value='8' WHERE variable_name='mysql-threads'")
     q(port, "INSERT INTO global_variables VALUES ('mysql-made_up', '1')")
     assert q(port, "LOAD MYSQL VARIABLES TO RUNTIME") == 0
-    vals = dict(q(port, "SELECT * FROM global_variables WHERE variable_name IN "
-                        "('mysql-have_ssl','mysql-threads','mysql-made_up')"))
+    vals = dict(
+        q(
+            port,
+            "SELECT * FROM global_variables WHERE variable_name IN "
+            "('mysql-have_ssl','mysql-threads','mysql-made_up')",
+        )
+    )
     assert vals == {"mysql-have_ssl": "true", "mysql-threads": "2"}
 
 
 def test_set_is_a_text_rewrite(sb: Sandbox) -> None:
     port = sb.ports[0]
     q(port, "SET mysql-max_connections=1+1")
-    assert q(port, "SELECT variable_value FROM global_variables "
-                   "WHERE variable_name='mysql-max_connections'") == [["2"]]
+    assert q(
+        port,
+        "SELECT variable_value FROM global_variables WHERE variable_name='mysql-max_connections'",
+    ) == [["2"]]
     assert q(port, "SET mysql-max_connections=1111 -- all of them") == 212
 
 
@@ -134,9 +152,11 @@ def test_save_to_disk_survives_restart(tmp_path: "object") -> None:
 def test_password_functions(sb: Sandbox) -> None:
     port = sb.ports[0]
     assert q(port, "SELECT MYSQL_NATIVE_PASSWORD('password')") == [
-        ["*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19"]]
+        ["*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19"]
+    ]
     assert q(port, "SELECT CACHING_SHA2_PASSWORD('password', '01234567890123456789')") == [
-        ["$A$005$01234567890123456789lWM2.mrO3jwV6WIkUnclHCEWnfAl8W74XeDX0Iq6EkA"]]
+        ["$A$005$01234567890123456789lWM2.mrO3jwV6WIkUnclHCEWnfAl8W74XeDX0Iq6EkA"]
+    ]
 
 
 def test_fault_injection_fail_statement_and_drop(sb: Sandbox) -> None:
@@ -157,10 +177,12 @@ def test_fault_injection_fail_statement_and_drop(sb: Sandbox) -> None:
 
 
 def test_pymysql_client_is_compatible(sb: Sandbox) -> None:
-    cx = pymysql.connect(host="127.0.0.1", port=sb.ports[0], user="admin", password="admin",
-                         autocommit=True)
+    cx = pymysql.connect(
+        host="127.0.0.1", port=sb.ports[0], user="admin", password="admin", autocommit=True
+    )
     with cx.cursor() as cur:
-        cur.execute("SELECT variable_value FROM global_variables "
-                    "WHERE variable_name='admin-version'")
+        cur.execute(
+            "SELECT variable_value FROM global_variables WHERE variable_name='admin-version'"
+        )
         assert cur.fetchall() == (("2.7.1-16-g2726c27",),)
     cx.close()
