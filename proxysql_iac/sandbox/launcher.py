@@ -26,15 +26,18 @@ def state_dir() -> Path:
 
 
 def describe(ports: list[int], host: str = "127.0.0.1") -> str:
+    """How to reach each node, and a `cluster:` block in the pxc spec format."""
     lines = []
     for k, port in enumerate(ports, 1):
         lines.append(f"node{k}: mysql -h{host} -P{port} -uradmin -pradmin --prompt 'node{k}> '")
     lines.append("")
+    lines.append("# paste into your spec; export PXC_ADMIN_PASSWORD=radmin")
     lines.append("cluster:")
-    lines.append(f"  primary: {host}:{ports[0]}")
+    lines.append("  primary: proxysql-1")
+    lines.append("  admin: {user: radmin, password: {env: PXC_ADMIN_PASSWORD}}")
     lines.append("  nodes:")
-    for port in ports:
-        lines.append(f"    - {{host: {host}, port: {port}, user: radmin, password: radmin}}")
+    for k, port in enumerate(ports, 1):
+        lines.append(f"    - {{name: proxysql-{k}, host: {host}, port: {port}}}")
     return "\n".join(lines)
 
 

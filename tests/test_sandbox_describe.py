@@ -1,0 +1,17 @@
+"""`pxc sandbox up` prints a cluster block users can paste into a spec as is."""
+
+from pathlib import Path
+
+from proxysql_iac.sandbox.launcher import describe
+from proxysql_iac.validate import validate_files
+
+
+def test_printed_cluster_block_is_a_valid_spec(tmp_path: Path) -> None:
+    text = describe([16032, 16033, 16034])
+    block = text[text.index("cluster:") :]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\n" + block + "\n")
+    result = validate_files([spec])
+    assert result.ok, result.findings
+    assert result.desired.cluster is not None
+    assert [n.port for n in result.desired.cluster.nodes] == [16032, 16033, 16034]
