@@ -74,9 +74,7 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _column_value(
-    column: Column, raw: Any, hostgroups: dict[str, int]
-) -> tuple[Value, str | None]:
+def _column_value(column: Column, raw: Any, hostgroups: dict[str, int]) -> tuple[Value, str | None]:
     """The stored form of one written value, or an error message for PXC140."""
     if raw is None:
         return None, None
@@ -110,7 +108,9 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
     hostgroups = data.get("hostgroups")
     if isinstance(hostgroups, dict):
         desired.hostgroups = {
-            str(k): v for k, v in hostgroups.items() if isinstance(v, int) and not isinstance(v, bool)
+            str(k): v
+            for k, v in hostgroups.items()
+            if isinstance(v, int) and not isinstance(v, bool)
         }
     model = loaded.model
     if model is not None:

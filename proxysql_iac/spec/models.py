@@ -5,7 +5,7 @@ cross-row conditions are checked after names and defaults are resolved (rules/co
 so that a hostgroup written as a name is checked the same way as one written as a number.
 """
 
-from typing import Annotated, Any, List, Literal, Optional
+from typing import Annotated, Any, List, Literal, Optional  # noqa: UP035
 
 from pydantic import (
     BaseModel,

@@ -56,7 +56,9 @@ class VariableCatalog:
 
     @classmethod
     def load(cls) -> "VariableCatalog":
-        text = resources.files("proxysql_iac.spec").joinpath("data/variables-2.7.1.json").read_text()
+        text = (
+            resources.files("proxysql_iac.spec").joinpath("data/variables-2.7.1.json").read_text()
+        )
         raw = json.loads(text)["variables"]
         entries = {}
         for name, info in raw.items():
