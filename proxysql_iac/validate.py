@@ -22,12 +22,20 @@ class Validation:
 
 
 def _apply_overrides(findings: list[Finding], overrides: dict[str, str]) -> list[Finding]:
-    """Severity overrides also reach findings the loader and compiler produce."""
+    """Severity overrides also reach findings the loader and compiler produce.
+
+    Errors stay errors: from the loader or compiler they mean a row could not be compiled and
+    is missing from `Desired` (turning them off would plan its deletion), and rule errors
+    already carry the spec's overrides.
+    """
     if not overrides:
         return findings
     rules = load_all()
     out = []
     for f in findings:
+        if f.severity is Severity.ERROR:
+            out.append(f)
+            continue
         rule_ = rules.get(f.code)
         chosen = overrides.get(f.code)
         if rule_ is not None:
@@ -37,7 +45,7 @@ def _apply_overrides(findings: list[Finding], overrides: dict[str, str]) -> list
             out.append(f.with_severity(effective))
         elif chosen == "off":
             continue
-        elif chosen is not None and f.severity is not Severity.ERROR:
+        elif chosen is not None:
             out.append(f.with_severity(Severity(chosen)))
         else:
             out.append(f)
