@@ -31,7 +31,7 @@ def sync_disabled(ctx: RuleContext) -> Iterator[Issue]:
         return  # a single node has nobody to sync with
     for name, variable in sorted(ctx.desired.variables.items()):
         match = DIFFS.match(name)
-        if match is None or variable.value != 0 or isinstance(variable.value, bool):
+        if match is None or variable.value not in (0, "0") or isinstance(variable.value, bool):
             continue
         module = match.group(1)
         nodes = f" across {len(cluster.nodes)} nodes" if cluster is not None else ""

@@ -30,6 +30,8 @@ def sync_algorithm(ctx: RuleContext) -> Iterator[Issue]:
     if variable is None:
         return
     value = variable.value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value in ACCEPTED:
         return  # a non-integer is PXC117's finding
     myth = " (there is no bootstrap mode 0)" if value == 0 else ""
