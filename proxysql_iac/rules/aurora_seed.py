@@ -21,6 +21,8 @@ def aurora_seed_is_backend(ctx: RuleContext) -> Iterator[Issue]:
         # the endpoint takes half the writer traffic next to the discovered writer
         mysql_servers:
           - {hostgroup_id: 200, hostname: db.cluster-x.rds.amazonaws.com}
+        mysql_aws_aurora_hostgroups:
+          - {writer_hostgroup: 200, reader_hostgroup: 201, domain_name: .x.rds.amazonaws.com}
         mysql_hostgroup_attributes:
           - {hostgroup_id: 200, servers_defaults: {weight: 1}}
 
@@ -29,6 +31,8 @@ def aurora_seed_is_backend(ctx: RuleContext) -> Iterator[Issue]:
         # the discovered writer gets 1000 of every 1001 writer queries
         mysql_servers:
           - {hostgroup_id: 200, hostname: db.cluster-x.rds.amazonaws.com, weight: 1}
+        mysql_aws_aurora_hostgroups:
+          - {writer_hostgroup: 200, reader_hostgroup: 201, domain_name: .x.rds.amazonaws.com}
         mysql_hostgroup_attributes:
           - {hostgroup_id: 200, servers_defaults: {weight: 1000}}
     """

@@ -41,6 +41,8 @@ def aurora_tls_not_inherited(ctx: RuleContext) -> Iterator[Issue]:
         mysql_hostgroup_attributes:
           - {hostgroup_id: 200, servers_defaults: {use_ssl: 1}}
           - {hostgroup_id: 201, servers_defaults: {use_ssl: 1}}
+        mysql_variables:
+          ssl_p2s_ca: /etc/proxysql/certs/rds-global-bundle.pem
     """
     attributes = attributes_by_hostgroup(ctx.desired)
     for aurora in ctx.desired.rows(AURORA):

@@ -18,12 +18,14 @@ def duplicate_keys(ctx: RuleContext) -> Iterator[Issue]:
 
     Bad::
 
+        hostgroups: {writer: 10, reader: 20}
         mysql_servers:
           - {hostgroup_id: writer, hostname: db1}
           - {hostgroup_id: 10, hostname: db1}
 
     Good::
 
+        hostgroups: {writer: 10, reader: 20}
         mysql_servers:
           - {hostgroup_id: writer, hostname: db1}
           - {hostgroup_id: reader, hostname: db1}
