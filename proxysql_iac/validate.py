@@ -1,6 +1,8 @@
 """`pxc validate` and `pxc compile`: spec files in, findings and desired rows out. Offline."""
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +54,25 @@ def _apply_overrides(findings: list[Finding], overrides: dict[str, str]) -> list
     return out
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading a big spec allocates millions of objects and no cycles (recursive aliases are
+    rejected): the cyclic GC's full scans cost 40% of the time on 50,000 users."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def validate_files(paths: Sequence[str | Path]) -> Validation:
+    with _gc_paused():
+        return _validate_files(paths)
+
+
+def _validate_files(paths: Sequence[str | Path]) -> Validation:
     loaded = load_spec(paths)
     desired, findings = compile_spec(loaded)
     all_findings = [*loaded.findings, *findings]

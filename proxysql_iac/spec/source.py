@@ -6,6 +6,7 @@ booleans (so a firewall `mode: OFF` stays the string "OFF"), and `1e3` is a floa
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,14 @@ _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
 _INF_NAN = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
+# A plain scalar starting with anything else is a string: most values (names, hostnames)
+# skip the regexes below, which matter for big specs.
+_MAYBE_NOT_STRING = frozenset("0123456789+-.~nNtTfF")
+
+
 def _plain_scalar(text: str) -> Any:
+    if text and text[0] not in _MAYBE_NOT_STRING:
+        return text
     if _NULL.match(text):
         return None
     if text in _TRUE:
@@ -158,11 +166,21 @@ def _finding(file: str, message: str, mark: Mark = (0, 0), hint: str = "") -> Fi
     )
 
 
+MAX_ALIAS_EXPANSION = 1_000_000  # values aliases may add to a document, expanded
+MAX_DEPTH = 500  # nesting, aliases expanded (libyaml itself stops written nesting at 1000)
+
+
 def parse_text(text: str, file: str) -> Document:
     """Parse one YAML document, keeping positions. Raises SourceError with a finding."""
     stack: list[Any] = []  # YMap or YList under construction
     pending_key: list[str | None] = []  # per open mapping: the key awaiting its value
     anchors: dict[str, Any] = {}
+    # Aliases share values instead of copying them, but whatever walks the data later
+    # (JSON columns, the models) sees them expanded. Track the expanded size and depth so
+    # that a recursive alias or an alias bomb is a finding, not a hang or a RecursionError.
+    frames: list[list[Any]] = []  # per open collection: [nested size, nested depth, anchor]
+    shapes: dict[str, tuple[int, int]] = {}  # closed anchored collection: (size, depth)
+    expanded = 0
     root: Any = None
     documents = 0
 
@@ -217,7 +235,8 @@ def parse_text(text: str, file: str) -> Document:
         pending_key[-1] = None
 
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        events: Iterable[Any] = yaml.parse(text, Loader=_Loader)
+        for event in events:
             kind = type(event)
             if kind is yaml.ScalarEvent:
                 try:
@@ -225,26 +244,60 @@ def parse_text(text: str, file: str) -> Document:
                 except ValueError as exc:
                     raise SourceError(_finding(file, str(exc), _mark(event))) from None
                 attach(value, _mark(event), event.anchor)
-            elif kind is yaml.MappingStartEvent:
-                stack.append(YMap(_mark(event)))
-                pending_key.append(None)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if kind is yaml.MappingStartEvent:
+                    stack.append(YMap(_mark(event)))
+                    pending_key.append(None)
+                else:
+                    stack.append(YList(_mark(event)))
+                frames.append([0, 0, event.anchor])
                 if event.anchor:
                     anchors[event.anchor] = stack[-1]
-            elif kind is yaml.SequenceStartEvent:
-                stack.append(YList(_mark(event)))
-                if event.anchor:
-                    anchors[event.anchor] = stack[-1]
+                    shapes.pop(event.anchor, None)
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 done = stack.pop()
                 if isinstance(done, YMap):
                     pending_key.pop()
+                nested, depth, anchor = frames.pop()
+                size = len(done) + nested
+                if frames:
+                    frames[-1][0] += size
+                    frames[-1][1] = max(frames[-1][1], depth + 1)
+                if anchor:
+                    shapes[anchor] = (size, depth + 1)
                 attach(done, done.mark, None)
             elif kind is yaml.AliasEvent:
                 if event.anchor not in anchors:
                     raise SourceError(
                         _finding(file, f"unknown alias *{event.anchor}", _mark(event))
                     )
-                attach(anchors[event.anchor], _mark(event), None)
+                target = anchors[event.anchor]
+                if isinstance(target, (YMap, YList)):
+                    if event.anchor not in shapes:
+                        raise SourceError(
+                            _finding(
+                                file,
+                                f"alias *{event.anchor} refers to a collection that contains it",
+                                _mark(event),
+                                "a recursive structure cannot be a ProxySQL value",
+                            )
+                        )
+                    size, depth = shapes[event.anchor]
+                    expanded += size
+                    if expanded > MAX_ALIAS_EXPANSION or len(stack) + depth > MAX_DEPTH:
+                        raise SourceError(
+                            _finding(
+                                file,
+                                f"aliases expand this document beyond {MAX_ALIAS_EXPANSION} "
+                                f"values or {MAX_DEPTH} levels",
+                                _mark(event),
+                                "write the values out, or use fewer nested aliases",
+                            )
+                        )
+                    if frames:
+                        frames[-1][0] += size
+                        frames[-1][1] = max(frames[-1][1], depth)
+                attach(target, _mark(event), None)
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -256,9 +309,16 @@ def parse_text(text: str, file: str) -> Document:
                             "split it into several files and pass them in order",
                         )
                     )
+    except UnicodeEncodeError as exc:  # a str with lone surrogates (not from a file)
+        raise SourceError(
+            _finding(file, f"not valid Unicode text (character {exc.start})")
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         position = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        last_line = text.count("\n") + 1
+        if position[0] > last_line:  # libyaml points past a file without a final newline
+            position = (last_line, 1)
         problem = getattr(exc, "problem", None) or str(exc)
         raise SourceError(
             _finding(file, f"malformed YAML: {problem}", position, "fix the YAML syntax")
