@@ -18,7 +18,7 @@ from proxysql_iac.plan.order import UNSYNCED, ModuleStep, order
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.models import Cluster, SecretRef
-from proxysql_iac.spec.tables import TABLES, Table
+from proxysql_iac.spec.tables import TABLES, Table, variable_module
 from proxysql_iac.validate import validate_files
 
 
@@ -146,8 +146,7 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     steps = order(changes)
     touched = set(changes.modules())
     managed = {TABLE_MODULE[t.name] for t in managed_tables(desired)}
-    managed |= {"MYSQL VARIABLES" for n in desired.variables if n.startswith("mysql-")}
-    managed |= {"ADMIN VARIABLES" for n in desired.variables if n.startswith("admin-")}
+    managed |= {variable_module(name).keyword for name in desired.variables}
     health, heal = cluster_findings(live, peer_states, touched, managed)
     findings: list[Finding] = [*health, *aurora_tls_findings(desired, live)]
     plan = Plan(

@@ -15,7 +15,7 @@ from proxysql_iac.plan.order import ModuleStep
 from proxysql_iac.planning import PlanContext
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
-from proxysql_iac.spec.tables import TABLES, Table
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLES, Table
 
 Log = Callable[[str], None]
 
@@ -191,12 +191,7 @@ class Executor:
 
     # -- LOAD with the same-second guard ---------------------------------------------
     def _load(self, conn: AdminConnection, module: str) -> None:
-        names = [t.module.checksum_names for t in TABLES if t.module.keyword == module]
-        checksum_names = names[0] if names else ()
-        if module in ("MYSQL VARIABLES",):
-            checksum_names = ("mysql_variables",)
-        elif module == "ADMIN VARIABLES":
-            checksum_names = ("admin_variables",)
+        checksum_names = MODULE_BY_KEYWORD[module].checksum_names
         if checksum_names:
             # Epochs are whole seconds: a second LOAD in the same second as one a peer has
             # already pulled gets an equal epoch and never propagates.
@@ -244,19 +239,11 @@ class Executor:
                     self.log(problem)
 
     def converge(self, modules: list[str], deadline_s: float) -> None:
-        synced = [m for m in modules if m not in ("SCHEDULER", "MYSQL FIREWALL", "RESTAPI")]
+        synced = [MODULE_BY_KEYWORD[m] for m in modules if MODULE_BY_KEYWORD[m].synced]
         if not synced or not self.ctx.peers:
             return
-        wanted_names = {
-            name
-            for t in TABLES
-            if t.module.keyword in synced
-            for name in t.module.checksum_names[:1]
-        }
-        if "MYSQL VARIABLES" in synced:
-            wanted_names.add("mysql_variables")
-        if "ADMIN VARIABLES" in synced:
-            wanted_names.add("admin_variables")
+        # The first checksum of a module is its runtime content (mysql_servers, not _v2).
+        wanted_names = {m.checksum_names[0] for m in synced}
         with AdminConnection(self.ctx.primary) as conn:
             primary = read_checksums(conn)
         start = time.monotonic()
@@ -303,12 +290,15 @@ def _sort_key(row: Row) -> tuple[str, ...]:
 
 
 def convergence_deadline(variables: dict[str, str], modules: list[str]) -> float:
-    """Seconds to wait: 3x the propagation floor (interval x diffs_before_sync) plus 2 s."""
-    interval = int(variables.get("admin-cluster_check_interval_ms", "1000") or 1000)
+    """Seconds to wait for the peers: 3x the slowest touched module's propagation floor
+    (cluster_check_interval_ms x cluster_<module>_diffs_before_sync), plus 2 s."""
+    interval = int(variables.get("admin-cluster_check_interval_ms") or 1000)
     worst = 0
-    for module in modules:
-        key = module.lower().replace(" ", "_")
-        diffs = int(variables.get(f"admin-cluster_{key}_diffs_before_sync", "3") or 3)
+    for keyword in modules:
+        module = MODULE_BY_KEYWORD[keyword]
+        if not module.synced:
+            continue
+        diffs = int(variables.get(module.diffs_variable) or 3)
         worst = max(worst, interval * max(diffs, 1))
     return 3 * worst / 1000 + 2.0
 
@@ -341,8 +331,9 @@ def execute(
         executor.run_step(step)
     if wait:
         touched = [s.module for s in ctx.plan.steps]
-        deadline = (
-            timeout if timeout is not None else convergence_deadline(ctx.live.variables, touched)
-        )
+        # The spec's own cluster settings take effect with this apply: they set the pace.
+        settings = dict(ctx.live.variables)
+        settings.update({n: v.text or "" for n, v in ctx.desired.variables.items()})
+        deadline = timeout if timeout is not None else convergence_deadline(settings, touched)
         executor.converge(touched, deadline)
     return executor.report

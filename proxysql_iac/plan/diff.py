@@ -17,7 +17,15 @@ from proxysql_iac.secrets import native_password_hash, password_matches
 from proxysql_iac.spec.compile import Desired, DesiredRow, Value
 from proxysql_iac.spec.load import PathT
 from proxysql_iac.spec.models import SecretRef
-from proxysql_iac.spec.tables import TABLES, VARIABLE_SECTIONS, Column, Kind, Module, Table
+from proxysql_iac.spec.tables import (
+    TABLES,
+    VARIABLE_SECTIONS,
+    Column,
+    Kind,
+    Module,
+    Table,
+    variable_module,
+)
 
 Action = Literal["add", "remove", "change"]
 Resolver = Callable[[SecretRef], str]
@@ -165,7 +173,7 @@ def diff(desired: Desired, live: Live, resolve: Resolver) -> ChangeSet:
             diff_table(table, desired.rows(table.name), live.memory.get(table.name, []), resolve)
         )
     for name, variable in sorted(desired.variables.items()):
-        module = "MYSQL VARIABLES" if name.startswith("mysql-") else "ADMIN VARIABLES"
+        module = variable_module(name).keyword
         current = live.variables.get(name)
         value = variable.value
         if isinstance(value, SecretRef):

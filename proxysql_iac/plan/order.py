@@ -9,11 +9,11 @@ which are applied to every node.
 from dataclasses import dataclass, field
 
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, RowChange
-from proxysql_iac.spec.tables import TABLES
+from proxysql_iac.spec.tables import MODULES, TABLES
 
 BATCH_ROWS = 250
 
-UNSYNCED = ("SCHEDULER", "MYSQL FIREWALL", "RESTAPI")
+UNSYNCED = tuple(m.keyword for m in MODULES if not m.synced)
 
 
 @dataclass(frozen=True)

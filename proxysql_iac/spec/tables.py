@@ -592,3 +592,10 @@ VARIABLE_SECTIONS: dict[str, Module] = {
     "admin_variables": ADMIN_VARIABLES,
 }
 VARIABLE_PREFIX: dict[str, str] = {"mysql_variables": "mysql-", "admin_variables": "admin-"}
+
+MODULE_BY_KEYWORD: dict[str, Module] = {m.keyword: m for m in MODULES}
+
+
+def variable_module(name: str) -> Module:
+    """The module a global variable belongs to, by its prefix."""
+    return MYSQL_VARIABLES if name.startswith("mysql-") else ADMIN_VARIABLES
