@@ -4,7 +4,7 @@ This module talks to ProxySQL only to read; the diff and ordering it calls are p
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint
@@ -13,12 +13,19 @@ from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff
 from proxysql_iac.plan.health import aurora_tls_findings, cluster_findings
+from proxysql_iac.plan.layers import (
+    runtime_only_rows,
+    table_unloaded,
+    table_unsaved,
+    variables_unloaded,
+    variables_unsaved,
+)
 from proxysql_iac.plan.model import PeerState, Plan, fingerprint_rows
-from proxysql_iac.plan.order import UNSYNCED, ModuleStep, order
+from proxysql_iac.plan.order import ModuleStep, order, phase_of
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.models import Cluster, SecretRef
-from proxysql_iac.spec.tables import TABLES, Table, variable_module
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, MODULES, TABLES, Table, variable_module
 from proxysql_iac.validate import validate_files
 
 
@@ -36,7 +43,6 @@ class PlanContext:
     primary: Endpoint
     peers: list[Endpoint]
     live: Live
-    heal: list[str] = field(default_factory=list)
 
 
 def endpoints(cluster: Cluster, secrets: SecretStore) -> list[Endpoint]:
@@ -162,51 +168,80 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
         drift=drift_notes(live, desired),
         destructive=destructive_changes(changes, live),
     )
-    for module in heal:
-        if module not in touched and module not in UNSYNCED:
-            plan.steps.append(ModuleStep(module, "8 heal", False))
-    return PlanContext(plan, desired, secrets, primary, peers, live, heal)
+    plan.steps.extend(layer_steps(live, desired, touched, set(heal)))
+    return PlanContext(plan, desired, secrets, primary, peers, live)
+
+
+def module_tables(desired: Desired) -> dict[str, list[Table]]:
+    out: dict[str, list[Table]] = {}
+    for table in managed_tables(desired):
+        out.setdefault(table.module.keyword, []).append(table)
+    return out
+
+
+def layer_steps(
+    live: Live, desired: Desired, touched: set[str], heal: set[str]
+) -> list[ModuleStep]:
+    """LOAD or SAVE steps for managed modules whose memory matches the spec but whose
+    runtime or disk does not match memory (an interrupted apply, a hand edit), and for
+    same-second splits to heal. Without them, re-running apply would never converge."""
+    steps = []
+    by_module = module_tables(desired)
+    variables = sorted(desired.variables)
+    for keyword in [m.keyword for m in MODULES]:
+        if keyword in touched:
+            continue
+        tables = by_module.get(keyword, [])
+        names = [n for n in variables if variable_module(n).keyword == keyword]
+        unloaded = any(table_unloaded(t, live) for t in tables) or bool(
+            variables_unloaded(names, live)
+        )
+        unsaved = any(table_unsaved(t, live) for t in tables) or bool(
+            variables_unsaved(names, live)
+        )
+        module = MODULE_BY_KEYWORD[keyword]
+        if keyword in heal:
+            reason = "heal: LOAD again in a new second so every peer pulls it"
+        elif unloaded:
+            reason = "memory matches the spec but was not loaded to runtime"
+        elif unsaved:
+            reason = "runtime matches the spec but was not saved to disk"
+        else:
+            continue
+        steps.append(
+            ModuleStep(
+                keyword,
+                phase_of(keyword, []),
+                not module.synced,
+                load=keyword in heal or unloaded,
+                save=True,
+                reason=reason,
+            )
+        )
+    return steps
 
 
 def drift_notes(live: Live, desired: Desired) -> list[str]:
-    """Memory vs runtime (unloaded edits, monitor actions) and memory vs disk (unsaved edits)."""
+    """Live state reported, never planned: runtime-only rows and servers not ONLINE."""
     notes = []
     for table in managed_tables(desired):
         memory = live.memory.get(table.name, [])
         runtime = live.runtime.get(table.name)
-        disk = live.disk.get(table.name)
-        if disk is not None and sorted(map(_k, memory)) != sorted(map(_k, disk)):
-            notes.append(f"{table.name}: memory differs from disk (unsaved edits)")
-        if runtime is None or table.name in ("mysql_users", "mysql_query_rules"):
-            continue  # runtime shows users twice and drops inactive rules: not drift
-        mem_keys = {_key(table, r) for r in memory}
-        run_keys = {_key(table, r) for r in runtime}
-        extra = run_keys - mem_keys
-        missing = mem_keys - run_keys
-        if table.name == "mysql_servers" and extra:
+        if runtime is None or table.name != "mysql_servers":
+            continue
+        extra = runtime_only_rows(table, runtime, memory)
+        if extra:
             notes.append(
                 f"mysql_servers: {len(extra)} runtime-only server row(s) (Monitor moves or "
                 "Aurora discovery); not planned as changes"
             )
-        elif extra or missing:
-            notes.append(f"{table.name}: memory differs from runtime (unloaded edits)")
-        if table.name == "mysql_servers":
-            status_col = table.column_names.index("status")
-            shunned = [r for r in runtime if (r[status_col] or "").upper() != "ONLINE"]
-            for r in shunned:
+        status_col = table.column_names.index("status")
+        for r in runtime:
+            if (r[status_col] or "").upper() != "ONLINE":
                 notes.append(
                     f"mysql_servers: {r[1]}:{r[2]} (hostgroup {r[0]}) is {r[status_col]} at runtime"
                 )
     return notes
-
-
-def _k(row: tuple[str | None, ...]) -> str:
-    return "\x1f".join("\x00" if v is None else v for v in row)
-
-
-def _key(table: Table, row: tuple[str | None, ...]) -> tuple[str | None, ...]:
-    index = [table.column_names.index(c) for c in table.key]
-    return tuple(row[i] for i in index)
 
 
 def destructive_changes(changes: ChangeSet, live: Live) -> list[str]:

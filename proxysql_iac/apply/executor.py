@@ -10,8 +10,8 @@ from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.live import read_checksums, read_clock, read_rows, read_variables
 from proxysql_iac.errors import AdminConnectionError, ApplyError, ConvergenceError, PxcError
-from proxysql_iac.plan.diff import TABLE_BY, RowChange, diff_table
-from proxysql_iac.plan.order import ModuleStep
+from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table
+from proxysql_iac.plan.order import ModuleStep, order
 from proxysql_iac.planning import PlanContext
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
@@ -26,6 +26,7 @@ class ModuleResult:
     node: str
     statements: int
     not_taken: list[str] = field(default_factory=list)
+    reason: str = ""
 
 
 @dataclass
@@ -58,8 +59,7 @@ class Executor:
             return self.ctx.secrets.resolve(value)
         return value
 
-    def _statements(self, step: ModuleStep) -> list[sql.Statement]:
-        changes = self.ctx.plan.changes
+    def _statements(self, step: ModuleStep, changes: ChangeSet) -> list[sql.Statement]:
         out: list[sql.Statement] = []
         for batch in step.batches:
             table = TABLE_BY[batch.table]
@@ -81,12 +81,14 @@ class Executor:
         return out
 
     # -- state capture and restore ----------------------------------------------------
-    def _capture(self, conn: AdminConnection, step: ModuleStep) -> dict[str, list[Row]]:
+    def _capture(
+        self, conn: AdminConnection, step: ModuleStep, changes: ChangeSet
+    ) -> dict[str, list[Row]]:
         saved: dict[str, list[Row]] = {}
         for table in _module_tables(step.module):
             saved[table.name] = read_rows(conn, table.name, table.column_names, table.key)
         if step.variables:
-            names = [self.ctx.plan.changes.variables[i].name for i in step.variables]
+            names = [changes.variables[i].name for i in step.variables]
             current = read_variables(conn, "global_variables")
             saved["global_variables"] = [(n, current.get(n)) for n in names]
         return saved
@@ -123,7 +125,7 @@ class Executor:
                     )
 
     # -- verification -----------------------------------------------------------------
-    def _verify_memory(self, conn: AdminConnection, step: ModuleStep) -> None:
+    def _verify_memory(self, conn: AdminConnection, step: ModuleStep, changes: ChangeSet) -> None:
         desired = self.ctx.desired
         for table in _module_tables(step.module):
             if not desired.manages(table.name):
@@ -139,7 +141,7 @@ class Executor:
         if step.variables:
             current = read_variables(conn, "global_variables")
             for index in step.variables:
-                variable = self.ctx.plan.changes.variables[index]
+                variable = changes.variables[index]
                 want = variable.new
                 text = self.ctx.secrets.resolve(want) if isinstance(want, SecretRef) else want
                 if current.get(variable.name) != text:
@@ -147,13 +149,15 @@ class Executor:
                         f"after editing, memory does not hold {variable.name} as written"
                     )
 
-    def _verify_runtime(self, conn: AdminConnection, step: ModuleStep) -> list[str]:
+    def _verify_runtime(
+        self, conn: AdminConnection, step: ModuleStep, changes: ChangeSet
+    ) -> list[str]:
         """Every value ProxySQL did not take at LOAD (PXC114)."""
         problems: list[str] = []
         if step.variables:
             runtime = read_variables(conn, "runtime_global_variables")
             for index in step.variables:
-                variable = self.ctx.plan.changes.variables[index]
+                variable = changes.variables[index]
                 want = variable.new
                 secret = isinstance(want, SecretRef)
                 text = self.ctx.secrets.resolve(want) if isinstance(want, SecretRef) else want
@@ -176,9 +180,7 @@ class Executor:
                         and isinstance(v["default_hostgroup"], int)
                         and v["default_hostgroup"] >= 0
                     ) and v["username"] not in users:
-                        problems.append(
-                            f"PXC114 user {v['username']!r} is not loaded at runtime"
-                        )
+                        problems.append(f"PXC114 user {v['username']!r} is not loaded at runtime")
                     continue
                 if table.name == "mysql_query_rules" and v["active"] != 1:
                     continue
@@ -205,15 +207,38 @@ class Executor:
 
     # -- the run ------------------------------------------------------------------------
     def run_step(self, step: ModuleStep) -> None:
-        targets = [self.ctx.primary, *self.ctx.peers] if step.every_node else [self.ctx.primary]
-        for endpoint in targets:
-            statements = self._statements(step)
-            with AdminConnection(endpoint) as conn:
-                saved = self._capture(conn, step)
+        if step.every_node:
+            # Cluster does not sync these modules: each node is diffed and written on its own.
+            for endpoint in [self.ctx.primary, *self.ctx.peers]:
+                with AdminConnection(endpoint) as conn:
+                    changes = self._node_changes(conn, step.module)
+                node_steps = order(changes)
+                if node_steps:
+                    self._run_on(endpoint, node_steps[0], changes)
+                elif step.reason:
+                    self._run_on(endpoint, step, changes)
+            return
+        self._run_on(self.ctx.primary, step, self.ctx.plan.changes)
+
+    def _node_changes(self, conn: AdminConnection, module: str) -> ChangeSet:
+        changes = ChangeSet()
+        for table in _module_tables(module):
+            if not self.ctx.desired.manages(table.name):
+                continue
+            rows = read_rows(conn, table.name, table.column_names, table.key)
+            wanted = self.ctx.desired.rows(table.name)
+            changes.rows.extend(diff_table(table, wanted, rows, self.ctx.secrets.resolve))
+        return changes
+
+    def _run_on(self, endpoint: Endpoint, step: ModuleStep, changes: ChangeSet) -> None:
+        statements = self._statements(step, changes)
+        with AdminConnection(endpoint) as conn:
+            if statements:
+                saved = self._capture(conn, step, changes)
                 try:
                     for statement in statements:
                         conn.execute(statement)
-                    self._verify_memory(conn, step)
+                    self._verify_memory(conn, step, changes)
                 except PxcError as exc:
                     self.log(f"{step.module} on {endpoint.name}: {exc.message}; restoring memory")
                     try:
@@ -228,15 +253,18 @@ class Executor:
                         f"{step.module} failed on {endpoint.name} before LOAD: {exc.message}; "
                         "memory was put back exactly as it was, runtime is unchanged"
                     ) from None
+            problems: list[str] = []
+            if step.load:
                 self._load(conn, step.module)
-                problems = self._verify_runtime(conn, step)
+                problems = self._verify_runtime(conn, step, changes)
+            if step.save:
                 conn.execute(sql.save_to_disk(step.module))
-                self.report.statements_sent += conn.statements_sent
-                self.report.modules.append(
-                    ModuleResult(step.module, endpoint.name, len(statements), problems)
-                )
-                for problem in problems:
-                    self.log(problem)
+            self.report.statements_sent += conn.statements_sent
+            self.report.modules.append(
+                ModuleResult(step.module, endpoint.name, len(statements), problems, step.reason)
+            )
+            for problem in problems:
+                self.log(problem)
 
     def converge(self, modules: list[str], deadline_s: float) -> None:
         synced = [MODULE_BY_KEYWORD[m] for m in modules if MODULE_BY_KEYWORD[m].synced]
@@ -323,11 +351,6 @@ def execute(
 ) -> ApplyReport:
     executor = Executor(ctx, log)
     for step in ctx.plan.steps:
-        if step.phase == "8 heal":
-            with AdminConnection(ctx.primary) as conn:
-                executor._load(conn, step.module)
-                conn.execute(sql.save_to_disk(step.module))
-            continue
         executor.run_step(step)
     if wait:
         touched = [s.module for s in ctx.plan.steps]

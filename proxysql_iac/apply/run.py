@@ -72,7 +72,7 @@ def run_apply(
     if plan.blocked:
         echo("apply refused: the cluster is not healthy (see the findings above)")
         return ExitCode.ERROR
-    if not plan.has_changes and not ctx.heal:
+    if not plan.has_changes:
         return ExitCode.OK
     if plan.destructive and not allow_destructive:
         echo("apply refused: destructive changes need --allow-destructive")

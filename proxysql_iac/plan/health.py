@@ -42,6 +42,17 @@ def cluster_findings(
                 f"{peer.name} v{version} epoch {epoch} {checksum}"
             )
             if epoch == mine.epoch:
+                if module in touched:
+                    findings.append(
+                        _f(
+                            "PXC102",
+                            Severity.ERROR,
+                            f"peer {peer.name} disagrees with the primary on {module} ({where}), "
+                            "a module this plan changes",
+                            "apply a spec that leaves this module as it is first: pxc heals the "
+                            "split by LOADing it again; then apply the change",
+                        )
+                    )
                 if module in managed:
                     heal.add(module)
                     findings.append(

@@ -39,7 +39,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return not self.changes.empty
+        return not self.changes.empty or any(step.reason for step in self.steps)
 
     @property
     def blocked(self) -> bool:
@@ -127,6 +127,9 @@ def plan_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
                     for b in s.batches
                 ],
                 "variables": list(s.variables),
+                "load": s.load,
+                "save": s.save,
+                "reason": s.reason,
             }
             for s in plan.steps
         ],
@@ -195,6 +198,9 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
             s["every_node"],
             [Batch(b["table"], b["action"], tuple(b["changes"])) for b in s["batches"]],
             tuple(s["variables"]),
+            bool(s.get("load", True)),
+            bool(s.get("save", True)),
+            str(s.get("reason", "")),
         )
         for s in data["steps"]
     ]

@@ -30,6 +30,9 @@ class ModuleStep:
     every_node: bool  # unsynced modules go to every node; the rest to the primary only
     batches: list[Batch] = field(default_factory=list)
     variables: tuple[int, ...] = ()
+    load: bool = True
+    save: bool = True
+    reason: str = ""  # why a step without DML is there (an unloaded or unsaved module, a heal)
 
     @property
     def statements(self) -> int:
@@ -37,7 +40,7 @@ class ModuleStep:
         return len(self.batches) + len(self.variables)
 
 
-def _phase(module: str, changes: list[RowChange]) -> str:
+def phase_of(module: str, changes: list[RowChange]) -> str:
     if module in ("MYSQL VARIABLES", "ADMIN VARIABLES"):
         return "1 variables"
     if module == "MYSQL SERVERS":
@@ -56,7 +59,7 @@ def order(changes: ChangeSet, batch_rows: int = BATCH_ROWS) -> list[ModuleStep]:
     for index, change in enumerate(changes.rows):
         by_module.setdefault(TABLE_MODULE[change.table], []).append((index, change))
     for module, items in by_module.items():
-        step = ModuleStep(module, _phase(module, [c for _, c in items]), module in UNSYNCED)
+        step = ModuleStep(module, phase_of(module, [c for _, c in items]), module in UNSYNCED)
         # Removals first (frees primary and unique keys), then changes, then additions;
         # within each, tables in their description order.
         for action in ("remove", "change", "add"):

@@ -70,8 +70,9 @@ def render_text(plan: Plan) -> str:
         lines.append("global_variables:")
         lines.extend(f"  {v}" for v in variables)
     for step in plan.steps:
-        if step.phase == "8 heal":
-            lines.append(f"heal: LOAD {step.module} TO RUNTIME again (same-second split on a peer)")
+        if step.reason:
+            action = "LOAD and SAVE" if step.load else "SAVE"
+            lines.append(f"{step.module}: {action} ({step.reason})")
     if not plan.has_changes:
         lines.append("No changes. The primary's memory matches the spec.")
     else:

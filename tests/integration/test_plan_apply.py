@@ -102,6 +102,8 @@ def test_password_stored_as_hash_is_no_change(write_spec, proxysql_cluster) -> N
                 "hash",
             )
         )
+        conn.execute(raw_query("LOAD MYSQL USERS TO RUNTIME", "load"))
+        conn.execute(raw_query("SAVE MYSQL USERS TO DISK", "save"))
     code, out = _run("plan", str(spec), "--detailed-exitcode")
     assert code == 0, out
 
@@ -128,3 +130,23 @@ def test_apply_without_terminal_or_flag_is_refused(write_spec, proxysql_cluster)
     assert code == 1
     assert "--auto-approve" in out
     assert rows(proxysql_cluster.nodes[0], "SELECT hostname FROM mysql_servers") == []
+
+
+def test_memory_edit_never_loaded_is_planned_as_a_load_and_apply_converges(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    spec = write_spec(SERVERS)
+    assert _run("apply", str(spec), "--auto-approve")[0] == 0
+    primary = proxysql_cluster.nodes[0]
+    with connect(primary) as conn:  # an apply interrupted after its DML, before LOAD
+        conn.execute(raw_query("UPDATE mysql_servers SET weight=7 WHERE hostgroup_id=20", "edit"))
+    drifted = write_spec(SERVERS.replace("weight: 100", "weight: 7"))
+    code, out = _run("plan", str(drifted), "--detailed-exitcode")
+    assert code == 2, out
+    assert "MYSQL SERVERS: LOAD and SAVE (memory matches the spec but was not loaded" in out
+    assert _run("apply", str(drifted), "--auto-approve")[0] == 0
+    assert rows(primary, "SELECT weight FROM runtime_mysql_servers WHERE hostgroup_id=20") == [
+        ("7",)
+    ]
+    assert rows(primary, "SELECT weight FROM disk.mysql_servers WHERE hostgroup_id=20") == [("7",)]
+    assert _run("plan", str(drifted), "--detailed-exitcode")[0] == 0
