@@ -131,6 +131,8 @@ class ClusterMonitor:
         if peer is None or peer.db is None:
             return
         data = peer.module_rows_for_peer(name)
+        if node.var_int("admin-cluster_mysql_servers_sync_algorithm", 1) == 2:
+            data.pop("runtime_mysql_servers", None)  # algorithm 2: mysql_servers_v2 only
         with peer.lock:
             peer_ck = peer.checksums[name].checksum
         node.apply_pull(name, data, epoch, peer_ck)

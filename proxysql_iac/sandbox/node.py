@@ -14,10 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import commands, ddl, sqlfuncs
 from .variables import NOT_SYNCED, VERSION, parse_credentials, validate
+
+if TYPE_CHECKING:
+    from .aurora import AuroraMonitor
 
 Row = tuple[Any, ...]
 
@@ -160,7 +163,8 @@ class SandboxNode:
         self.fail_rules: list[tuple[re.Pattern[str], AdminError]] = []
         self.drop_after: int | None = None
         self.frozen = False
-        self.aurora: Any = None
+        # this node's Aurora Monitor (set by the Sandbox before boot; None: no discovery)
+        self.aurora: AuroraMonitor | None = None
 
     # ------------------------------------------------------------------ boot
     @property
@@ -231,9 +235,10 @@ class SandboxNode:
             "RESTAPI",
             "MYSQL FIREWALL",
         ):
-            self._load_module(module, count_version=False)
+            self._load_module(module, count_version=False, discover=False)
         for name in CHECKSUM_MODULES:
             self.checksums[name] = Checksum(1, epoch, self._compute_checksum(name))
+        self._aurora_after_load(bump=True)  # the Monitor starts after the boot load
         db.execute("DELETE FROM main.runtime_checksums_values WHERE 0")  # changes() -> 0
 
     def _first_boot_memory(self) -> None:
@@ -303,8 +308,19 @@ class SandboxNode:
         return out
 
     # -------------------------------------------------------- runtime build
-    def _load_module(self, module: str, count_version: bool = True) -> None:
-        """memory -> runtime for one module (section 3.4), then bump its checksum row."""
+    def _load_module(
+        self,
+        module: str,
+        count_version: bool = True,
+        discover: bool = True,
+        runtime_servers: list[Row] | None = None,
+    ) -> None:
+        """memory -> runtime for one module (section 3.4), then bump its checksum row.
+
+        After `MYSQL SERVERS` the Aurora Monitor checks at once (`discover`); what it changes
+        is a separate Monitor commit (new checksum and epoch, same version), as in ProxySQL.
+        `runtime_servers`: a peer's runtime servers, used as ours (cluster sync algorithm 1).
+        """
         if module in commands.VARIABLE_MODULES:
             prefix = commands.VARIABLE_MODULES[module]
             if prefix != "sqliteserver-":
@@ -314,9 +330,13 @@ class SandboxNode:
             return
         if module == "MYSQL SERVERS":
             self._build_servers()
+            if runtime_servers is not None:
+                self.runtime["mysql_servers"] = list(runtime_servers)
             if count_version:
                 self._bump("mysql_servers")
                 self._bump("mysql_servers_v2")
+            if discover:
+                self._aurora_after_load(bump=count_version)
             return
         tables = commands.TABLE_MODULES.get(module, ())
         for t in tables:
@@ -415,8 +435,49 @@ class SandboxNode:
         self.runtime["mysql_hostgroup_attributes"] = hg["mysql_hostgroup_attributes"]
         self.runtime["mysql_servers_ssl_params"] = hg["mysql_servers_ssl_params"]
         self.servers_v2 = v2
-        if self.aurora is not None:
-            self.aurora.apply(self)
+
+    # ------------------------------------------------------------- Aurora
+    def _monitor_commit(self, before: str) -> None:
+        """A Monitor change of runtime servers: new checksum and epoch, same version.
+
+        (`update_glovars_mysql_servers_checksum` without `update_version`: only LOADs and
+        cluster pulls count versions, so peers pull a Monitor change only once a LOAD has put
+        the node past version 1.)
+        """
+        after = self._compute_checksum("mysql_servers")
+        old = self.checksums.get("mysql_servers")
+        if old is None or after == before:
+            return
+        self.checksums["mysql_servers"] = Checksum(old.version, int(time.time()), after)
+        for cb in self.listeners:
+            cb("mysql_servers")
+
+    def _aurora_after_load(self, bump: bool) -> None:
+        if self.aurora is None:
+            return
+        before = self._compute_checksum("mysql_servers")
+        self.aurora.after_load(self)
+        if bump:
+            self._monitor_commit(before)
+
+    def aurora_tick(self) -> float:
+        """Run the Aurora checks that are due; seconds until the next one."""
+        with self.lock:
+            if self.aurora is None or self.db is None:
+                return 0.25
+            before = self._compute_checksum("mysql_servers")
+            wait = self.aurora.tick(self)
+            self._monitor_commit(before)
+            return wait
+
+    def aurora_check(self) -> None:
+        """One Aurora check of every active row, now."""
+        with self.lock:
+            if self.aurora is None or self.db is None:
+                return
+            before = self._compute_checksum("mysql_servers")
+            self.aurora.run(self, force=True)
+            self._monitor_commit(before)
 
     def _load_variables(self, prefix: str, boot: bool = False) -> None:
         assert self.db is not None
@@ -783,6 +844,18 @@ class SandboxNode:
             self.db.executemany(
                 "INSERT INTO stats.stats_mysql_users VALUES (?,0,?)", [(r[0], r[11]) for r in users]
             )
+        if "mysql_server_aws_aurora" in low:
+            monitor = self.aurora.monitor_rows() if self.aurora is not None else {}
+            for table in (
+                "mysql_server_aws_aurora_log",
+                "mysql_server_aws_aurora_check_status",
+                "mysql_server_aws_aurora_failovers",
+            ):
+                rows = monitor.get(table, [])
+                self.db.execute(f"DELETE FROM monitor.{table}")
+                if rows:
+                    marks = ",".join("?" * len(rows[0]))
+                    self.db.executemany(f"INSERT INTO monitor.{table} VALUES ({marks})", rows)
         if "runtime_" not in low:
             return
         if "runtime_mysql_servers" in low or any("runtime_" + t in low for t in SERVER_TABLES[1:]):
@@ -963,6 +1036,11 @@ class SandboxNode:
                 out = {"mysql_servers": list(self.servers_v2)}
                 for t in SERVER_TABLES[1:]:
                     out[t] = list(self.runtime.get(t, []))
+                # what sync algorithm 1 also fetches: runtime servers, SHUNNED read as ONLINE
+                out["runtime_mysql_servers"] = [
+                    (*r[:4], "ONLINE" if r[4] == "SHUNNED" else r[4], *r[5:])
+                    for r in self.runtime.get("mysql_servers", [])
+                ]
                 return out
             if module == "proxysql_servers":
                 return {"proxysql_servers": list(self.runtime.get("proxysql_servers", []))}
@@ -981,6 +1059,8 @@ class SandboxNode:
         """Write a peer's rows into memory, LOAD them and maybe SAVE them (section 4.3)."""
         with self.lock:
             assert self.db is not None
+            data = dict(data)
+            runtime_servers = data.pop("runtime_mysql_servers", None)
             if module in ("admin_variables", "mysql_variables"):
                 self.db.executemany(
                     "INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
@@ -999,7 +1079,7 @@ class SandboxNode:
                 "mysql_variables": "MYSQL VARIABLES",
             }[module]
             names = ["mysql_servers", "mysql_servers_v2"] if cmod == "MYSQL SERVERS" else [module]
-            self._load_module(cmod, count_version=False)
+            self._load_module(cmod, count_version=False, runtime_servers=runtime_servers)
             for n in names:
                 old = self.checksums[n]
                 ck = self._compute_checksum(n)

@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, TypeVar
 
+from .aurora import AuroraControl, AuroraMonitor, Topologies
 from .cluster import ClusterMonitor
 from .node import AdminError, SandboxNode
 from .protocol import NodeServer
@@ -36,6 +37,10 @@ class NodeHandle:
         self.server: NodeServer | None = None
         self.monitor: ClusterMonitor | None = None
         self._poll_task: asyncio.Task[None] | None = None
+        self._aurora_task: asyncio.Task[None] | None = None
+        # Aurora clusters declared for this node only; the sandbox's apply otherwise
+        self.aurora_topologies = Topologies(fallback=sandbox.aurora.topologies)
+        self.aurora = AuroraControl(self.aurora_topologies, self._aurora_check_now)
 
     @property
     def host(self) -> str:
@@ -61,8 +66,8 @@ class NodeHandle:
             config=self.sandbox.config,
             host=self.host,
         )
-        aurora = self.node.aurora if self.node is not None else None
-        node.aurora = aurora
+        # a new process: a new Monitor (hostgroups known, failover log), same declared cluster
+        node.aurora = AuroraMonitor(self.aurora_topologies.resolve)
         node.boot()
         self.node = node
         server = NodeServer(self.current, self._crashed)
@@ -73,6 +78,7 @@ class NodeHandle:
         self.server = server
         self.monitor = ClusterMonitor(node, self.sandbox.resolve)
         self._poll_task = asyncio.get_running_loop().create_task(self._poll())
+        self._aurora_task = asyncio.get_running_loop().create_task(self._aurora_poll())
 
     async def _poll(self) -> None:
         while True:
@@ -87,10 +93,36 @@ class NodeHandle:
 
                 logging.getLogger(__name__).exception("cluster check failed")
 
+    async def _aurora_poll(self) -> None:
+        """This node's Aurora Monitor: one check per row every check_interval_ms."""
+        while True:
+            node = self.node
+            if node is None or self.server is None:
+                return
+            try:
+                wait = node.aurora_tick()
+            except Exception:
+                import logging
+
+                logging.getLogger(__name__).exception("aurora check failed")
+                wait = 1.0
+            await asyncio.sleep(wait)
+
+    def _aurora_check_now(self) -> None:
+        if self.running and self.sandbox._loop is not None:
+            self.sandbox._call(self._aurora_check())
+
+    async def _aurora_check(self) -> None:
+        if self.node is not None:
+            self.node.aurora_check()
+
     async def _stop(self) -> None:
         if self._poll_task is not None:
             self._poll_task.cancel()
             self._poll_task = None
+        if self._aurora_task is not None:
+            self._aurora_task.cancel()
+            self._aurora_task = None
         server = self.server
         self.server = None
         self.monitor = None
@@ -177,6 +209,8 @@ class Sandbox:
         self.host = host
         self.cluster = cluster
         self.config = config
+        # the fake Aurora cluster(s) every node's Monitor sees (sb.aurora.declare(...))
+        self.aurora = AuroraControl(Topologies(), self._aurora_check_all)
         self._tmp = None if data_dir else tempfile.mkdtemp(prefix="pxc-sandbox-")
         self.data_dir = data_dir or self._tmp or ""
         ports = [base_port + i if base_port else 0 for i in range(nodes)]
@@ -268,6 +302,10 @@ class Sandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def _aurora_check_all(self) -> None:
+        for h in self.handles:
+            h._aurora_check_now()
 
     # -- convenience ------------------------------------------------------------
     def node(self, k: int) -> NodeHandle:
