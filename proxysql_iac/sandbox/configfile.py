@@ -3,10 +3,14 @@
 Reference section 9: sections are applied only on first boot (no proxysql.db yet); list
 entries are INSERT OR REPLACEd into memory; the file's own defaults apply where they differ from
 the tables' (query rules active=1, aurora check_timeout_ms=1000, active always 1 for the
-hostgroup pair tables, frontend/backend never read for users).
+GR / Galera / Aurora hostgroup tables, frontend/backend never read for users). As in ProxySQL,
+an entry without its mandatory keys, or one the table's constraints reject, is skipped (ProxySQL
+logs it) and the rest of the file still applies; an unknown mysql_servers status becomes ONLINE.
 """
 
 import io
+import os
+import sqlite3
 from typing import TYPE_CHECKING, Any, cast
 
 import libconf
@@ -17,10 +21,26 @@ if TYPE_CHECKING:
     from .node import SandboxNode
 
 
+class ConfigError(Exception):
+    """The config file cannot be used; the message is one line, meant for the user."""
+
+
 def read_config(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as f:
-        data = libconf.load(f)
-    return cast(dict[str, Any], _plain(data))
+    """Parse a proxysql.cnf; `ConfigError` when it cannot be read or is not libconfig."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = libconf.load(f, includedir=os.path.dirname(os.path.abspath(path)))
+    except OSError as e:
+        raise ConfigError(f"cannot read config file {path}: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"cannot read config file {path}: not UTF-8 text") from e
+    except libconf.ConfigParseError as e:
+        detail = " ".join(str(e).replace("'<unknown>'", "the file").split())
+        raise ConfigError(f"config file {path} is not valid libconfig: {detail}") from e
+    plain = _plain(data)
+    if not isinstance(plain, dict):
+        raise ConfigError(f"config file {path} is not valid libconfig")
+    return cast(dict[str, Any], plain)
 
 
 def parse_config_text(text: str) -> dict[str, Any]:
@@ -75,15 +95,54 @@ _MODULE_SECTIONS: dict[str, tuple[str, ...]] = {
     "PROXYSQL SERVERS": ("proxysql_servers",),
     "MYSQL FIREWALL": (),
 }
-_NOT_READ = {"mysql_users": {"frontend", "backend"}}
+_NOT_READ = {
+    "mysql_users": {"frontend", "backend"},
+    "mysql_group_replication_hostgroups": {"active"},
+    "mysql_galera_hostgroups": {"active"},
+    "mysql_aws_aurora_hostgroups": {"active"},
+}
+# keys an entry must have (either spelling), else ProxySQL skips it
+_MANDATORY: dict[str, tuple[tuple[str, ...], ...]] = {
+    "mysql_servers": (("address", "hostname"), ("hostgroup", "hostgroup_id")),
+    "mysql_users": (("username",),),
+    "mysql_query_rules": (("rule_id",),),
+    "mysql_replication_hostgroups": (("writer_hostgroup",), ("reader_hostgroup",)),
+    "mysql_group_replication_hostgroups": (
+        ("writer_hostgroup",),
+        ("backup_writer_hostgroup",),
+        ("reader_hostgroup",),
+        ("offline_hostgroup",),
+    ),
+    "mysql_galera_hostgroups": (
+        ("writer_hostgroup",),
+        ("backup_writer_hostgroup",),
+        ("reader_hostgroup",),
+        ("offline_hostgroup",),
+    ),
+    "mysql_aws_aurora_hostgroups": (("writer_hostgroup",), ("reader_hostgroup",)),
+    "mysql_servers_ssl_params": (("hostname",),),
+    "scheduler": (("id",), ("filename",)),
+    "restapi": (("id",), ("method",), ("uri",), ("script",)),
+    "proxysql_servers": (("address", "hostname"), ("port",)),
+}
+_SERVER_STATUSES = ("ONLINE", "SHUNNED", "OFFLINE_SOFT", "OFFLINE_HARD")
 
 
-def _insert_section(node: "SandboxNode", section: str, entries: list[dict[str, Any]]) -> int:
+def _entries(value: Any) -> list[dict[str, Any]]:
+    """The groups of a list section; anything else is not an entry (ProxySQL skips it)."""
+    if not isinstance(value, list):
+        return []
+    return [e for e in value if isinstance(e, dict)]
+
+
+def _insert_section(node: "SandboxNode", section: str, entries: Any) -> int:
     assert node.db is not None
     table, renames, file_defaults = _ROW_SECTIONS[section]
     cols = set(node._columns("main", table))
     count = 0
-    for entry in entries:
+    for entry in _entries(entries):
+        if any(not any(k in entry for k in keys) for keys in _MANDATORY.get(section, ())):
+            continue
         row: dict[str, Any] = dict(file_defaults)
         for key, value in entry.items():
             col = renames.get(key, key)
@@ -93,12 +152,18 @@ def _insert_section(node: "SandboxNode", section: str, entries: list[dict[str, A
             ct = str(row.get("check_type", "read_only"))
             if ct not in ("read_only", "innodb_read_only", "super_read_only"):
                 row["check_type"] = "read_only"
+        if section == "mysql_servers" and "status" in row:
+            status = str(row["status"]).upper()
+            row["status"] = status if status in _SERVER_STATUSES else "ONLINE"
         names = sorted(row)
-        node.db.execute(
-            f"INSERT OR REPLACE INTO main.{table} ({', '.join(names)}) "
-            f"VALUES ({', '.join('?' * len(names))})",
-            [row[n] for n in names],
-        )
+        try:
+            node.db.execute(
+                f"INSERT OR REPLACE INTO main.{table} ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))})",
+                [row[n] for n in names],
+            )
+        except (sqlite3.Error, OverflowError):
+            continue  # ProxySQL logs the failed INSERT and goes on
         count += 1
     return count
 
@@ -106,11 +171,18 @@ def _insert_section(node: "SandboxNode", section: str, entries: list[dict[str, A
 def apply_config(node: "SandboxNode", config: dict[str, Any], values: dict[str, str]) -> None:
     """First boot: variables into `values`, row sections into memory."""
     for section, prefix in (("admin_variables", "admin-"), ("mysql_variables", "mysql-")):
-        for key, value in (config.get(section) or {}).items():
+        for key, value in _group(config.get(section)).items():
             values[prefix + key] = _var_text(value)
     for section in _ROW_SECTIONS:
         if section in config:
-            _insert_section(node, section, list(config[section] or []))
+            _insert_section(node, section, config[section])
+
+
+def _group(value: Any) -> dict[str, Any]:
+    """A variables section: a group of scalars (anything else is ignored)."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if not isinstance(v, dict | list)}
 
 
 def load_from_config(node: "SandboxNode", module: str) -> int:
@@ -121,7 +193,7 @@ def load_from_config(node: "SandboxNode", module: str) -> int:
             if module.startswith("MYSQL")
             else ("admin_variables", "admin-")
         )
-        items = (node.config.get(section) or {}).items()
+        items = _group(node.config.get(section)).items()
         node.db.executemany(
             "INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
             [(prefix + k, _var_text(v)) for k, v in items],
@@ -130,7 +202,7 @@ def load_from_config(node: "SandboxNode", module: str) -> int:
     total = 0
     for section in _MODULE_SECTIONS.get(module, ()):
         if section in node.config:
-            total += _insert_section(node, section, list(node.config[section] or []))
+            total += _insert_section(node, section, node.config[section])
     return total
 
 

@@ -3,7 +3,8 @@
 `main_up` prints, for each node, a mysql client line and a spec `cluster:` block, then runs
 until interrupted; with `detach=True` it forks a background process, writes a state file
 (`$PXC_SANDBOX_DIR` or `./.sandbox/state.json`) and returns once every node answers.
-`main_down` stops a detached sandbox.
+`main_down` stops a detached sandbox. Problems the user can fix (an unreadable or malformed
+config file, a port in use, a sandbox already recorded) are one line on stderr and exit code 1.
 """
 
 import argparse
@@ -17,8 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .configfile import read_config
+from .configfile import ConfigError, read_config
 from .sandbox import Sandbox
+
+ERROR_FILE = "start-error.txt"
+
+
+class LaunchError(Exception):
+    """A one-line reason the sandbox cannot start."""
 
 
 def state_dir() -> Path:
@@ -41,9 +48,39 @@ def describe(ports: list[int], host: str = "127.0.0.1") -> str:
     return "\n".join(lines)
 
 
-def _build(nodes: int, port: int, config: str | None, data_dir: str | None) -> Sandbox:
-    cfg: dict[str, Any] | None = read_config(config) if config else None
-    return Sandbox(nodes=nodes, base_port=port, data_dir=data_dir, config=cfg)
+def _prepare(nodes: int, port: int, config: str | None) -> dict[str, Any] | None:
+    """Everything checkable before starting: node count, config file, free ports."""
+    if nodes < 1:
+        raise LaunchError("--nodes must be at least 1")
+    if port < 0 or (port and port + nodes - 1 > 65535):
+        raise LaunchError(f"--port {port} with {nodes} nodes is outside 1-65535")
+    try:
+        cfg = read_config(config) if config else None
+    except ConfigError as e:
+        raise LaunchError(str(e)) from e
+    for p in range(port, port + nodes) if port else ():
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the nodes bind
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError as e:
+                raise LaunchError(f"cannot listen on 127.0.0.1:{p}: {e.strerror or e}") from e
+    return cfg
+
+
+def _start(nodes: int, port: int, cfg: dict[str, Any] | None, data_dir: str | None) -> Sandbox:
+    sb = Sandbox(nodes=nodes, base_port=port, data_dir=data_dir, config=cfg)
+    try:
+        sb.start()
+    except OSError as e:
+        sb.stop()
+        raise LaunchError(f"cannot start the sandbox: {e.strerror or e}") from e
+    return sb
+
+
+def _fail(message: str) -> int:
+    print(f"pxc sandbox: {message}", file=sys.stderr, flush=True)
+    return 1
 
 
 def _answers(port: int) -> bool:
@@ -62,10 +99,13 @@ def main_up(
     data_dir: str | None = None,
 ) -> int:
     """Start a sandbox; returns a process exit code."""
-    if detach:
-        return _up_detached(nodes, port, config, data_dir)
-    sb = _build(nodes, port, config, data_dir)
-    sb.start()
+    try:
+        cfg = _prepare(nodes, port, config)
+        if detach:
+            return _up_detached(nodes, port, cfg, data_dir)
+        sb = _start(nodes, port, cfg, data_dir)
+    except LaunchError as e:
+        return _fail(str(e))
     print(describe(sb.ports), flush=True)
     print("\nsandbox running; Ctrl-C to stop", flush=True)
     try:
@@ -79,27 +119,36 @@ def main_up(
     return 0
 
 
-def _up_detached(nodes: int, port: int, config: str | None, data_dir: str | None) -> int:
+def _up_detached(nodes: int, port: int, cfg: dict[str, Any] | None, data_dir: str | None) -> int:
     sdir = state_dir()
-    sdir.mkdir(parents=True, exist_ok=True)
+    try:
+        sdir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LaunchError(f"cannot create {sdir}: {e.strerror or e}") from e
     state = sdir / "state.json"
+    errors = sdir / ERROR_FILE
     if state.exists():
-        print(
-            f"a sandbox is already recorded in {state}; run `pxc sandbox down` first",
-            file=sys.stderr,
-        )
-        return 1
+        raise LaunchError(f"a sandbox is already recorded in {state}; run `pxc sandbox down` first")
+    errors.unlink(missing_ok=True)
     ddir = data_dir or str(sdir / "data")
+    sys.stdout.flush()
+    sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # child: detach and serve
-        os.setsid()
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
         try:
-            sb = _build(nodes, port, config, ddir)
-            sb.start()
-            state.write_text(json.dumps({"pid": os.getpid(), "ports": sb.ports}))
+            os.setsid()
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            try:
+                sb = _start(nodes, port, cfg, ddir)
+            except Exception as e:  # reported by the parent, which is still waiting
+                why = str(e) if isinstance(e, LaunchError) else f"{type(e).__name__}: {e}"
+                errors.write_text(why)
+                os._exit(1)
+            tmp = sdir / "state.json.tmp"
+            tmp.write_text(json.dumps({"pid": os.getpid(), "ports": sb.ports}))
+            tmp.replace(state)
 
             def _term(*_: object) -> None:
                 sb.stop()
@@ -112,29 +161,50 @@ def _up_detached(nodes: int, port: int, config: str | None, data_dir: str | None
             os._exit(1)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
+        if errors.exists():
+            message = errors.read_text().strip()
+            errors.unlink(missing_ok=True)
+            raise LaunchError(message.splitlines()[0] if message else "the sandbox did not start")
         if state.exists():
             info = json.loads(state.read_text())
             if all(_answers(p) for p in info["ports"]):
                 print(describe(info["ports"]))
                 return 0
+        if os.waitpid(pid, os.WNOHANG)[0] == pid and not errors.exists():
+            raise LaunchError("the sandbox process exited before answering")
         time.sleep(0.05)
-    print("sandbox did not start", file=sys.stderr)
-    return 1
+    raise LaunchError("the sandbox did not answer within 10 s")
 
 
 def main_down() -> int:
     state = state_dir() / "state.json"
     if not state.exists():
-        print("no detached sandbox recorded", file=sys.stderr)
-        return 1
-    info = json.loads(state.read_text())
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(int(info["pid"]), signal.SIGTERM)
+        return _fail(f"no detached sandbox recorded in {state_dir()}")
+    try:
+        info = json.loads(state.read_text())
+        pid, ports = int(info["pid"]), [int(p) for p in info["ports"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        state.unlink(missing_ok=True)
+        return _fail(f"{state} was unreadable; removed it (stop a leftover process yourself)")
+    if _is_sandbox_process(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(_answers(p) for p in info["ports"]):
+    while time.monotonic() < deadline and any(_answers(p) for p in ports):
         time.sleep(0.05)
-    state.unlink()
+    state.unlink(missing_ok=True)
     return 0
+
+
+def _is_sandbox_process(pid: int) -> bool:
+    """False when the recorded pid now belongs to another program (checked where /proc exists)."""
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not Path("/proc/self").exists():
+        return True
+    try:
+        return b"sandbox" in cmdline.read_bytes()
+    except OSError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -244,11 +244,12 @@ class SandboxNode:
     def _first_boot_memory(self) -> None:
         assert self.db is not None
         values = dict(self.defaults)
-        values["admin-mysql_ifaces"] = f"{self.host}:{self.port}"
         if self.config is not None:
             from .configfile import apply_config
 
             apply_config(self, self.config, values)
+        # the node listens where the sandbox put it, whatever the config file says
+        values["admin-mysql_ifaces"] = f"{self.host}:{self.port}"
         self.db.executemany(
             "INSERT OR REPLACE INTO main.global_variables VALUES (?,?)", sorted(values.items())
         )
