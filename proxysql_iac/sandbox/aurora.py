@@ -301,6 +301,12 @@ class AuroraMonitor:
             if row.active == 1
         ]
 
+    def forget_checks(self) -> None:
+        """No Aurora thread runs any more (rows gone or Monitor off): their history is lost."""
+        self._signature = None
+        self.history.clear()
+        self.next_due.clear()
+
     def after_load(self, node: "SandboxNode") -> None:
         """Right after memory -> runtime (LOAD, boot, cluster pull)."""
         # a server shunned for lag stays so when the LOAD brings it as ONLINE
@@ -312,7 +318,7 @@ class AuroraMonitor:
                 kept.add(_key(s))
         node.runtime["mysql_servers"] = servers
         self.lag_shunned = kept
-        self._note_hostgroups(node)
+        self.note_hostgroups(node)
         self.run(node)
 
     def tick(self, node: "SandboxNode") -> float:
@@ -565,7 +571,8 @@ class AuroraMonitor:
         self.lag_shunned &= {_key(s) for s in servers if s[STATUS] == "SHUNNED"}
 
     # ------------------------------------------------------------ hostgroups
-    def _note_hostgroups(self, node: "SandboxNode") -> None:
+    def note_hostgroups(self, node: "SandboxNode") -> None:
+        """Hostgroups the HostGroups Manager creates at LOAD: servers', then attributes'."""
         from .node import atoi
 
         seen = sorted({int(s[HG]) for s in node.runtime.get("mysql_servers", [])})

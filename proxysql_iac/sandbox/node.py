@@ -456,6 +456,10 @@ class SandboxNode:
     def _aurora_after_load(self, bump: bool) -> None:
         if self.aurora is None:
             return
+        self.aurora.note_hostgroups(self)
+        if not self.aurora.rows(self):  # no active Aurora row, or the Monitor is off
+            self.aurora.forget_checks()
+            return
         before = self._compute_checksum("mysql_servers")
         self.aurora.after_load(self)
         if bump:
@@ -466,6 +470,9 @@ class SandboxNode:
         with self.lock:
             if self.aurora is None or self.db is None:
                 return 0.25
+            if not self.aurora.rows(self):
+                self.aurora.forget_checks()
+                return 0.25
             before = self._compute_checksum("mysql_servers")
             wait = self.aurora.tick(self)
             self._monitor_commit(before)
@@ -474,7 +481,7 @@ class SandboxNode:
     def aurora_check(self) -> None:
         """One Aurora check of every active row, now."""
         with self.lock:
-            if self.aurora is None or self.db is None:
+            if self.aurora is None or self.db is None or not self.aurora.rows(self):
                 return
             before = self._compute_checksum("mysql_servers")
             self.aurora.run(self, force=True)

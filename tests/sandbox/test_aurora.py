@@ -362,3 +362,28 @@ def test_monitor_tables_show_checks(sb: Sandbox) -> None:
     )
     assert [r[0] for r in log] == ["127.0.0", "127.0.1", "127.0.2"]
     assert log[0][1] == "MASTER_SESSION_ID" and [r[2] for r in log] == ["0", "42", "45"]
+
+
+def test_a_hostgroup_exists_for_the_process_lifetime_once_it_had_servers(sb: Sandbox) -> None:
+    declare(sb)
+    p1 = sb.ports[0]
+    q(p1, "INSERT INTO mysql_servers (hostgroup_id, hostname, port) VALUES (201, 'old', 3306)")
+    q(p1, "LOAD MYSQL SERVERS TO RUNTIME")  # HG 201 now exists in this process
+    configure(p1, "A")  # the server in 201 is gone again
+    q(p1, "LOAD MYSQL SERVERS TO RUNTIME")
+    assert_rows(p1, REC[RUN["F"]]["runtime_mysql_servers_after_discovery"])  # writer copy there
+
+
+def test_a_restarted_node_is_a_new_process_with_the_first_discovery_bug_again(
+    sb: Sandbox,
+) -> None:
+    p1 = boot(sb, "F")
+    assert len(rows(p1)) == 5
+    configure(p1, "A")
+    for sql in ("LOAD MYSQL SERVERS TO RUNTIME", "SAVE MYSQL SERVERS TO DISK"):
+        q(p1, sql)
+    q(p1, "SAVE MYSQL VARIABLES TO DISK")
+    assert len(rows(p1)) == 5  # HG 201 still exists in this process
+    sb.node(1).restart()  # boots from disk: a new Monitor discovers at start-up
+    assert_rows(p1, REC[RUN["A"]]["runtime_mysql_servers_after_discovery"])
+    assert checksum(p1)[0] == 1  # the boot load; the Monitor's commit does not count
