@@ -3,16 +3,24 @@
 This module talks to ProxySQL only to read; the diff and ordering it calls are pure.
 """
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint
-from proxysql_iac.admin.live import Live, TableRead, read_checksums, read_live, read_version
+from proxysql_iac.admin.live import (
+    Live,
+    ModuleChecksum,
+    TableRead,
+    read_checksums,
+    read_live,
+    read_version,
+)
 from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff
-from proxysql_iac.plan.health import aurora_tls_findings, cluster_findings
+from proxysql_iac.plan.health import aurora_tls_findings, cluster_findings, propagation_deadline
 from proxysql_iac.plan.layers import (
     runtime_only_rows,
     table_unloaded,
@@ -136,18 +144,7 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     tables = [table_read(t) for t in managed_tables(desired)]
     with AdminConnection(primary) as conn:
         live = read_live(conn, tables)
-    peer_states = []
-    for endpoint in peers:
-        with AdminConnection(endpoint) as conn:
-            checksums = read_checksums(conn)
-            peer_states.append(
-                PeerState(
-                    endpoint.name,
-                    endpoint.address,
-                    read_version(conn),
-                    {k: (v.version, v.epoch, v.checksum) for k, v in checksums.items()},
-                )
-            )
+    peer_states = read_peers(peers, live)
     changes = diff(desired, live, secrets.resolve)
     steps = order(changes)
     touched = set(changes.modules())
@@ -170,6 +167,45 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     )
     plan.steps.extend(layer_steps(live, desired, touched, set(heal)))
     return PlanContext(plan, desired, secrets, primary, peers, live)
+
+
+def _lagging(primary: Live, checksums: dict[str, ModuleChecksum]) -> bool:
+    """A peer behind the primary (older epoch, other content) that is still catching up."""
+    for name, mine in primary.checksums.items():
+        theirs = checksums.get(name)
+        if theirs is None or theirs.checksum == mine.checksum:
+            continue
+        if theirs.epoch < mine.epoch and primary.clock - mine.epoch <= SETTLE_WINDOW_S:
+            return True
+    return False
+
+
+SETTLE_WINDOW_S = 10
+
+
+def read_peers(peers: list[Endpoint], primary: Live) -> list[PeerState]:
+    """Every peer's checksums and build. A peer still pulling a LOAD the primary made in the
+    last few seconds is given the propagation deadline to catch up before it is judged."""
+    deadline = time.monotonic() + propagation_deadline(
+        primary.variables, [m.keyword for m in MODULES]
+    )
+    states = []
+    for endpoint in peers:
+        with AdminConnection(endpoint) as conn:
+            version = read_version(conn)
+            checksums = read_checksums(conn)
+            while _lagging(primary, checksums) and time.monotonic() < deadline:
+                time.sleep(0.1)
+                checksums = read_checksums(conn)
+        states.append(
+            PeerState(
+                endpoint.name,
+                endpoint.address,
+                version,
+                {k: (v.version, v.epoch, v.checksum) for k, v in checksums.items()},
+            )
+        )
+    return states
 
 
 def module_tables(desired: Desired) -> dict[str, list[Table]]:

@@ -11,6 +11,7 @@ from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.live import read_checksums, read_clock, read_rows, read_variables
 from proxysql_iac.errors import AdminConnectionError, ApplyError, ConvergenceError, PxcError
 from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table
+from proxysql_iac.plan.health import propagation_deadline
 from proxysql_iac.plan.order import ModuleStep, order
 from proxysql_iac.planning import PlanContext
 from proxysql_iac.spec.compile import Value
@@ -193,16 +194,22 @@ class Executor:
 
     # -- LOAD with the same-second guard ---------------------------------------------
     def _load(self, conn: AdminConnection, module: str) -> None:
-        checksum_names = MODULE_BY_KEYWORD[module].checksum_names
-        if checksum_names:
-            # Epochs are whole seconds: a second LOAD in the same second as one a peer has
-            # already pulled gets an equal epoch and never propagates.
-            for _ in range(30):
-                sums = read_checksums(conn)
-                epochs = [sums[n].epoch for n in checksum_names if n in sums]
-                if not epochs or max(epochs) < read_clock(conn):
-                    break
-                time.sleep(0.05)
+        """LOAD in a wall-clock second of its own. Epochs are whole seconds: a LOAD in the
+        same second as one a peer has already pulled gets an equal epoch with a different
+        checksum, and that peer never syncs it. A module still at version 1 has never been
+        LOADed since the node started, and no peer pulls from a version-1 node: no wait."""
+        names = MODULE_BY_KEYWORD[module].checksum_names
+        deadline = time.monotonic() + 2.5
+        while names:
+            sums = [s for n, s in read_checksums(conn).items() if n in names]
+            if not sums or all(s.version <= 1 for s in sums):
+                break
+            if max(s.epoch for s in sums) < read_clock(conn):
+                break
+            if time.monotonic() > deadline:
+                self.log(f"{module}: the node's epoch is ahead of its clock; LOADing anyway")
+                break
+            time.sleep(0.05)
         conn.execute(sql.load_to_runtime(module))
 
     # -- the run ------------------------------------------------------------------------
@@ -317,20 +324,6 @@ def _sort_key(row: Row) -> tuple[str, ...]:
     return tuple("\x00" if v is None else v for v in row)
 
 
-def convergence_deadline(variables: dict[str, str], modules: list[str]) -> float:
-    """Seconds to wait for the peers: 3x the slowest touched module's propagation floor
-    (cluster_check_interval_ms x cluster_<module>_diffs_before_sync), plus 2 s."""
-    interval = int(variables.get("admin-cluster_check_interval_ms") or 1000)
-    worst = 0
-    for keyword in modules:
-        module = MODULE_BY_KEYWORD[keyword]
-        if not module.synced:
-            continue
-        diffs = int(variables.get(module.diffs_variable) or 3)
-        worst = max(worst, interval * max(diffs, 1))
-    return 3 * worst / 1000 + 2.0
-
-
 def stale_reasons(
     ctx: PlanContext, recorded: dict[str, str], checksums: dict[str, str]
 ) -> list[str]:
@@ -357,6 +350,6 @@ def execute(
         # The spec's own cluster settings take effect with this apply: they set the pace.
         settings = dict(ctx.live.variables)
         settings.update({n: v.text or "" for n, v in ctx.desired.variables.items()})
-        deadline = timeout if timeout is not None else convergence_deadline(settings, touched)
+        deadline = timeout if timeout is not None else propagation_deadline(settings, touched)
         executor.converge(touched, deadline)
     return executor.report

@@ -6,7 +6,7 @@ from proxysql_iac.admin.live import Live
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.plan.model import PeerState
 from proxysql_iac.spec.compile import Desired
-from proxysql_iac.spec.tables import MODULES
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, MODULES
 
 MODULE_OF_CHECKSUM: dict[str, str] = {name: m.keyword for m in MODULES for name in m.checksum_names}
 
@@ -141,3 +141,17 @@ def aurora_tls_findings(desired: Desired, primary: Live) -> list[Finding]:
                 )
             )
     return findings
+
+
+def propagation_deadline(variables: dict[str, str], modules: list[str]) -> float:
+    """Seconds to wait for the peers: 3x the slowest touched module's propagation floor
+    (cluster_check_interval_ms x cluster_<module>_diffs_before_sync), plus 2 s."""
+    interval = int(variables.get("admin-cluster_check_interval_ms") or 1000)
+    worst = 0
+    for keyword in modules:
+        module = MODULE_BY_KEYWORD[keyword]
+        if not module.synced:
+            continue
+        diffs = int(variables.get(module.diffs_variable) or 3)
+        worst = max(worst, interval * max(diffs, 1))
+    return 3 * worst / 1000 + 2.0

@@ -48,6 +48,9 @@ def write_spec(
         return path
 
     # A known state: the managed tables empty on the primary, loaded, peers converged.
+    # The LOADs go out in a fresh wall-clock second: a LOAD in the same second as one a peer
+    # already pulled would split the cluster for good (equal epochs).
+    time.sleep(1.05 - time.time() % 1)
     with connect(nodes[0]) as conn:
         for table, module in (
             ("mysql_query_rules", "MYSQL QUERY RULES"),

@@ -1,0 +1,301 @@
+"""What apply guarantees when things go wrong: faults, lagging peers, split clusters."""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from proxysql_iac.cli import app
+from proxysql_iac.errors import PxcError
+from proxysql_iac.sandbox import Sandbox
+from tests.integration.conftest import cluster_block, rows
+
+runner = CliRunner()
+
+OLD = """
+hostgroups: {writer: 10, reader: 20}
+mysql_servers:
+  - {hostgroup_id: writer, hostname: db1}
+  - {hostgroup_id: reader, hostname: db2}
+mysql_users:
+  - {username: app, password: {env: PXC_TEST_APP_PW}, default_hostgroup: writer}
+mysql_query_rules:
+  - {rule_id: 1, active: 1, match_digest: '^SELECT', destination_hostgroup: reader, apply: 1}
+mysql_variables:
+  max_connections: 2048
+"""
+NEW = """
+hostgroups: {writer: 10, reader: 20, reporting: 30}
+mysql_servers:
+  - {hostgroup_id: writer, hostname: db1}
+  - {hostgroup_id: reader, hostname: db3}
+  - {hostgroup_id: reporting, hostname: db4}
+mysql_users:
+  - {username: app, password: {env: PXC_TEST_APP_PW}, default_hostgroup: writer}
+  - {username: reports, password: {env: PXC_TEST_APP_PW}, default_hostgroup: reporting}
+mysql_query_rules:
+  - {rule_id: 1, active: 1, match_digest: '^SELECT', destination_hostgroup: reader, apply: 1}
+  - rule_id: 2
+    active: 1
+    match_digest: '^SELECT .* FROM reports'
+    destination_hostgroup: reporting
+    apply: 1
+mysql_variables:
+  max_connections: 3000
+"""
+
+
+def _without_rules(body: str) -> str:
+    """The fault test covers three modules (servers, users, variables) to stay quick."""
+    head, _, rest = body.partition("mysql_query_rules:")
+    return head + "mysql_variables:" + rest.partition("mysql_variables:")[2]
+
+
+MODULE_TABLES = {
+    "MYSQL SERVERS": ["mysql_servers"],
+    "MYSQL USERS": ["mysql_users"],
+    "MYSQL QUERY RULES": ["mysql_query_rules"],
+}
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    if isinstance(result.exception, PxcError):
+        return int(result.exception.exit_code), result.output + result.exception.message
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture(autouse=True)
+def _app_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PXC_TEST_APP_PW", "r3liable-S3cret")
+
+
+def _layers(node: tuple[str, int, str, str]) -> dict[str, tuple[object, ...]]:
+    """Per module: (memory, runtime, disk) rows, for comparing whole states."""
+    state: dict[str, tuple[object, ...]] = {}
+    for module, tables in MODULE_TABLES.items():
+        parts = []
+        for layer in ("main.", "runtime_", "disk."):
+            parts.append(
+                tuple(tuple(rows(node, f"SELECT * FROM {layer}{t} ORDER BY 1,2")) for t in tables)
+            )
+        state[module] = tuple(parts)
+    var = (
+        "SELECT variable_value FROM {}global_variables WHERE variable_name='mysql-max_connections'"
+    )
+    state["MYSQL VARIABLES"] = tuple(
+        tuple(rows(node, var.format(layer))) for layer in ("main.", "runtime_", "disk.")
+    )
+    return state
+
+
+@pytest.mark.sandbox
+def test_connection_drop_at_every_statement_leaves_each_module_old_or_new_and_rerun_converges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Sandbox(nodes=1, data_dir=str(tmp_path / "sandbox")) as sb:
+        node = sb.endpoints("radmin", "radmin")[0]
+        monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", node[3])
+        old = tmp_path / "old.yaml"
+        new = tmp_path / "new.yaml"
+        for path, body in ((old, OLD), (new, NEW)):
+            path.write_text("version: 1\n" + cluster_block([node]) + _without_rules(body))
+        assert _run("apply", str(old), "--auto-approve")[0] == 0
+        old_state = _layers(node)
+        disk_file = Path(sb.node(1).data_dir) / "proxysql.db"
+        saved_old = tmp_path / "old-proxysql.db"
+
+        def boot_old() -> None:
+            """Restart the node from the OLD state on disk (a fast, exact reset)."""
+            sb.node(1).stop()
+            shutil.copyfile(saved_old, disk_file)
+            sb.node(1).start()
+
+        sb.node(1).stop()
+        shutil.copyfile(disk_file, saved_old)
+        sb.node(1).start()
+        assert _layers(node) == old_state
+        assert _run("apply", str(new), "--auto-approve")[0] == 0
+        new_state = _layers(node)
+        assert old_state != new_state
+        # Count the statements a clean run sends: the plan's reads, then the apply's.
+        boot_old()
+        sb.node(1).drop_connection_after(10_000)
+        assert _run("plan", str(new))[0] == 0
+        reads = 10_000 - (sb.node(1).current().drop_after or 0)
+        sb.node(1).drop_connection_after(10_000)
+        assert _run("apply", str(new), "--auto-approve")[0] == 0
+        total = 10_000 - (sb.node(1).current().drop_after or 0)
+        sb.node(1).clear_faults()
+        # Every statement apply sends after its plan; of the plan's own reads (which write
+        # nothing), the first and the last.
+        indexes = [0, reads - 1, *range(reads, total)]
+        failures = 0
+        for index in indexes:
+            boot_old()
+            sb.node(1).drop_connection_after(index)
+            code, out = _run("apply", str(new), "--auto-approve")
+            sb.node(1).clear_faults()
+            failures += code != 0
+            assert "r3liable-S3cret" not in out
+            for module, layers in _layers(node).items():
+                for layer, (got, was, will) in enumerate(
+                    zip(layers, old_state[module], new_state[module], strict=True)
+                ):
+                    where = (index, module, ("memory", "runtime", "disk")[layer])
+                    assert got in (was, will), where
+            code, out = _run("apply", str(new), "--auto-approve")
+            assert code == 0, (index, out)
+            assert _layers(node) == new_state, index
+        assert failures >= len(indexes) - 3  # nearly every index interrupts the apply
+
+
+@pytest.mark.sandbox
+def test_peer_that_stops_polling_makes_apply_exit_3_naming_it(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    sb = proxysql_cluster.sandbox
+    spec = write_spec(OLD)
+    sb.node(3).freeze_cluster(True)
+    try:
+        code, out = _run("apply", str(spec), "--auto-approve", "--converge-timeout", "2")
+    finally:
+        sb.node(3).freeze_cluster(False)
+    assert code == 3, out
+    assert "node3 did not match it" in out
+    assert "node2" not in out.split("did not match")[0].split("but")[-1]
+
+
+@pytest.mark.sandbox
+def test_same_second_conflicting_edit_on_a_peer_makes_plan_refuse_with_pxc102(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    sb = proxysql_cluster.sandbox
+    sb.same_second_conflict(
+        "INSERT INTO mysql_servers (hostgroup_id,hostname) VALUES (10,'from-node1')",
+        "INSERT INTO mysql_servers (hostgroup_id,hostname) VALUES (10,'from-node2')",
+        "LOAD MYSQL SERVERS TO RUNTIME",
+    )
+    spec = write_spec(OLD)
+    code, out = _run("plan", str(spec))
+    assert code == 1, out
+    assert "PXC102" in out and "node2" in out
+    code, out = _run("apply", str(spec), "--auto-approve")
+    assert code == 1 and "not healthy" in out
+    assert rows(proxysql_cluster.nodes[0], "SELECT hostname FROM mysql_servers") == [
+        ("from-node1",)
+    ]
+
+
+@pytest.mark.sandbox
+def test_equal_epoch_split_is_named_by_plan_and_healed_by_apply(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    sb = proxysql_cluster.sandbox
+    sb.same_second_conflict(
+        "INSERT INTO mysql_servers (hostgroup_id,hostname) VALUES (10,'db1')",
+        "INSERT INTO mysql_servers (hostgroup_id,hostname) VALUES (10,'stray')",
+        "LOAD MYSQL SERVERS TO RUNTIME",
+    )
+    time.sleep(1.5)  # ProxySQL never resolves this by itself
+    peer = proxysql_cluster.nodes[1]
+    assert ("stray",) in rows(peer, "SELECT hostname FROM runtime_mysql_servers")
+    spec = write_spec(
+        "hostgroups: {writer: 10}\nmysql_servers:\n  - {hostgroup_id: writer, hostname: db1}\n"
+    )
+    code, out = _run("plan", str(spec), "--detailed-exitcode")
+    assert code == 2, out
+    assert "PXC100" in out and "node2" in out
+    assert "LOAD again in a new second" in out
+    code, out = _run("apply", str(spec), "--auto-approve")
+    assert code == 0, out
+    for node in proxysql_cluster.nodes:
+        assert rows(node, "SELECT hostname FROM runtime_mysql_servers") == [("db1",)]
+
+
+def test_two_applies_within_one_second_both_reach_every_peer(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    first = write_spec(OLD)
+    second = write_spec(OLD.replace("hostname: db2", "hostname: db2b"))
+    code, out = _run("apply", str(first), "--auto-approve", "--no-wait")
+    assert code == 0, out
+    code, out = _run("apply", str(second), "--auto-approve")
+    assert code == 0, out
+    for node in proxysql_cluster.nodes:
+        assert rows(node, "SELECT hostname FROM runtime_mysql_servers ORDER BY 1") == [
+            ("db1",),
+            ("db2b",),
+        ]
+
+
+def _yaml(text: str) -> str:
+    """A double-quoted YAML scalar for any text (PyYAML escapes what YAML cannot hold)."""
+    return yaml.safe_dump(text, default_style='"', width=10**6, allow_unicode=True).strip()
+
+
+TRICKY = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("PXC_ROUNDTRIP_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(hostname=TRICKY.filter(lambda s: s.strip() != ""), comment=TRICKY, digest=TRICKY)
+def test_strings_round_trip_exactly_through_apply(  # type: ignore[no-untyped-def]
+    write_spec, proxysql_cluster, hostname: str, comment: str, digest: str
+) -> None:
+    body = (
+        "mysql_servers:\n"
+        f"  - {{hostgroup_id: 1, hostname: {_yaml(hostname)}, comment: {_yaml(comment)}}}\n"
+        "mysql_query_rules:\n"
+        f"  - {{rule_id: 5, active: 0, match_digest: {_yaml(digest)}, comment: {_yaml(comment)}}}\n"
+    )
+    spec = write_spec(body)
+    code, out = _run("apply", str(spec), "--auto-approve", "--no-wait")
+    assert code == 0, out
+    primary = proxysql_cluster.nodes[0]
+    assert rows(primary, "SELECT hostname, comment FROM mysql_servers") == [(hostname, comment)]
+    assert rows(primary, "SELECT match_digest, comment FROM mysql_query_rules") == [
+        (digest, comment)
+    ]
+    assert _run("plan", str(spec), "--detailed-exitcode")[0] == 0
+
+
+def test_no_secret_appears_in_any_output_plan_file_or_error(
+    write_spec, proxysql_cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PXC_TEST_MONITOR_PW", "m0nitor-S3cret")
+    spec = write_spec(
+        OLD + "  monitor_password: {env: PXC_TEST_MONITOR_PW}\n  monitor_username: monitor\n"
+    )
+    plan_file = tmp_path / "plan.json"
+    outputs = [
+        _run("validate", str(spec))[1],
+        _run("compile", str(spec), "--format", "json")[1],
+        _run("plan", str(spec), "--out", str(plan_file))[1],
+        _run("plan", str(spec), "--format", "json")[1],
+        _run("plan", str(spec), "--format", "markdown")[1],
+        _run("apply", str(spec), "--auto-approve")[1],
+        plan_file.read_text(),
+    ]
+    # And a failing apply: the error message must not carry the secret either.
+    changed = write_spec(OLD.replace("max_connections: 2048", "max_connections: 2049"))
+    if proxysql_cluster.sandbox is not None:
+        proxysql_cluster.sandbox.node(1).fail_statement("mysql_users|global_variables", "injected")
+        try:
+            outputs.append(_run("apply", str(changed), "--auto-approve")[1])
+        finally:
+            proxysql_cluster.sandbox.node(1).clear_faults()
+    for text in outputs:
+        assert "r3liable-S3cret" not in text
+        assert "m0nitor-S3cret" not in text
+    assert "<secret>" in outputs[3]
