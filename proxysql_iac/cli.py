@@ -210,6 +210,70 @@ def sandbox_down() -> None:
     raise typer.Exit(main_down())
 
 
+@app.command("export")
+def export_(
+    host: Annotated[str | None, typer.Option(help="admin address of the node to read")] = None,
+    port: Annotated[int, typer.Option(help="admin port of the node")] = 6032,
+    user: Annotated[str, typer.Option(help="admin user (password: $PXC_ADMIN_PASSWORD)")] = (
+        "radmin"
+    ),
+    spec: Annotated[
+        list[Path] | None,
+        typer.Option("--spec", help="read the node from this spec's `cluster:` block instead"),
+    ] = None,
+    node: Annotated[
+        str | None, typer.Option(help="with --spec: the node to read (default: the primary)")
+    ] = None,
+    tables: Annotated[
+        str | None,
+        typer.Option(
+            help="comma-separated sections to export (default: every table and "
+            "mysql_variables, admin_variables)"
+        ),
+    ] = None,
+    keep_hashes: Annotated[
+        bool,
+        typer.Option("--keep-hashes", help="write user passwords as hashes, not env references"),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write the spec here (default: stdout)")
+    ] = None,
+) -> None:
+    """Write a spec from a running node's memory tables and variables (plan shows no changes)."""
+    import os
+
+    from proxysql_iac.export import ADMIN_PASSWORD_ENV, describe, run_export
+
+    password = None
+    if not spec:
+        password = os.environ.get(ADMIN_PASSWORD_ENV)
+        if password is None and host is not None:
+            if not sys.stdin.isatty():
+                raise PxcError(
+                    f"no admin password: {ADMIN_PASSWORD_ENV} is not set and there is no "
+                    "terminal to ask on",
+                    f"export {ADMIN_PASSWORD_ENV}=... first",
+                )
+            password = typer.prompt(f"admin password for {user}@{host}:{port}", hide_input=True)
+    result = run_export(
+        host=host,
+        port=port,
+        user=user,
+        password=password,
+        spec_files=spec or (),
+        node=node,
+        tables=[t.strip() for t in tables.split(",") if t.strip()] if tables is not None else None,
+        keep_hashes=keep_hashes,
+    )
+    if output is not None:
+        output.write_text(result.text, encoding="utf-8")
+    else:
+        typer.echo(result.text, nl=False)
+    for line in describe(result):
+        typer.echo(line, err=True)
+    raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ERROR)
+
+
 def main() -> None:
     """Entry point: the single place that turns pxc errors into messages and exit codes."""
     try:
