@@ -46,7 +46,7 @@ def _text(value: Any) -> str | None:
 class AdminConnection:
     def __init__(self, endpoint: Endpoint, *, timeout: float = 10.0) -> None:
         self.endpoint = endpoint
-        self.statements_sent = 0
+        self.sent: list[str] = []  # summaries of the statements sent (never their values)
         try:
             self._conn: Any = mysql.connector.connect(
                 host=endpoint.host,
@@ -67,6 +67,10 @@ class AdminConnection:
                 "check the node's host/port and the admin credentials in `cluster:`",
             ) from None
 
+    @property
+    def statements_sent(self) -> int:
+        return len(self.sent)
+
     def close(self) -> None:
         with contextlib.suppress(mysql_errors.Error):
             self._conn.close()
@@ -86,7 +90,7 @@ class AdminConnection:
         return affected
 
     def _run(self, statement: Statement, *, want_rows: bool) -> tuple[list[Row], int]:
-        self.statements_sent += 1
+        self.sent.append(statement.summary)
         try:
             cursor = self._conn.cursor(raw=False)
             try:

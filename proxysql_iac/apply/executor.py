@@ -41,7 +41,12 @@ class PeerConvergence:
 class ApplyReport:
     modules: list[ModuleResult] = field(default_factory=list)
     convergence: list[PeerConvergence] = field(default_factory=list)
-    statements_sent: int = 0
+    statements: list[str] = field(default_factory=list)  # summaries, in the order sent
+
+    @property
+    def writes(self) -> list[str]:
+        """The statements that changed something: DML, LOAD and SAVE (reads left out)."""
+        return [s for s in self.statements if not s.startswith("read ")]
 
 
 def _module_tables(module: str) -> list[Table]:
@@ -266,7 +271,7 @@ class Executor:
                 problems = self._verify_runtime(conn, step, changes)
             if step.save:
                 conn.execute(sql.save_to_disk(step.module))
-            self.report.statements_sent += conn.statements_sent
+            self.report.statements.extend(conn.sent)
             self.report.modules.append(
                 ModuleResult(step.module, endpoint.name, len(statements), problems, step.reason)
             )

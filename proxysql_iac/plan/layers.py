@@ -38,6 +38,10 @@ def expected_runtime(table: Table, memory: list[Row]) -> set[Row]:
     if table.name == "mysql_query_rules":
         active = _index(table, "active")
         return {row for row in memory if row[active] == "1"}
+    # OFFLINE_HARD servers are not loaded to runtime at all.
+    if table.name == "mysql_servers":
+        status = _index(table, "status")
+        memory = [row for row in memory if (row[status] or "").upper() != "OFFLINE_HARD"]
     return {_without_monitor(table, row) for row in memory}
 
 
