@@ -128,10 +128,25 @@ def same_value(column: Column, desired: Value, live: str | None, resolve: Resolv
     return text == live
 
 
+def _as_text(values: dict[str, Value], names: tuple[str, ...], resolve: Resolver) -> Row:
+    """A desired row exactly as a node would show it if it had been written as is."""
+    out: list[str | None] = []
+    for name in names:
+        v = values[name]
+        if v is None or isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, SecretRef):
+            out.append(resolve(v))
+        else:
+            out.append(str(v))
+    return tuple(out)
+
+
 def diff_table(
     table: Table, desired: list[DesiredRow], live: list[Row], resolve: Resolver
 ) -> list[RowChange]:
     columns = table.columns
+    names = table.column_names
     by_key: dict[tuple[str | None, ...], Row] = {live_key(table, row): row for row in live}
     changes: list[RowChange] = []
     wanted: set[tuple[str | None, ...]] = set()
@@ -146,6 +161,8 @@ def diff_table(
         if current is None:
             changes.append(RowChange(table.name, "add", sql_key, dict(row.values), {}, row.origin))
             continue
+        if _as_text(row.values, names, resolve) == current:
+            continue  # the common case, settled without per-column rules
         new: dict[str, Value] = {}
         old: dict[str, str | None] = {}
         for index, column in enumerate(columns):

@@ -1,7 +1,6 @@
 """The Plan: what will change, in which steps, computed from which live state."""
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,11 +46,9 @@ class Plan:
 
 
 def fingerprint_rows(rows: list[Row]) -> str:
-    digest = hashlib.sha256()
-    for row in rows:
-        digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()[:32]
+    # repr() of a list of tuples of str/None is unambiguous and fast.
+    text = repr(rows).encode("utf-8", errors="surrogateescape")
+    return hashlib.sha256(text).hexdigest()[:32]
 
 
 def _value_json(value: Value) -> Any:

@@ -26,8 +26,9 @@ def int32_overflow(ctx: RuleContext) -> Iterator[Issue]:
           - {hostname: db1, max_connections: 10000}
     """
     for table, row in rows_with_tables(ctx.desired.tables):
-        for column in table.columns:
-            value = row.values[column.name]
+        for name in row.written:  # defaults are small by construction
+            column = table.column_by_name[name]
+            value = row.values[name]
             if (
                 column.kind is Kind.INT
                 and isinstance(value, int)

@@ -165,10 +165,13 @@ def _compile_row(
     hostgroups: dict[str, int],
     loaded: LoadedSpec,
 ) -> DesiredRow | Finding:
-    values: dict[str, Value] = {}
-    for column in table.columns:
-        if column.name in raw:
-            value, unknown = _column_value(column, raw[column.name], hostgroups)
+    values: dict[str, Value] = dict(_DEFAULTS[table.name])
+    written = []
+    for name, raw_value in raw.items():
+        column = table.column_by_name.get(name)
+        if column is not None:
+            written.append(name)
+            value, unknown = _column_value(column, raw_value, hostgroups)
             if unknown is not None:
                 hint = "define it under `hostgroups:` or write the hostgroup id"
                 if hostgroups:
@@ -180,7 +183,11 @@ def _compile_row(
                     f"hostgroup name {unknown!r} is not defined in `hostgroups:`",
                     hint,
                 )
-            values[column.name] = value
-        else:
-            values[column.name] = column.default
-    return DesiredRow(values, origin, frozenset(k for k in raw if k in table.column_by_name))
+            values[name] = value
+    return DesiredRow(values, origin, frozenset(written))
+
+
+# Every row starts from its table's defaults, in column order (the order rows compare in).
+_DEFAULTS: dict[str, dict[str, Value]] = {
+    t.name: {c.name: c.default for c in t.columns} for t in TABLES
+}

@@ -236,14 +236,37 @@ def parse_text(text: str, file: str) -> Document:
 
     try:
         events: Iterable[Any] = yaml.parse(text, Loader=_Loader)
+        plain: dict[str, Any] = {}  # resolved plain scalars: specs repeat values a lot
+        scalar_event = yaml.ScalarEvent
         for event in events:
             kind = type(event)
-            if kind is yaml.ScalarEvent:
-                try:
-                    value = _scalar(event)
-                except ValueError as exc:
-                    raise SourceError(_finding(file, str(exc), _mark(event))) from None
-                attach(value, _mark(event), event.anchor)
+            if kind is scalar_event:
+                start = event.start_mark
+                mark = (start.line + 1, start.column + 1)
+                if event.tag is None and event.implicit[0]:
+                    raw = event.value
+                    value = plain.get(raw, plain)
+                    if value is plain:
+                        value = plain[raw] = _plain_scalar(raw)
+                else:
+                    try:
+                        value = _scalar(event)
+                    except ValueError as exc:
+                        raise SourceError(_finding(file, str(exc), mark)) from None
+                top = stack[-1] if stack else None
+                if event.anchor is None and type(top) is YMap:
+                    # The common cases, inlined: a plain key, or a scalar for a pending key.
+                    key = pending_key[-1]
+                    if key is None and type(value) is str and value not in top.key_marks:
+                        top.key_marks[value] = mark
+                        pending_key[-1] = value
+                        continue
+                    if key is not None and key != "<<":
+                        top[key] = value
+                        top.value_marks[key] = mark
+                        pending_key[-1] = None
+                        continue
+                attach(value, mark, event.anchor)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 if kind is yaml.MappingStartEvent:
                     stack.append(YMap(_mark(event)))
