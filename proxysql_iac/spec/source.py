@@ -337,8 +337,8 @@ def parse_text(text: str, file: str) -> Document:
             _finding(file, f"not valid Unicode text (character {exc.start})")
         ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        position = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        where = getattr(exc, "problem_mark", None)
+        position = (where.line + 1, where.column + 1) if where is not None else (0, 0)
         last_line = text.count("\n") + 1
         if position[0] > last_line:  # libyaml points past a file without a final newline
             position = (last_line, 1)
