@@ -40,9 +40,3 @@ class AdminQueryError(PxcError):
 
 class ApplyError(PxcError):
     """Apply failed; memory was put back where possible (the message says what happened)."""
-
-
-class ConvergenceError(PxcError):
-    """The primary took the change but some peers did not match it before the deadline."""
-
-    exit_code = ExitCode.NOT_CONVERGED

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.live import read_checksums, read_clock, read_rows, read_variables
-from proxysql_iac.errors import AdminConnectionError, ApplyError, ConvergenceError, PxcError
+from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError
 from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table
 from proxysql_iac.plan.health import propagation_deadline
 from proxysql_iac.plan.order import ModuleStep, order
@@ -19,6 +19,7 @@ from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLES, Table
 
 Log = Callable[[str], None]
+Progress = Callable[[str], None]  # a one-line status that replaces the previous one
 
 
 @dataclass
@@ -42,6 +43,8 @@ class ApplyReport:
     modules: list[ModuleResult] = field(default_factory=list)
     convergence: list[PeerConvergence] = field(default_factory=list)
     statements: list[str] = field(default_factory=list)  # summaries, in the order sent
+    lagging: list[str] = field(default_factory=list)  # peers that missed the deadline
+    deadline_s: float = 0.0
 
     @property
     def writes(self) -> list[str]:
@@ -278,7 +281,11 @@ class Executor:
             for problem in problems:
                 self.log(problem)
 
-    def converge(self, modules: list[str], deadline_s: float) -> None:
+    def converge(
+        self, modules: list[str], deadline_s: float, progress: Progress | None = None
+    ) -> None:
+        """Poll every peer until each touched synced module's checksum matches the primary's.
+        Peers that do not match by the deadline are left in `report.lagging`."""
         synced = [MODULE_BY_KEYWORD[m] for m in modules if MODULE_BY_KEYWORD[m].synced]
         if not synced or not self.ctx.peers:
             return
@@ -310,19 +317,20 @@ class Executor:
                                 PeerConvergence(peer_name, name, time.monotonic() - start)
                             )
                 if pending:
+                    if progress is not None:
+                        waiting = sorted({p for p, _ in pending})
+                        progress(
+                            f"waiting for {', '.join(waiting)} to match the primary "
+                            f"({time.monotonic() - start:.1f}s of {deadline_s:.0f}s)"
+                        )
                     time.sleep(0.05)
         finally:
             for conn in conns.values():
                 conn.close()
         for peer_name, name in sorted(pending):
             self.report.convergence.append(PeerConvergence(peer_name, name, None))
-        if pending:
-            lagging = ", ".join(sorted({p for p, _ in pending}))
-            raise ConvergenceError(
-                f"applied on the primary, but {lagging} did not match it within {deadline_s:.1f}s "
-                f"({', '.join(sorted({n for _, n in pending}))})",
-                "check that the peers poll the primary (proxysql_servers, cluster credentials)",
-            )
+        self.report.lagging = sorted({p for p, _ in pending})
+        self.report.deadline_s = deadline_s
 
 
 def _sort_key(row: Row) -> tuple[str, ...]:
@@ -345,7 +353,12 @@ def stale_reasons(
 
 
 def execute(
-    ctx: PlanContext, log: Log, *, wait: bool = True, timeout: float | None = None
+    ctx: PlanContext,
+    log: Log,
+    *,
+    wait: bool = True,
+    timeout: float | None = None,
+    progress: Progress | None = None,
 ) -> ApplyReport:
     executor = Executor(ctx, log)
     for step in ctx.plan.steps:
@@ -356,5 +369,5 @@ def execute(
         settings = dict(ctx.live.variables)
         settings.update({n: v.text or "" for n, v in ctx.desired.variables.items()})
         deadline = timeout if timeout is not None else propagation_deadline(settings, touched)
-        executor.converge(touched, deadline)
+        executor.converge(touched, deadline, progress)
     return executor.report

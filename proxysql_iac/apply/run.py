@@ -64,6 +64,8 @@ def run_apply(
     interactive: bool,
     echo: Callable[[str], None],
     confirm: Callable[[str], bool],
+    progress: Callable[[str], None] | None = None,
+    verbose: bool = False,
 ) -> int:
     ctx = load_context(files)
     plan = ctx.plan
@@ -85,14 +87,30 @@ def run_apply(
             echo("nothing applied")
             return ExitCode.ERROR
     try:
-        report = execute(ctx, lambda line: echo(scrub(line)), wait=wait, timeout=converge_timeout)
+        report = execute(
+            ctx,
+            lambda line: echo(scrub(line)),
+            wait=wait,
+            timeout=converge_timeout,
+            progress=progress,
+        )
     except PxcError as exc:
         exc.message = scrub(exc.message)
         raise
+    if verbose:
+        for statement in report.writes:
+            echo(f"  sent: {statement}")
     for line in describe(report):
         echo(scrub(line))
     problems = [p for m in report.modules for p in m.not_taken]
     if problems:
         echo(f"apply finished, but ProxySQL did not take {len(problems)} value(s)")
         return ExitCode.ERROR
+    if report.lagging:
+        echo(
+            f"applied on the primary, but {', '.join(report.lagging)} did not match it within "
+            f"{report.deadline_s:.1f}s: check that the peers poll the primary "
+            "(proxysql_servers, cluster credentials) and are not frozen"
+        )
+        return ExitCode.NOT_CONVERGED
     return ExitCode.OK
