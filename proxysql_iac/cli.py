@@ -274,6 +274,88 @@ def export_(
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ERROR)
 
 
+@app.command("status")
+def status_(
+    files: SpecFiles,
+    format: Annotated[DataFormat, typer.Option("--format", "-f")] = DataFormat.text,
+    grace: Annotated[
+        float | None,
+        typer.Option(
+            help="seconds a peer may lag the primary's last LOAD before it counts as diverged "
+            "(default: apply's convergence deadline for that module)"
+        ),
+    ] = None,
+) -> None:
+    """The cluster at a glance: checksums, unloaded/unsaved edits, servers, findings.
+
+    Exit 0 healthy and in sync, 2 drift from the spec, 3 cluster diverged, 1 error.
+    """
+    from proxysql_iac.status import read_status
+    from proxysql_iac.status import render_json as status_json
+    from proxysql_iac.status import render_text as status_text
+
+    try:
+        report, secrets = read_status(files, grace=grace)
+    except PxcError as exc:
+        if format is DataFormat.json:  # monitoring still gets a document to parse
+            typer.echo(json.dumps({"verdict": "error", "exit_code": 1, "reasons": [exc.message]}))
+            raise typer.Exit(ExitCode.ERROR) from None
+        raise
+    rendered = status_json(report) if format is DataFormat.json else status_text(report)
+    typer.echo(secrets.scrub(rendered))
+    raise typer.Exit(report.exit_code)
+
+
+class RenderChoice(StrEnum):
+    sql = "sql"
+    cnf = "cnf"
+
+
+@app.command("render")
+def render_(
+    files: SpecFiles,
+    format: Annotated[RenderChoice, typer.Option("--format", "-f")] = RenderChoice.sql,
+    reveal_secrets: Annotated[
+        bool,
+        typer.Option("--reveal-secrets", help="resolve secrets instead of writing <secret>"),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write here (default: stdout)")
+    ] = None,
+) -> None:
+    """Write the spec as a bootstrap SQL script for an empty node, or as a proxysql.cnf."""
+    from proxysql_iac.render import RenderFormat, render
+
+    result = render(files, RenderFormat(format.value), reveal_secrets=reveal_secrets)
+    if output is not None:
+        output.touch(mode=0o600 if reveal_secrets else 0o644)
+        output.write_text(result.text, encoding="utf-8")
+    else:
+        typer.echo(result.text, nl=False)
+    for note in result.not_representable:
+        typer.echo(f"not representable in proxysql.cnf: {note}", err=True)
+    if result.placeholders:
+        typer.echo(
+            f"{result.placeholders} secret value(s) written as <secret> "
+            "(--reveal-secrets resolves them)",
+            err=True,
+        )
+
+
+@app.command("explain")
+def explain_(
+    files: SpecFiles,
+    format: Annotated[DataFormat, typer.Option("--format", "-f")] = DataFormat.text,
+) -> None:
+    """What the spec implies over time: propagation, Aurora detection, restarts (offline)."""
+    from proxysql_iac.explain import explain
+    from proxysql_iac.explain import render_json as explain_json
+    from proxysql_iac.explain import render_text as explain_text
+
+    result = explain(files)
+    typer.echo(explain_json(result) if format is DataFormat.json else explain_text(result))
+
+
 def main() -> None:
     """Entry point: the single place that turns pxc errors into messages and exit codes."""
     try:

@@ -35,7 +35,9 @@ class Statement:
             raise UnsafeStatement("refusing to send SET: update global_variables by name")
 
 
-def literal(value: SqlValue) -> str:
+def literal(value: SqlValue, *, one_line: bool = False) -> str:
+    """A SQLite literal. `one_line=True` is for scripts read by the mysql command-line client
+    (`pxc render --format sql`): see `_one_line_text`."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -46,7 +48,70 @@ def literal(value: SqlValue) -> str:
         return str(value)
     if "\x00" in value:
         raise UnsafeStatement("a string with a NUL character cannot be sent")
-    return "'" + value.replace("'", "''") + "'"
+    if one_line:
+        return _one_line_text(value)
+    return _quoted(value)
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# Every character Python's str.splitlines() breaks a line at.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _one_line_text(text: str) -> str:
+    """`text` as an expression that stays on one line and that the mysql client reads the way
+    SQLite does, so that a script has exactly one statement per line.
+
+    Line breaks become `char(N)` pieces joined with `||`. The mysql client also treats a
+    backslash inside quotes as escaping the next character (SQLite does not), so an odd run of
+    backslashes right before a quote or the end of a piece would hide the closing quote from
+    the client: its last backslash becomes `char(92)`. Other text is quoted as usual.
+    """
+    pieces: list[str | list[int]] = []
+
+    def add_text(part: str) -> None:
+        if pieces and isinstance(pieces[-1], str):
+            pieces[-1] += part
+        else:
+            pieces.append(part)
+
+    def add_code(code: int) -> None:
+        last = pieces[-1] if pieces else None
+        if isinstance(last, list):
+            last.append(code)
+        else:
+            pieces.append([code])
+
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in LINE_BREAKS:
+            add_code(ord(ch))
+            i += 1
+        elif ch == "\\":
+            j = i
+            while j < len(text) and text[j] == "\\":
+                j += 1
+            run = j - i
+            closes = j == len(text) or text[j] == "'" or text[j] in LINE_BREAKS
+            if run % 2 and closes:
+                if run > 1:
+                    add_text("\\" * (run - 1))
+                add_code(92)
+            else:
+                add_text("\\" * run)
+            i = j
+        else:
+            add_text(ch)
+            i += 1
+    if not pieces:
+        return "''"
+    return "||".join(
+        _quoted(p) if isinstance(p, str) else f"char({','.join(map(str, p))})" for p in pieces
+    )
 
 
 def identifier(name: str) -> str:
@@ -56,13 +121,20 @@ def identifier(name: str) -> str:
 
 
 def insert_rows(
-    table: str, columns: Sequence[str], rows: Sequence[Sequence[SqlValue]], *, replace: bool = False
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[SqlValue]],
+    *,
+    replace: bool = False,
+    one_line: bool = False,
 ) -> Statement:
     if not rows:
         raise UnsafeStatement("an INSERT needs at least one row")
     verb = "REPLACE" if replace else "INSERT"
     cols = ",".join(identifier(c) for c in columns)
-    values = ",".join("(" + ",".join(literal(v) for v in row) + ")" for row in rows)
+    values = ",".join(
+        "(" + ",".join(literal(v, one_line=one_line) for v in row) + ")" for row in rows
+    )
     noun = "row" if len(rows) == 1 else "rows"
     return Statement(
         f"{verb} INTO {identifier(table)} ({cols}) VALUES {values}",
@@ -110,11 +182,11 @@ def update_row(
     )
 
 
-def set_variable(name: str, value: str) -> Statement:
+def set_variable(name: str, value: str, *, one_line: bool = False) -> Statement:
     """Upsert one global variable by name (never `SET name=value`)."""
     return Statement(
         "REPLACE INTO global_variables (variable_name,variable_value) VALUES "
-        f"({literal(name)},{literal(value)})",
+        f"({literal(name)},{literal(value, one_line=one_line)})",
         f"set variable {name}",
     )
 

@@ -1,0 +1,698 @@
+"""`pxc status`: the cluster at a glance, cheap enough to run every minute. Never writes.
+
+For every node: its modules' version, epoch and checksum against the primary's; whether its
+memory was loaded to runtime and saved to disk (for the tables and variables the spec
+manages); its runtime servers that memory does not have, and those not ONLINE. For the
+primary: the spec diffed against its memory exactly as `pxc plan` does, and plan's
+cluster findings.
+
+Reading is planning's: the primary's memory with `read_live`, the diff with `plan.diff`, the
+findings with `plan.health`, the meaning of "unloaded" and "unsaved" with `plan.layers`. Only
+memory vs runtime and memory vs disk are compared on the node itself (`EXCEPT` over the same
+projections `plan.layers` uses, `node_differences` below), so that 50,000 users cost two
+small result sets instead of 300,000 rows per node over the wire.
+"""
+
+import json
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from proxysql_iac.admin import sql
+from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
+from proxysql_iac.admin.live import (
+    Live,
+    read_checksums,
+    read_clock,
+    read_live,
+    read_rows,
+    read_variables,
+    read_version,
+)
+from proxysql_iac.errors import ExitCode, PxcError, SpecError
+from proxysql_iac.findings import Finding, Severity
+from proxysql_iac.plan.diff import ChangeSet, diff
+from proxysql_iac.plan.health import (
+    MODULE_OF_CHECKSUM,
+    aurora_tls_findings,
+    cluster_findings,
+    propagation_deadline,
+)
+from proxysql_iac.plan.layers import runtime_only_rows, variables_unloaded, variables_unsaved
+from proxysql_iac.plan.model import PeerState
+from proxysql_iac.plan.render import row_lines, variable_line
+from proxysql_iac.planning import endpoints, load_desired, managed_tables, resolve_all, table_read
+from proxysql_iac.secrets import SecretStore
+from proxysql_iac.spec.compile import Desired
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, Table, variable_module
+
+FORMAT_VERSION = 1
+EXAMPLES = 3  # example rows shown per difference
+CAP = 1000  # differing rows counted per table and layer ("1000+" beyond)
+SERVERS = TABLE_BY_NAME["mysql_servers"]
+# Cluster findings (plan/health.py): shown as plan shows them; the verdict comes from the
+# checksums themselves (with the propagation grace), except a different build, which never syncs.
+CLUSTER_CODES = frozenset({"PXC100", "PXC102", "PXC103", "PXC104", "PXC105"})
+NEVER_SYNCS = "PXC105"
+TOPOLOGY_TABLES = (
+    "mysql_replication_hostgroups",
+    "mysql_group_replication_hostgroups",
+    "mysql_galera_hostgroups",
+    "mysql_aws_aurora_hostgroups",
+)
+
+
+class Verdict(StrEnum):
+    IN_SYNC = "in_sync"
+    DRIFT = "drift"
+    DIVERGED = "diverged"
+    ERROR = "error"
+
+
+EXIT_CODES = {
+    Verdict.IN_SYNC: ExitCode.OK,
+    Verdict.DRIFT: ExitCode.CHANGES,
+    Verdict.DIVERGED: ExitCode.NOT_CONVERGED,
+    Verdict.ERROR: ExitCode.ERROR,
+}
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    name: str  # as in runtime_checksums_values
+    module: str  # the LOAD/SAVE module ("" when pxc does not know the name)
+    version: int
+    epoch: int
+    checksum: str
+    changed_s: int  # the node's clock minus the epoch
+    matches_primary: bool | None  # None on the primary itself
+    state: str  # primary | in sync | syncing (behind a recent LOAD) | diverged | not on primary
+
+
+@dataclass(frozen=True)
+class LayerDifference:
+    """Memory vs runtime ("unloaded") or memory vs disk ("unsaved") of one table, by key."""
+
+    table: str  # or global_variables
+    changed: int  # keys in both, with other values
+    memory_only: int  # keys only memory has (as LOAD would make them)
+    layer_only: int  # keys only the layer has
+    examples: list[str]  # ~key changed, +key only in memory, -key only in the layer
+    capped: bool = False  # more than CAP rows differed each way: counts are lower bounds
+
+
+@dataclass(frozen=True)
+class RuntimeServer:
+    hostgroup_id: str
+    hostname: str
+    port: str
+    status: str
+    why: str = ""
+
+
+@dataclass
+class NodeStatus:
+    name: str
+    address: str
+    role: str  # primary | peer
+    reachable: bool = True
+    error: str = ""
+    version: str = ""
+    clock: int = 0
+    modules: list[ModuleState] = field(default_factory=list)
+    unloaded: list[LayerDifference] = field(default_factory=list)
+    unsaved: list[LayerDifference] = field(default_factory=list)
+    moved_by_monitor: list[RuntimeServer] = field(default_factory=list)
+    runtime_only: list[RuntimeServer] = field(default_factory=list)
+    not_online: list[RuntimeServer] = field(default_factory=list)
+
+
+@dataclass
+class StatusReport:
+    spec_files: list[str]
+    primary: str
+    nodes: list[NodeStatus]
+    changes: ChangeSet
+    findings: list[Finding]
+    verdict: Verdict
+    reasons: list[str]
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return int(EXIT_CODES[self.verdict])
+
+
+# -- node-side comparisons -----------------------------------------------------------------
+
+
+def _select(
+    table: Table,
+    source: str,
+    *,
+    runtime: bool,
+    where: str = "",
+    constants: dict[str, int] | None = None,
+) -> str:
+    """SELECT of a table's compared columns, as plan/layers.py sees them: at runtime without
+    the Monitor's columns, and users with NULL shown as ''."""
+    exprs = []
+    for column in table.columns:
+        name = sql.identifier(column.name)
+        if runtime and column.name in table.monitor_owned:
+            continue
+        if constants and column.name in constants:
+            exprs.append(f"{int(constants[column.name])} AS {name}")
+        elif runtime and table.name == "mysql_users" and not column.not_null:
+            exprs.append(f"COALESCE({name},'') AS {name}")
+        else:
+            exprs.append(name)
+    text = f"SELECT {','.join(exprs)} FROM {sql.identifier(source)}"
+    return f"{text} WHERE {where}" if where else text
+
+
+def _memory_as_runtime(table: Table) -> str:
+    """What LOAD ... TO RUNTIME makes of memory (plan/layers.py `expected_runtime`): a
+    frontend row and a backend row per loaded user, only active query rules."""
+    if table.name == "mysql_users":
+        loaded = "active=1 AND default_hostgroup>=0"
+        return " UNION ALL ".join(
+            _select(
+                table,
+                table.name,
+                runtime=True,
+                where=f"{loaded} AND {flag}=1",
+                constants={"frontend": int(flag == "frontend"), "backend": int(flag == "backend")},
+            )
+            for flag in ("frontend", "backend")
+        )
+    if table.name == "mysql_query_rules":
+        return _select(table, table.name, runtime=True, where="active=1")
+    return _select(table, table.name, runtime=True)
+
+
+def _runtime(table: Table) -> str:
+    """The runtime rows compared (plan/layers.py `actual_runtime`): runtime-only servers (the
+    Monitor's and Aurora's) are not unloaded edits, so only keys memory has are compared."""
+    if table.name != "mysql_servers":
+        return _select(table, table.runtime_table, runtime=True)
+    match = " AND ".join(f"m.{c}=r.{c}" for c in table.key)
+    inner = f"SELECT r.* FROM {table.runtime_table} r WHERE EXISTS "
+    inner += f"(SELECT 1 FROM {table.name} m WHERE {match})"
+    return _select(table, table.runtime_table, runtime=True).replace(
+        f"FROM {table.runtime_table}", f"FROM ({inner})", 1
+    )
+
+
+def difference_query(table: Table, layer: str) -> sql.Statement:
+    """Keys of the rows that differ between memory and `layer` (runtime or disk), computed on
+    the node: ('memory', key...) for rows only memory has, (layer, key...) for the others.
+    Built from pxc's table descriptions only (no values)."""
+    if layer == "runtime":
+        mine, theirs = _memory_as_runtime(table), _runtime(table)
+    else:
+        mine = _select(table, table.name, runtime=False)
+        theirs = _select(table, f"disk.{table.name}", runtime=False)
+    keys = ",".join(sql.identifier(c) for c in table.key)
+    text = (
+        f"SELECT 'memory',{keys} FROM (SELECT * FROM ({mine}) EXCEPT SELECT * FROM ({theirs})) "
+        f"UNION ALL SELECT '{layer}',{keys} FROM (SELECT * FROM ({theirs}) EXCEPT SELECT * FROM "
+        f"({mine})) LIMIT {2 * CAP + 1}"
+    )
+    return sql.raw_query(text, f"compare {table.name} memory with {layer}")
+
+
+def differing_rows(conn: AdminConnection, table: Table, layer: str) -> list[Row]:
+    return conn.query(difference_query(table, layer))
+
+
+def layer_difference(table: str, rows: Sequence[Row]) -> LayerDifference | None:
+    if not rows:
+        return None
+    memory = {tuple(r[1:]) for r in rows if r[0] == "memory"}
+    layer = {tuple(r[1:]) for r in rows if r[0] != "memory"}
+    signs = {k: "~" if k in layer else "+" for k in memory}
+    signs.update({k: "-" for k in layer - memory})
+    examples = [_key(sign, k) for k, sign in list(signs.items())[:EXAMPLES]]
+    both = len(memory & layer)
+    return LayerDifference(
+        table, both, len(memory) - both, len(layer) - both, examples, len(rows) > 2 * CAP
+    )
+
+
+def _key(sign: str, key: Sequence[str | None]) -> str:
+    return sign + "(" + ", ".join("NULL" if v is None else repr(v) for v in key) + ")"
+
+
+# -- reading one node -------------------------------------------------------------------
+
+
+def _topology(conn: AdminConnection) -> tuple[set[str], list[tuple[set[str], str]]]:
+    """Hostgroups the Monitor owns (replication, GR, Galera, Aurora) at runtime, and each
+    Aurora hostgroup pair with its domain name."""
+    monitored: set[str] = set()
+    aurora: list[tuple[set[str], str]] = []
+    for name in TOPOLOGY_TABLES:
+        table = TABLE_BY_NAME[name]
+        for row in read_rows(conn, table.runtime_table, table.column_names, table.key):
+            values = dict(zip(table.column_names, row, strict=True))
+            groups = {str(values[c]) for c in table.hostgroup_columns}
+            monitored |= groups
+            if name == "mysql_aws_aurora_hostgroups":
+                aurora.append((groups, str(values["domain_name"] or "")))
+    return monitored, aurora
+
+
+def _servers(conn: AdminConnection, node: NodeStatus, memory: list[Row] | None) -> list[Row]:
+    """Runtime servers: those memory lacks (why), and those not ONLINE. Returns runtime."""
+    cols, key = SERVERS.column_names, SERVERS.key
+    runtime = read_rows(conn, SERVERS.runtime_table, cols, key)
+    if memory is None:
+        memory = read_rows(conn, SERVERS.name, cols, key)
+    monitored, aurora = _topology(conn)
+    status = cols.index("status")
+    for row in runtime_only_rows(SERVERS, runtime, memory):
+        hg, host = str(row[0]), str(row[1])
+        if any(hg in groups and host.endswith(domain) for groups, domain in aurora if domain):
+            why = "discovered by Aurora monitoring"
+        elif hg in monitored:
+            why = "placed by the Monitor (replication/Group Replication/Galera/Aurora hostgroup)"
+        elif (row[status] or "").upper() == "OFFLINE_HARD":
+            why = "removed from memory, OFFLINE_HARD until ProxySQL purges it"
+        else:
+            why = "not in memory: deleted there without a LOAD?"
+        node.runtime_only.append(RuntimeServer(hg, host, str(row[2]), str(row[status]), why))
+    for row in runtime:
+        if (row[status] or "").upper() != "ONLINE":
+            node.not_online.append(
+                RuntimeServer(str(row[0]), str(row[1]), str(row[2]), str(row[status]))
+            )
+    return runtime
+
+
+def _inspect_layers(conn: AdminConnection, node: NodeStatus, desired: Desired, live: Live) -> None:
+    """Unloaded and unsaved edits of the managed tables and variables."""
+    for table in managed_tables(desired):
+        rows = differing_rows(conn, table, "runtime")
+        if rows and table.name == "mysql_servers":
+            rows = _without_monitor_moves(conn, rows, node)
+        found = layer_difference(table.name, rows)
+        if found is not None:
+            node.unloaded.append(found)
+        found = layer_difference(table.name, differing_rows(conn, table, "disk"))
+        if found is not None:
+            node.unsaved.append(found)
+    names = sorted(desired.variables)
+    if names:
+        live.runtime_variables = read_variables(conn, "runtime_global_variables")
+        live.disk_variables = read_variables(conn, "disk.global_variables")
+        for differing, target in (
+            (variables_unloaded(names, live), node.unloaded),
+            (variables_unsaved(names, live), node.unsaved),
+        ):
+            if differing:
+                examples = [f"~{n}" for n in differing[:EXAMPLES]]
+                target.append(LayerDifference("global_variables", len(differing), 0, 0, examples))
+
+
+def _without_monitor_moves(conn: AdminConnection, rows: list[Row], node: NodeStatus) -> list[Row]:
+    """A server the Monitor moved out of a replication/GR/Galera/Aurora hostgroup is missing
+    from runtime under its memory key: the Monitor at work, not an edit waiting for LOAD."""
+    monitored = _topology(conn)[0]
+    kept = []
+    for row in rows:
+        side, hg, host, port = row
+        if side == "memory" and str(hg) in monitored:
+            node.moved_by_monitor.append(
+                RuntimeServer(str(hg), str(host), str(port), "", "moved by the Monitor")
+            )
+        else:
+            kept.append(row)
+    return kept
+
+
+def _peer_live(conn: AdminConnection) -> Live:
+    live = Live(node=conn.endpoint.name)
+    live.version = read_version(conn)
+    live.clock = read_clock(conn)
+    live.variables = read_variables(conn, "global_variables")
+    live.checksums = read_checksums(conn)
+    return live
+
+
+# -- judging ---------------------------------------------------------------------------
+
+
+def _grace(primary: Live, name: str, override: float | None) -> float:
+    if override is not None:
+        return override
+    module = MODULE_OF_CHECKSUM.get(name)
+    if module is None or not MODULE_BY_KEYWORD[module].synced:
+        module = "MYSQL SERVERS"  # an unknown synced name: the default pace
+    return propagation_deadline(primary.variables, [module])
+
+
+def module_states(
+    node: Live, primary: Live, *, is_primary: bool, grace: float | None
+) -> list[ModuleState]:
+    out = []
+    for name, mine in sorted(node.checksums.items()):
+        theirs = primary.checksums.get(name)
+        if is_primary:
+            state = "primary"
+        elif theirs is None:
+            state = "not on primary"
+        elif mine.checksum == theirs.checksum:
+            state = "in sync"
+        elif mine.epoch < theirs.epoch and primary.clock - theirs.epoch < _grace(
+            primary, name, grace
+        ):
+            state = "syncing"  # behind a LOAD younger than apply's convergence deadline
+        else:
+            state = "diverged"
+        out.append(
+            ModuleState(
+                name,
+                MODULE_OF_CHECKSUM.get(name, ""),
+                mine.version,
+                mine.epoch,
+                mine.checksum,
+                node.clock - mine.epoch,
+                None if is_primary else theirs is not None and mine.checksum == theirs.checksum,
+                state,
+            )
+        )
+    return out
+
+
+def _verdict(
+    nodes: list[NodeStatus], changes: ChangeSet, findings: list[Finding]
+) -> tuple[Verdict, list[str]]:
+    errors = [f"{n.name}: {n.error}" for n in nodes if not n.reachable]
+    if errors:
+        return Verdict.ERROR, errors
+    diverged = [
+        f"{n.name} differs from the primary on {m.name} (v{m.version} epoch {m.epoch} {m.checksum})"
+        for n in nodes
+        for m in n.modules
+        if m.state == "diverged"
+    ]
+    diverged += [f"{f.code}: {f.message}" for f in findings if f.code == NEVER_SYNCS]
+    if diverged:
+        return Verdict.DIVERGED, diverged
+    drift = []
+    if not changes.empty:
+        count = len(changes.rows) + len(changes.variables)
+        drift.append(f"the primary's memory differs from the spec ({count} change(s))")
+    drift += [
+        f"{f.code}: {f.message}"
+        for f in findings
+        if f.severity is Severity.ERROR and f.code not in CLUSTER_CODES
+    ]
+    if drift:
+        return Verdict.DRIFT, drift
+    return Verdict.IN_SYNC, []
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    desired: Desired
+    secrets: SecretStore
+    primary: Endpoint
+    peers: list[Endpoint]
+
+
+def _target(files: Sequence[str | Path]) -> _Target:
+    desired = load_desired(files)
+    if desired.cluster is None:
+        raise SpecError("the spec has no `cluster:` block", "status needs the nodes to read")
+    secrets = SecretStore(Path(files[0]).resolve().parent if files else Path.cwd())
+    every = endpoints(desired.cluster, secrets)
+    resolve_all(desired, secrets)
+    primary = next(e for e in every if e.name == desired.cluster.primary)
+    return _Target(desired, secrets, primary, [e for e in every if e is not primary])
+
+
+def _read_primary(endpoint: Endpoint, desired: Desired, node: NodeStatus) -> Live:
+    with AdminConnection(endpoint) as conn:
+        tables = [table_read(t) for t in managed_tables(desired)]
+        live = read_live(conn, tables, runtime=False, disk=False)
+        live.runtime["mysql_servers"] = _servers(conn, node, live.memory.get("mysql_servers"))
+        _inspect_layers(conn, node, desired, live)
+    node.version, node.clock = live.version, live.clock
+    return live
+
+
+def _read_peer(endpoint: Endpoint, desired: Desired, node: NodeStatus) -> Live | None:
+    """A peer that cannot be read is reported (verdict error), not raised."""
+    try:
+        with AdminConnection(endpoint) as conn:
+            live = _peer_live(conn)
+            _servers(conn, node, None)
+            _inspect_layers(conn, node, desired, live)
+    except PxcError as exc:
+        node.reachable, node.error = False, exc.message
+        return None
+    node.version, node.clock = live.version, live.clock
+    return live
+
+
+def read_status(
+    files: Sequence[str | Path], *, grace: float | None = None
+) -> tuple[StatusReport, SecretStore]:
+    """Read every node (at the same time: each one mostly waits for its own comparisons) and
+    judge. The primary must answer, else its error is raised; a peer that cannot be read is
+    reported and makes the verdict `error`."""
+    start = time.monotonic()
+    target = _target(files)
+    desired = target.desired
+    nodes = [NodeStatus(target.primary.name, target.primary.address, "primary")]
+    nodes += [NodeStatus(e.name, e.address, "peer") for e in target.peers]
+    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+        primary_read = pool.submit(_read_primary, target.primary, desired, nodes[0])
+        peer_reads = [
+            pool.submit(_read_peer, e, desired, n)
+            for e, n in zip(target.peers, nodes[1:], strict=True)
+        ]
+        live = primary_read.result()
+        peers = [r.result() for r in peer_reads]
+    nodes[0].modules = module_states(live, live, is_primary=True, grace=grace)
+    peer_states = []
+    for endpoint, node, peer in zip(target.peers, nodes[1:], peers, strict=True):
+        if peer is None:
+            continue
+        node.modules = module_states(peer, live, is_primary=False, grace=grace)
+        peer_states.append(
+            PeerState(
+                endpoint.name,
+                endpoint.address,
+                peer.version,
+                {k: (v.version, v.epoch, v.checksum) for k, v in peer.checksums.items()},
+            )
+        )
+    changes = diff(desired, live, target.secrets.resolve)
+    managed = {t.module.keyword for t in managed_tables(desired)}
+    managed |= {variable_module(n).keyword for n in desired.variables}
+    health, _ = cluster_findings(live, peer_states, set(changes.modules()), managed)
+    findings = [*health, *aurora_tls_findings(desired, live)]
+    verdict, reasons = _verdict(nodes, changes, findings)
+    report = StatusReport(
+        [str(f) for f in files],
+        target.primary.name,
+        nodes,
+        changes,
+        findings,
+        verdict,
+        reasons,
+        time.monotonic() - start,
+    )
+    return report, target.secrets
+
+
+def status(files: Sequence[str | Path], *, grace: float | None = None) -> StatusReport:
+    return read_status(files, grace=grace)[0]
+
+
+# -- rendering ---------------------------------------------------------------------------
+
+
+def _ago(seconds: int) -> str:
+    if seconds < 0:
+        return f"{-seconds}s ahead"
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"
+
+
+def _count(n: int, capped: bool) -> str:
+    return f"{n}+" if capped and n >= CAP else str(n)
+
+
+def _layer_line(d: LayerDifference, layer: str) -> str:
+    if d.table == "global_variables":
+        what = f"{d.changed} variable(s) differ from {layer}"
+    else:
+        parts = [
+            f"{_count(n, d.capped)} {label}"
+            for n, label in (
+                (d.changed, "changed"),
+                (d.memory_only, "only in memory"),
+                (d.layer_only, f"only in {layer}"),
+            )
+            if n
+        ]
+        what = "row(s) " + ", ".join(parts)
+    return f"{d.table}: {what} (e.g. {', '.join(d.examples)})"
+
+
+def summary(changes: ChangeSet) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for change in changes.rows:
+        module = TABLE_BY_NAME[change.table].module.keyword
+        counts = out.setdefault(module, {"add": 0, "change": 0, "destroy": 0})
+        counts["destroy" if change.action == "remove" else change.action] += 1
+    for variable in changes.variables:
+        counts = out.setdefault(variable.module, {"add": 0, "change": 0, "destroy": 0})
+        counts["add" if variable.old is None else "change"] += 1
+    return out
+
+
+def change_lines(changes: ChangeSet, limit: int = 20) -> list[str]:
+    lines = [line for c in changes.rows for line in row_lines(c)]
+    lines += [variable_line(v) for v in changes.variables]
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"... and {len(lines) - limit} more (run pxc plan)"]
+    return lines
+
+
+def render_text(report: StatusReport) -> str:
+    out = [
+        f"pxc status: primary {report.primary}, spec {', '.join(report.spec_files)} "
+        f"(read in {report.seconds:.1f} s)",
+        "",
+    ]
+    if report.changes.empty:
+        out.append("Spec vs the primary's memory: in sync")
+    else:
+        out.append("Spec vs the primary's memory: DRIFT")
+        for module, c in summary(report.changes).items():
+            out.append(
+                f"  {module}: {c['add']} to add, {c['change']} to change, {c['destroy']} to destroy"
+            )
+        out.extend(f"  {line}" for line in change_lines(report.changes))
+    out.append("")
+    out.append("Checksums (runtime_checksums_values)")
+    table = [("node", "module", "version", "epoch", "changed", "checksum", "vs primary")]
+    for node in report.nodes:
+        label = node.name + ("*" if node.role == "primary" else "")
+        if not node.reachable:
+            table.append((label, "-", "-", "-", "-", "-", "UNREACHABLE"))
+        for m in node.modules:
+            table.append(
+                (
+                    label,
+                    m.name,
+                    str(m.version),
+                    str(m.epoch),
+                    _ago(m.changed_s),
+                    m.checksum,
+                    m.state,
+                )
+            )
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    out.extend(
+        "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table
+    )
+    for node in report.nodes:
+        out.append("")
+        if not node.reachable:
+            out.append(f"{node.name} ({node.role}, {node.address}): UNREACHABLE: {node.error}")
+            continue
+        out.append(f"{node.name} ({node.role}, {node.address}, ProxySQL {node.version})")
+        out.append("  unloaded edits (memory vs runtime):" + ("" if node.unloaded else " none"))
+        out.extend(f"    {_layer_line(d, 'runtime')}" for d in node.unloaded)
+        out.append("  unsaved edits (memory vs disk):" + ("" if node.unsaved else " none"))
+        out.extend(f"    {_layer_line(d, 'disk')}" for d in node.unsaved)
+        if node.moved_by_monitor:
+            out.append(f"  servers moved by the Monitor: {len(node.moved_by_monitor)}")
+            out.extend(
+                f"    {s.hostname}:{s.port} (memory hostgroup {s.hostgroup_id})"
+                for s in node.moved_by_monitor[:10]
+            )
+        if node.runtime_only:
+            out.append(f"  runtime-only servers: {len(node.runtime_only)}")
+            out.extend(
+                f"    {s.hostname}:{s.port} hostgroup {s.hostgroup_id} {s.status}: {s.why}"
+                for s in node.runtime_only[:10]
+            )
+        if node.not_online:
+            out.append(f"  servers not ONLINE: {len(node.not_online)}")
+            out.extend(
+                f"    {s.hostname}:{s.port} hostgroup {s.hostgroup_id}: {s.status}"
+                for s in node.not_online[:10]
+            )
+    if report.findings:
+        out.append("")
+        out.append("Findings")
+        out.extend(f"  {f.severity.value} {f.code}: {f.message}" for f in report.findings)
+    out.append("")
+    headline = {
+        Verdict.IN_SYNC: "healthy and in sync with the spec",
+        Verdict.DRIFT: "DRIFT from the spec",
+        Verdict.DIVERGED: "cluster DIVERGED",
+        Verdict.ERROR: "ERROR",
+    }[report.verdict]
+    out.append(f"Result: {headline} (exit {report.exit_code})")
+    out.extend(f"  {reason}" for reason in report.reasons)
+    return "\n".join(out)
+
+
+def to_dict(report: StatusReport) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "spec_files": report.spec_files,
+        "primary": report.primary,
+        "verdict": report.verdict.value,
+        "exit_code": report.exit_code,
+        "reasons": report.reasons,
+        "seconds": round(report.seconds, 3),
+        "spec_drift": {
+            "in_sync": report.changes.empty,
+            "summary": summary(report.changes),
+            "changes": change_lines(report.changes, limit=200),
+        },
+        "nodes": [
+            {
+                "name": n.name,
+                "address": n.address,
+                "role": n.role,
+                "reachable": n.reachable,
+                "error": n.error,
+                "version": n.version,
+                "clock": n.clock,
+                "modules": [asdict(m) for m in n.modules],
+                "unloaded": [asdict(d) for d in n.unloaded],
+                "unsaved": [asdict(d) for d in n.unsaved],
+                "moved_by_monitor": [asdict(s) for s in n.moved_by_monitor],
+                "runtime_only_servers": [asdict(s) for s in n.runtime_only],
+                "servers_not_online": [asdict(s) for s in n.not_online],
+            }
+            for n in report.nodes
+        ],
+        "findings": [f.to_dict() for f in report.findings],
+    }
+
+
+def render_json(report: StatusReport) -> str:
+    return json.dumps(to_dict(report), indent=2, ensure_ascii=False)

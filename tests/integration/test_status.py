@@ -1,0 +1,302 @@
+"""pxc status over TCP against the test cluster (sandbox, or a real ProxySQL)."""
+
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from proxysql_iac.admin.connection import AdminConnection
+from proxysql_iac.admin.live import read_checksums, read_live
+from proxysql_iac.admin.sql import raw_query
+from proxysql_iac.cli import app
+from proxysql_iac.errors import PxcError
+from proxysql_iac.plan.layers import table_unloaded, table_unsaved
+from proxysql_iac.planning import table_read
+from proxysql_iac.spec.tables import TABLE_BY_NAME
+from proxysql_iac.status import read_status
+from tests.integration.conftest import connect
+
+SERVERS = """
+hostgroups: {writer: 10, reader: 20}
+mysql_servers:
+  - {hostgroup_id: writer, hostname: db1.example.com, comment: primary}
+  - {hostgroup_id: reader, hostname: db2.example.com, weight: 100}
+mysql_users:
+  - {username: app, password: {env: PXC_TEST_APP_PW}, default_hostgroup: writer}
+  - {username: report, default_hostgroup: reader, active: 0}
+mysql_query_rules:
+  - {rule_id: 10, active: 1, match_digest: '^SELECT', destination_hostgroup: reader, apply: 1}
+  - {rule_id: 11, match_digest: '^SHOW', destination_hostgroup: reader, apply: 1}
+"""
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    if isinstance(result.exception, PxcError):
+        return int(result.exception.exit_code), result.output + result.exception.message
+    return result.exit_code, result.output
+
+
+@pytest.fixture(autouse=True)
+def _app_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PXC_TEST_APP_PW", "s3cr3t-Pa55w0rd")
+
+
+def _applied(write_spec, body: str = SERVERS) -> Path:  # type: ignore[no-untyped-def]
+    spec = write_spec(body)
+    code, out = _run("apply", str(spec), "--auto-approve")
+    assert code == 0, out
+    return spec  # type: ignore[no-any-return]
+
+
+def _new_second() -> None:
+    """LOADs in a new wall-clock second (equal epochs never converge)."""
+    time.sleep(1.05 - time.time() % 1)
+
+
+def test_healthy_and_in_sync_exits_0(write_spec) -> None:  # type: ignore[no-untyped-def]
+    spec = _applied(write_spec)
+    code, out = _run("status", str(spec))
+    assert code == 0, out
+    assert "Spec vs the primary's memory: in sync" in out
+    assert "Result: healthy and in sync with the spec (exit 0)" in out
+    assert "node1*  mysql_servers" in out and "primary" in out
+    assert "s3cr3t-Pa55w0rd" not in out
+
+
+def test_spec_drift_exits_2(write_spec) -> None:  # type: ignore[no-untyped-def]
+    _applied(write_spec)
+    changed = write_spec(SERVERS.replace("weight: 100", "weight: 50"))
+    code, out = _run("status", str(changed))
+    assert code == 2, out
+    assert "Spec vs the primary's memory: DRIFT" in out
+    assert "~ mysql_servers (20, 'db2.example.com', 3306) weight: '100' -> 50" in out
+    assert "Result: DRIFT from the spec (exit 2)" in out
+
+
+def test_unloaded_and_unsaved_edits_are_reported(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    spec = _applied(write_spec)
+    primary = proxysql_cluster.nodes[0]
+    with connect(primary) as conn:
+        conn.execute(
+            raw_query(
+                "UPDATE mysql_servers SET comment='by hand' WHERE hostname='db2.example.com'",
+                "edit",
+            )
+        )
+    code, out = _run("status", str(spec), "--format", "json")
+    assert code == 2, out  # memory no longer matches the spec
+    node1 = json.loads(out)["nodes"][0]
+    assert node1["unloaded"] == [
+        {
+            "table": "mysql_servers",
+            "changed": 1,
+            "memory_only": 0,
+            "layer_only": 0,
+            "examples": ["~('20', 'db2.example.com', '3306')"],
+            "capped": False,
+        }
+    ]
+    assert [d["table"] for d in node1["unsaved"]] == ["mysql_servers"]
+    _new_second()
+    with connect(primary) as conn:  # loaded, still not saved
+        conn.execute(raw_query("LOAD MYSQL SERVERS TO RUNTIME", "load"))
+    code, out = _run("status", str(spec))
+    assert code == 2, out
+    assert "unloaded edits (memory vs runtime): none" in out
+    assert "mysql_servers: row(s) 1 changed (e.g. ~('20', 'db2.example.com', '3306'))" in out
+
+
+def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    """status compares memory with runtime and disk on the node; plan reads every row and
+    uses plan/layers.py. Both must call the same things unloaded and unsaved."""
+    spec = _applied(write_spec)
+    primary = proxysql_cluster.nodes[0]
+    edits = [
+        [],  # clean
+        ["UPDATE mysql_query_rules SET comment='x' WHERE rule_id=11"],  # inactive: not loaded
+        ["UPDATE mysql_users SET max_connections=7 WHERE username='report'"],  # inactive user
+        ["UPDATE mysql_servers SET status='OFFLINE_SOFT'"],  # the Monitor's column
+        ["UPDATE mysql_users SET default_schema='shop' WHERE username='app'"],
+        ["UPDATE mysql_query_rules SET destination_hostgroup=10 WHERE rule_id=10"],
+        ["DELETE FROM mysql_servers WHERE hostname='db1.example.com'"],
+    ]
+    tables = [TABLE_BY_NAME[n] for n in ("mysql_servers", "mysql_users", "mysql_query_rules")]
+    seen: set[tuple[str, bool, bool]] = set()
+    for statements in edits:
+        with connect(primary) as conn:
+            for table in tables:  # back to what was applied
+                conn.execute(raw_query(f"LOAD {table.module.keyword} TO MEMORY", "reset"))
+            for statement in statements:
+                conn.execute(raw_query(statement, "edit"))
+            live = read_live(conn, [table_read(t) for t in tables])
+        report, _ = read_status([spec])
+        node1 = report.nodes[0]
+        for table in tables:
+            seen.add((table.name, table_unloaded(table, live), table_unsaved(table, live)))
+            assert table_unloaded(table, live) == any(
+                d.table == table.name for d in node1.unloaded
+            ), (statements, table.name, "runtime")
+            assert table_unsaved(table, live) == any(
+                d.table == table.name for d in node1.unsaved
+            ), (statements, table.name, "disk")
+    # not vacuous: both answers occur for both layers
+    assert {u for _, u, _ in seen} == {True, False} == {d for _, _, d in seen}
+
+
+@pytest.mark.sandbox
+def test_a_frozen_peer_with_a_change_exits_3_naming_the_peer(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    sb = proxysql_cluster.sandbox
+    _applied(write_spec)
+    changed = write_spec(SERVERS.replace("weight: 100", "weight: 60"))
+    sb.node(3).freeze_cluster()
+    try:
+        code, out = _run("apply", str(changed), "--auto-approve", "--no-wait")
+        assert code == 0, out
+        # Within apply's convergence deadline a peer behind the primary is syncing.
+        code, out = _run("status", str(changed), "--format", "json")
+        states = {
+            (n["name"], m["name"]): m["state"]
+            for n in json.loads(out)["nodes"]
+            for m in n["modules"]
+        }
+        assert states[("node3", "mysql_servers_v2")] == "syncing", out
+        assert code == 0, out
+        _wait_until_in_sync(proxysql_cluster, peer=1, name="mysql_servers_v2")
+        code, out = _run("status", str(changed), "--grace", "0")
+        assert code == 3, out
+        assert "Result: cluster DIVERGED (exit 3)" in out
+        assert "node3 differs from the primary on mysql_servers_v2" in out
+        assert "node2 differs" not in out
+    finally:
+        sb.node(3).freeze_cluster(False)
+    _wait_until_in_sync(proxysql_cluster, peer=2, name="mysql_servers_v2")
+    assert _run("status", str(changed))[0] == 0
+
+
+def _wait_until_in_sync(cluster, *, peer: int, name: str, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connect(cluster.nodes[0]) as a, connect(cluster.nodes[peer]) as b:
+            if read_checksums(a)[name].checksum == read_checksums(b)[name].checksum:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"peer {peer + 1} did not pull {name}")
+
+
+def test_json_shape(write_spec) -> None:  # type: ignore[no-untyped-def]
+    spec = _applied(write_spec)
+    code, out = _run("status", str(spec), "--format", "json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert set(data) == {
+        "format_version",
+        "spec_files",
+        "primary",
+        "verdict",
+        "exit_code",
+        "reasons",
+        "seconds",
+        "spec_drift",
+        "nodes",
+        "findings",
+    }
+    assert (data["format_version"], data["verdict"], data["exit_code"]) == (1, "in_sync", 0)
+    assert data["spec_drift"] == {"in_sync": True, "summary": {}, "changes": []}
+    assert data["nodes"][0]["name"] == data["primary"] == "node1"
+    assert {n["role"] for n in data["nodes"][1:]} == {"peer"}
+    for node in data["nodes"]:
+        assert set(node) == {
+            "name",
+            "address",
+            "role",
+            "reachable",
+            "error",
+            "version",
+            "clock",
+            "modules",
+            "unloaded",
+            "unsaved",
+            "moved_by_monitor",
+            "runtime_only_servers",
+            "servers_not_online",
+        }
+        assert node["reachable"] and node["clock"] > 0
+        names = {m["name"] for m in node["modules"]}
+        assert {"mysql_servers", "mysql_users", "mysql_query_rules"} <= names
+        for module in node["modules"]:
+            assert set(module) == {
+                "name",
+                "module",
+                "version",
+                "epoch",
+                "checksum",
+                "changed_s",
+                "matches_primary",
+                "state",
+            }
+            assert module["changed_s"] >= 0
+            assert module["matches_primary"] is (None if node["role"] == "primary" else True)
+            assert module["state"] == ("primary" if node["role"] == "primary" else "in sync")
+
+
+def test_unreachable_peer_is_an_error(write_spec, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    spec = _applied(write_spec)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    text = spec.read_text().replace(
+        "  nodes:\n", f"  nodes:\n    - {{name: gone, host: '127.0.0.1', port: {port}}}\n", 1
+    )
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text)
+    code, out = _run("status", str(broken), "--format", "json")
+    assert code == 1, out
+    data = json.loads(out)
+    assert data["verdict"] == "error"
+    assert data["reasons"][0].startswith("gone: cannot connect to gone")
+    gone = next(n for n in data["nodes"] if n["name"] == "gone")
+    assert not gone["reachable"]
+
+
+def test_unreachable_primary_is_an_error_document(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", "x")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "version: 1\ncluster:\n  primary: p\n"
+        "  admin: {user: radmin, password: {env: PXC_TEST_ADMIN_PASSWORD}}\n"
+        f"  nodes: [{{name: p, host: '127.0.0.1', port: {port}}}]\nmysql_servers: []\n"
+    )
+    code, out = _run("status", str(spec), "--format", "json")
+    assert code == 1
+    assert json.loads(out)["verdict"] == "error"
+    with pytest.raises(PxcError):
+        read_status([spec])
+
+
+def test_reading_is_cheap_on_the_wire(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    """Status never reads runtime or disk rows of the managed tables over the wire: only
+    differing keys come back from the nodes."""
+    spec = _applied(write_spec)
+    sent: list[str] = []
+    real_query = AdminConnection.query
+
+    def spy(self: AdminConnection, statement):  # type: ignore[no-untyped-def]
+        sent.append(statement.sql)
+        return real_query(self, statement)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(AdminConnection, "query", spy)
+        report, _ = read_status([spec])
+    assert report.exit_code == 0
+    row_reads = [q for q in sent if " ORDER BY " in q and "mysql_users" in q]
+    assert row_reads == [q for q in row_reads if "FROM mysql_users ORDER BY" in q]  # memory
+    assert len(row_reads) == 1  # the primary's memory, for the diff with the spec
