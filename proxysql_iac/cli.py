@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.status import Status
 
 from proxysql_iac.errors import ExitCode, PxcError
 from proxysql_iac.findings import render_github, render_json, render_text
@@ -161,20 +162,39 @@ def apply(
     converge_timeout: Annotated[
         float | None, typer.Option("--converge-timeout", help="seconds to wait for the peers")
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="list every statement sent (no values)")
+    ] = False,
 ) -> None:
     """Apply the spec (or a saved plan file) to the primary and wait for every peer."""
     from proxysql_iac.apply.run import run_apply
 
-    code = run_apply(
-        files,
-        auto_approve=auto_approve,
-        allow_destructive=allow_destructive,
-        wait=not no_wait,
-        converge_timeout=converge_timeout,
-        interactive=sys.stdin.isatty() and sys.stdout.isatty(),
-        echo=typer.echo,
-        confirm=lambda question: typer.confirm(question, default=False),
-    )
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    console = _err()
+    spinner: list[Status] = []  # started on the first progress line, after any prompt
+
+    def progress(text: str) -> None:
+        if not spinner:
+            spinner.append(console.status(text))
+            spinner[0].start()
+        spinner[0].update(text)
+
+    try:
+        code = run_apply(
+            files,
+            auto_approve=auto_approve,
+            allow_destructive=allow_destructive,
+            wait=not no_wait,
+            converge_timeout=converge_timeout,
+            interactive=interactive,
+            echo=typer.echo,
+            confirm=lambda question: typer.confirm(question, default=False),
+            progress=progress if console.is_terminal else None,
+            verbose=verbose,
+        )
+    finally:
+        for status in spinner:
+            status.stop()
     raise typer.Exit(code)
 
 
