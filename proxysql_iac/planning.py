@@ -15,6 +15,8 @@ from proxysql_iac.admin.live import (
     TableRead,
     read_checksums,
     read_live,
+    read_rows,
+    read_variables,
     read_version,
 )
 from proxysql_iac.errors import SpecError
@@ -22,6 +24,8 @@ from proxysql_iac.findings import Finding, Severity, render_text
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff
 from proxysql_iac.plan.health import aurora_tls_findings, cluster_findings, propagation_deadline
 from proxysql_iac.plan.layers import (
+    LAYERS,
+    difference_query,
     runtime_only_rows,
     table_unloaded,
     table_unsaved,
@@ -33,7 +37,14 @@ from proxysql_iac.plan.order import ModuleStep, order, phase_of
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.models import Cluster, SecretRef
-from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, MODULES, TABLES, Table, variable_module
+from proxysql_iac.spec.tables import (
+    MODULE_BY_KEYWORD,
+    MODULES,
+    TABLE_BY_NAME,
+    TABLES,
+    Table,
+    variable_module,
+)
 from proxysql_iac.validate import validate_files
 
 
@@ -98,6 +109,25 @@ _SECRET_VARIABLES = {
 }
 
 
+def read_primary(conn: AdminConnection, desired: Desired) -> Live:
+    """What plan needs of the primary: memory rows of the managed tables, runtime servers,
+    variables in every layer, checksums, and which tables' runtime or disk lag memory."""
+    tables = managed_tables(desired)
+    live = read_live(conn, [table_read(t) for t in tables], runtime=False, disk=False)
+    if desired.manages("mysql_servers"):
+        servers = TABLE_BY_NAME["mysql_servers"]
+        live.runtime["mysql_servers"] = read_rows(
+            conn, servers.runtime_table, servers.column_names, servers.key
+        )
+    if desired.variables:
+        live.runtime_variables = read_variables(conn, "runtime_global_variables")
+        live.disk_variables = read_variables(conn, "disk.global_variables")
+    for table in tables:
+        for layer in LAYERS:
+            live.differences[(table.name, layer)] = conn.query(difference_query(table, layer))
+    return live
+
+
 def managed_tables(desired: Desired) -> list[Table]:
     return [t for t in TABLES if desired.manages(t.name)]
 
@@ -141,9 +171,8 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     resolve_all(desired, secrets)
     primary = next(e for e in all_endpoints if e.name == primary_name)
     peers = [e for e in all_endpoints if e.name != primary_name]
-    tables = [table_read(t) for t in managed_tables(desired)]
     with AdminConnection(primary) as conn:
-        live = read_live(conn, tables)
+        live = read_primary(conn, desired)
     peer_states = read_peers(peers, live)
     changes = diff(desired, live, secrets.resolve)
     steps = order(changes)

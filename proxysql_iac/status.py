@@ -22,7 +22,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.live import (
     Live,
@@ -42,7 +41,14 @@ from proxysql_iac.plan.health import (
     cluster_findings,
     propagation_deadline,
 )
-from proxysql_iac.plan.layers import runtime_only_rows, variables_unloaded, variables_unsaved
+from proxysql_iac.plan.layers import (
+    CAP,
+    TOPOLOGY_TABLES,
+    difference_query,
+    runtime_only_rows,
+    variables_unloaded,
+    variables_unsaved,
+)
 from proxysql_iac.plan.model import PeerState
 from proxysql_iac.plan.render import row_lines, variable_line
 from proxysql_iac.planning import endpoints, load_desired, managed_tables, resolve_all, table_read
@@ -52,18 +58,11 @@ from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, Table, va
 
 FORMAT_VERSION = 1
 EXAMPLES = 3  # example rows shown per difference
-CAP = 1000  # differing rows counted per table and layer ("1000+" beyond)
 SERVERS = TABLE_BY_NAME["mysql_servers"]
 # Cluster findings (plan/health.py): shown as plan shows them; the verdict comes from the
 # checksums themselves (with the propagation grace), except a different build, which never syncs.
 CLUSTER_CODES = frozenset({"PXC100", "PXC102", "PXC103", "PXC104", "PXC105"})
 NEVER_SYNCS = "PXC105"
-TOPOLOGY_TABLES = (
-    "mysql_replication_hostgroups",
-    "mysql_group_replication_hostgroups",
-    "mysql_galera_hostgroups",
-    "mysql_aws_aurora_hostgroups",
-)
 
 
 class Verdict(StrEnum):
@@ -148,82 +147,6 @@ class StatusReport:
 
 
 # -- node-side comparisons -----------------------------------------------------------------
-
-
-def _select(
-    table: Table,
-    source: str,
-    *,
-    runtime: bool,
-    where: str = "",
-    constants: dict[str, int] | None = None,
-) -> str:
-    """SELECT of a table's compared columns, as plan/layers.py sees them: at runtime without
-    the Monitor's columns, and users with NULL shown as ''."""
-    exprs = []
-    for column in table.columns:
-        name = sql.identifier(column.name)
-        if runtime and column.name in table.monitor_owned:
-            continue
-        if constants and column.name in constants:
-            exprs.append(f"{int(constants[column.name])} AS {name}")
-        elif runtime and table.name == "mysql_users" and not column.not_null:
-            exprs.append(f"COALESCE({name},'') AS {name}")
-        else:
-            exprs.append(name)
-    text = f"SELECT {','.join(exprs)} FROM {sql.identifier(source)}"
-    return f"{text} WHERE {where}" if where else text
-
-
-def _memory_as_runtime(table: Table) -> str:
-    """What LOAD ... TO RUNTIME makes of memory (plan/layers.py `expected_runtime`): a
-    frontend row and a backend row per loaded user, only active query rules."""
-    if table.name == "mysql_users":
-        loaded = "active=1 AND default_hostgroup>=0"
-        return " UNION ALL ".join(
-            _select(
-                table,
-                table.name,
-                runtime=True,
-                where=f"{loaded} AND {flag}=1",
-                constants={"frontend": int(flag == "frontend"), "backend": int(flag == "backend")},
-            )
-            for flag in ("frontend", "backend")
-        )
-    if table.name == "mysql_query_rules":
-        return _select(table, table.name, runtime=True, where="active=1")
-    return _select(table, table.name, runtime=True)
-
-
-def _runtime(table: Table) -> str:
-    """The runtime rows compared (plan/layers.py `actual_runtime`): runtime-only servers (the
-    Monitor's and Aurora's) are not unloaded edits, so only keys memory has are compared."""
-    if table.name != "mysql_servers":
-        return _select(table, table.runtime_table, runtime=True)
-    match = " AND ".join(f"m.{c}=r.{c}" for c in table.key)
-    inner = f"SELECT r.* FROM {table.runtime_table} r WHERE EXISTS "
-    inner += f"(SELECT 1 FROM {table.name} m WHERE {match})"
-    return _select(table, table.runtime_table, runtime=True).replace(
-        f"FROM {table.runtime_table}", f"FROM ({inner})", 1
-    )
-
-
-def difference_query(table: Table, layer: str) -> sql.Statement:
-    """Keys of the rows that differ between memory and `layer` (runtime or disk), computed on
-    the node: ('memory', key...) for rows only memory has, (layer, key...) for the others.
-    Built from pxc's table descriptions only (no values)."""
-    if layer == "runtime":
-        mine, theirs = _memory_as_runtime(table), _runtime(table)
-    else:
-        mine = _select(table, table.name, runtime=False)
-        theirs = _select(table, f"disk.{table.name}", runtime=False)
-    keys = ",".join(sql.identifier(c) for c in table.key)
-    text = (
-        f"SELECT 'memory',{keys} FROM (SELECT * FROM ({mine}) EXCEPT SELECT * FROM ({theirs})) "
-        f"UNION ALL SELECT '{layer}',{keys} FROM (SELECT * FROM ({theirs}) EXCEPT SELECT * FROM "
-        f"({mine})) LIMIT {2 * CAP + 1}"
-    )
-    return sql.raw_query(text, f"compare {table.name} memory with {layer}")
 
 
 def differing_rows(conn: AdminConnection, table: Table, layer: str) -> list[Row]:

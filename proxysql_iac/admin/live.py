@@ -31,6 +31,8 @@ class Live:
     runtime_variables: dict[str, str] = field(default_factory=dict)
     disk_variables: dict[str, str] = field(default_factory=dict)
     checksums: dict[str, ModuleChecksum] = field(default_factory=dict)
+    # (table, "runtime"|"disk") -> keys of rows that differ from memory, compared on the node
+    differences: dict[tuple[str, str], list[Row]] = field(default_factory=dict)
     clock: int = 0  # the node's own Unix time when it was read
 
 

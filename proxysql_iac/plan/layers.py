@@ -1,92 +1,128 @@
-"""Memory vs runtime and memory vs disk of one node, for the tables a spec manages. Pure.
+"""Memory vs runtime and memory vs disk on one node, for the tables a spec manages.
 
 Runtime is not a copy of memory: users show as a frontend and a backend row, inactive query
-rules and users are not loaded, and the Monitor owns `status` and adds rows of its own. A
-module is "unloaded" only when runtime lacks what a LOAD of the current memory would put
-there; runtime-only rows (Monitor moves, Aurora discovery) are reported, never planned.
+rules and users are not loaded, OFFLINE_HARD servers are dropped, and the Monitor owns
+`status` and moves or adds servers in the hostgroups of replication, Group Replication,
+Galera and Aurora rows. A table is "unloaded" only when runtime lacks what a LOAD of current
+memory would put there, outside the hostgroups the Monitor manages; "unsaved" when disk is
+not memory.
+
+The comparison runs on the node itself (`EXCEPT` over the same projections on both sides), so
+50,000 users cost two small result sets instead of every row of three layers over the wire.
+This module only builds the queries (from pxc's table descriptions, never from values) and
+reads their answers out of a `Live`; it opens no connection.
 """
 
+from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import Row
 from proxysql_iac.admin.live import Live
-from proxysql_iac.spec.tables import Table
+from proxysql_iac.spec.tables import TABLE_BY_NAME, Table
 from proxysql_iac.spec.variables import CATALOG
 
+CAP = 1000  # differing rows returned per table and layer
+LAYERS = ("runtime", "disk")
+TOPOLOGY_TABLES = (
+    "mysql_replication_hostgroups",
+    "mysql_group_replication_hostgroups",
+    "mysql_galera_hostgroups",
+    "mysql_aws_aurora_hostgroups",
+)
 
-def _index(table: Table, column: str) -> int:
-    return table.column_names.index(column)
+
+def _monitored_hostgroups() -> str:
+    """Every hostgroup a runtime topology row hands to the Monitor, as a subquery."""
+    parts = []
+    for name in TOPOLOGY_TABLES:
+        table = TABLE_BY_NAME[name]
+        for column in table.hostgroup_columns:
+            parts.append(f"SELECT {column} FROM {table.runtime_table}")
+    return " UNION ".join(parts)
 
 
-def expected_runtime(table: Table, memory: list[Row]) -> set[Row]:
-    """What LOAD ... TO RUNTIME makes of these memory rows (monitor-owned columns blanked)."""
+def _select(
+    table: Table,
+    source: str,
+    *,
+    runtime: bool,
+    where: str = "",
+    constants: dict[str, int] | None = None,
+) -> str:
+    """SELECT of a table's compared columns: at runtime without the Monitor's columns, and
+    users with NULL shown as '' (as runtime shows them)."""
+    exprs = []
+    for column in table.columns:
+        name = sql.identifier(column.name)
+        if runtime and column.name in table.monitor_owned:
+            continue
+        if constants and column.name in constants:
+            exprs.append(f"{int(constants[column.name])} AS {name}")
+        elif runtime and table.name == "mysql_users" and not column.not_null:
+            exprs.append(f"COALESCE({name},'') AS {name}")
+        else:
+            exprs.append(name)
+    text = f"SELECT {','.join(exprs)} FROM {sql.identifier(source)}"
+    return f"{text} WHERE {where}" if where else text
+
+
+def _memory_as_runtime(table: Table) -> str:
+    """What LOAD ... TO RUNTIME makes of memory."""
     if table.name == "mysql_users":
-        active = _index(table, "active")
-        dhg = _index(table, "default_hostgroup")
-        backend = _index(table, "backend")
-        frontend = _index(table, "frontend")
-        out: set[Row] = set()
-        for row in memory:
-            if row[active] != "1" or not (row[dhg] or "").lstrip("-").isdigit():
-                continue
-            if int(row[dhg] or 0) < 0:
-                continue
-            for flag, other in ((frontend, backend), (backend, frontend)):
-                if row[flag] == "1":
-                    split = list(_null_as_empty(row))
-                    split[flag], split[other] = "1", "0"
-                    out.add(tuple(split))
-        return out
+        loaded = "active=1 AND default_hostgroup>=0"
+        return " UNION ALL ".join(
+            _select(
+                table,
+                table.name,
+                runtime=True,
+                where=f"{loaded} AND {flag}=1",
+                constants={"frontend": int(flag == "frontend"), "backend": int(flag == "backend")},
+            )
+            for flag in ("frontend", "backend")
+        )
     if table.name == "mysql_query_rules":
-        active = _index(table, "active")
-        return {row for row in memory if row[active] == "1"}
-    # OFFLINE_HARD servers are not loaded to runtime at all.
+        return _select(table, table.name, runtime=True, where="active=1")
     if table.name == "mysql_servers":
-        status = _index(table, "status")
-        memory = [row for row in memory if (row[status] or "").upper() != "OFFLINE_HARD"]
-    return {_without_monitor(table, row) for row in memory}
+        where = f"UPPER(status)<>'OFFLINE_HARD' AND hostgroup_id NOT IN ({_monitored_hostgroups()})"
+        return _select(table, table.name, runtime=True, where=where)
+    return _select(table, table.name, runtime=True)
 
 
-def _without_monitor(table: Table, row: Row) -> Row:
-    if not table.monitor_owned:
-        return row
-    blank = {_index(table, c) for c in table.monitor_owned}
-    return tuple(None if i in blank else v for i, v in enumerate(row))
-
-
-def _null_as_empty(row: Row) -> Row:
-    """Runtime shows a user's NULL password and default_schema as ''."""
-    return tuple("" if v is None else v for v in row)
-
-
-def actual_runtime(table: Table, runtime: list[Row], memory: list[Row]) -> set[Row]:
-    if table.name == "mysql_users":
-        return {_null_as_empty(row) for row in runtime}
-    rows = {_without_monitor(table, row) for row in runtime}
+def _runtime(table: Table) -> str:
+    """The runtime rows compared: outside the Monitor's hostgroups for servers."""
     if table.name == "mysql_servers":
-        key = [_index(table, c) for c in table.key]
-        known = {tuple(row[i] for i in key) for row in memory}
-        rows = {row for row in rows if tuple(row[i] for i in key) in known}
-    return rows
+        where = f"hostgroup_id NOT IN ({_monitored_hostgroups()})"
+        return _select(table, table.runtime_table, runtime=True, where=where)
+    return _select(table, table.runtime_table, runtime=True)
 
 
-def runtime_only_rows(table: Table, runtime: list[Row], memory: list[Row]) -> list[Row]:
-    key = [_index(table, c) for c in table.key]
-    known = {tuple(row[i] for i in key) for row in memory}
-    return [row for row in runtime if tuple(row[i] for i in key) not in known]
+def difference_query(table: Table, layer: str) -> sql.Statement:
+    """Keys of the rows that differ between memory and `layer` (runtime or disk): rows
+    ('memory', key...) for what only memory has, (layer, key...) for what only the layer has."""
+    if layer == "runtime":
+        mine, theirs = _memory_as_runtime(table), _runtime(table)
+    else:
+        mine = _select(table, table.name, runtime=False)
+        theirs = _select(table, f"disk.{table.name}", runtime=False)
+    keys = ",".join(sql.identifier(c) for c in table.key)
+    text = (
+        f"SELECT 'memory',{keys} FROM (SELECT * FROM ({mine}) EXCEPT SELECT * FROM ({theirs})) "
+        f"UNION ALL SELECT '{layer}',{keys} FROM (SELECT * FROM ({theirs}) EXCEPT SELECT * FROM "
+        f"({mine})) LIMIT {2 * CAP + 1}"
+    )
+    return sql.raw_query(text, f"compare {table.name} memory with {layer}")
 
 
 def table_unloaded(table: Table, live: Live) -> bool:
-    memory = live.memory.get(table.name, [])
-    runtime = live.runtime.get(table.name)
-    if runtime is None:
-        return False
-    return expected_runtime(table, memory) != actual_runtime(table, runtime, memory)
+    return bool(live.differences.get((table.name, "runtime")))
 
 
 def table_unsaved(table: Table, live: Live) -> bool:
-    disk = live.disk.get(table.name)
-    if disk is None:
-        return False
-    return sorted(live.memory.get(table.name, []), key=_sortable) != sorted(disk, key=_sortable)
+    return bool(live.differences.get((table.name, "disk")))
+
+
+def runtime_only_rows(table: Table, runtime: list[Row], memory: list[Row]) -> list[Row]:
+    key = [table.column_names.index(c) for c in table.key]
+    known = {tuple(row[i] for i in key) for row in memory}
+    return [row for row in runtime if tuple(row[i] for i in key) not in known]
 
 
 def variables_unloaded(names: list[str], live: Live) -> list[str]:
@@ -104,7 +140,3 @@ def variables_unsaved(names: list[str], live: Live) -> list[str]:
     return [
         n for n in names if n in live.variables and live.variables[n] != live.disk_variables.get(n)
     ]
-
-
-def _sortable(row: Row) -> tuple[str, ...]:
-    return tuple("\x00" if v is None else v for v in row)

@@ -9,12 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 from proxysql_iac.admin.connection import AdminConnection
-from proxysql_iac.admin.live import read_checksums, read_live
+from proxysql_iac.admin.live import read_checksums
 from proxysql_iac.admin.sql import raw_query
 from proxysql_iac.cli import app
 from proxysql_iac.errors import PxcError
 from proxysql_iac.plan.layers import table_unloaded, table_unsaved
-from proxysql_iac.planning import table_read
+from proxysql_iac.planning import load_desired, read_primary
 from proxysql_iac.spec.tables import TABLE_BY_NAME
 from proxysql_iac.status import read_status
 from tests.integration.conftest import connect
@@ -113,8 +113,8 @@ def test_unloaded_and_unsaved_edits_are_reported(write_spec, proxysql_cluster) -
 
 
 def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
-    """status compares memory with runtime and disk on the node; plan reads every row and
-    uses plan/layers.py. Both must call the same things unloaded and unsaved."""
+    """status reports per node what plan turns into LOAD and SAVE steps: both must call the
+    same things unloaded and unsaved."""
     spec = _applied(write_spec)
     primary = proxysql_cluster.nodes[0]
     edits = [
@@ -127,6 +127,7 @@ def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_clust
         ["DELETE FROM mysql_servers WHERE hostname='db1.example.com'"],
     ]
     tables = [TABLE_BY_NAME[n] for n in ("mysql_servers", "mysql_users", "mysql_query_rules")]
+    desired = load_desired([spec])
     seen: set[tuple[str, bool, bool]] = set()
     for statements in edits:
         with connect(primary) as conn:
@@ -134,7 +135,7 @@ def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_clust
                 conn.execute(raw_query(f"LOAD {table.module.keyword} TO MEMORY", "reset"))
             for statement in statements:
                 conn.execute(raw_query(statement, "edit"))
-            live = read_live(conn, [table_read(t) for t in tables])
+            live = read_primary(conn, desired)
         report, _ = read_status([spec])
         node1 = report.nodes[0]
         for table in tables:
