@@ -15,6 +15,7 @@ from proxysql_iac.admin.live import (
     TableRead,
     read_checksums,
     read_live,
+    read_memory_checksum,
     read_rows,
     read_variables,
     read_version,
@@ -125,6 +126,8 @@ def read_primary(conn: AdminConnection, desired: Desired) -> Live:
     for table in tables:
         for layer in LAYERS:
             live.differences[(table.name, layer)] = conn.query(difference_query(table, layer))
+        if table.checksum_command:
+            live.memory_checksums[table.name] = read_memory_checksum(conn, table.checksum_command)
     return live
 
 

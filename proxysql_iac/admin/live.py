@@ -31,6 +31,7 @@ class Live:
     runtime_variables: dict[str, str] = field(default_factory=dict)
     disk_variables: dict[str, str] = field(default_factory=dict)
     checksums: dict[str, ModuleChecksum] = field(default_factory=dict)
+    memory_checksums: dict[str, str] = field(default_factory=dict)  # table -> CHECKSUM MEMORY
     # (table, "runtime"|"disk") -> keys of rows that differ from memory, compared on the node
     differences: dict[tuple[str, str], list[Row]] = field(default_factory=dict)
     clock: int = 0  # the node's own Unix time when it was read
@@ -64,6 +65,15 @@ def read_checksums(conn: AdminConnection) -> dict[str, ModuleChecksum]:
             continue
         out[name] = ModuleChecksum(name, int(version or 0), int(epoch or 0), checksum or "")
     return out
+
+
+def read_memory_checksum(conn: AdminConnection, command: str) -> str:
+    """`CHECKSUM MEMORY <command>`: a cheap fingerprint of one memory table, computed by
+    the node."""
+    if not all(word.isalpha() for word in command.split(" ")):
+        raise ValueError(f"unexpected CHECKSUM target {command!r}")
+    rows = conn.query(raw_query(f"CHECKSUM MEMORY {command}", f"checksum {command.lower()}"))
+    return rows[0][1] or "" if rows and len(rows[0]) > 1 else ""
 
 
 def read_clock(conn: AdminConnection) -> int:

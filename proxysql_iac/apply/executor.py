@@ -8,10 +8,17 @@ from dataclasses import dataclass, field
 
 from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
-from proxysql_iac.admin.live import read_checksums, read_clock, read_rows, read_variables
+from proxysql_iac.admin.live import (
+    read_checksums,
+    read_clock,
+    read_memory_checksum,
+    read_rows,
+    read_variables,
+)
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError
 from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table
 from proxysql_iac.plan.health import propagation_deadline
+from proxysql_iac.plan.layers import difference_query
 from proxysql_iac.plan.order import ModuleStep, order
 from proxysql_iac.planning import PlanContext
 from proxysql_iac.spec.compile import Value
@@ -91,11 +98,25 @@ class Executor:
 
     # -- state capture and restore ----------------------------------------------------
     def _capture(
-        self, conn: AdminConnection, step: ModuleStep, changes: ChangeSet
+        self, conn: AdminConnection, step: ModuleStep, changes: ChangeSet, on_primary: bool
     ) -> dict[str, list[Row]]:
+        """The memory rows to put back if anything fails before LOAD: the tables this step
+        edits, exactly as they are now. On the primary, a table whose node-computed checksum
+        still equals the one planned is not read again: the plan's rows are the capture."""
         saved: dict[str, list[Row]] = {}
-        for table in _module_tables(step.module):
-            saved[table.name] = read_rows(conn, table.name, table.column_names, table.key)
+        live = self.ctx.live
+        for name in sorted({TABLE_BY[b.table].name for b in step.batches}):
+            table = TABLE_BY[name]
+            planned = live.memory_checksums.get(name)
+            if (
+                on_primary
+                and planned is not None
+                and name in live.memory
+                and read_memory_checksum(conn, table.checksum_command) == planned
+            ):
+                saved[name] = live.memory[name]
+            else:
+                saved[name] = read_rows(conn, name, table.column_names, table.key)
         if step.variables:
             names = [changes.variables[i].name for i in step.variables]
             current = read_variables(conn, "global_variables")
@@ -161,7 +182,8 @@ class Executor:
     def _verify_runtime(
         self, conn: AdminConnection, step: ModuleStep, changes: ChangeSet
     ) -> list[str]:
-        """Every value ProxySQL did not take at LOAD (PXC114)."""
+        """Every value ProxySQL did not take at LOAD (PXC114): memory equals the spec here, so
+        whatever runtime lacks of memory's loadable rows was refused or skipped."""
         problems: list[str] = []
         if step.variables:
             runtime = read_variables(conn, "runtime_global_variables")
@@ -178,26 +200,20 @@ class Executor:
         for table in _module_tables(step.module):
             if not desired.manages(table.name):
                 continue
-            runtime_rows = read_rows(conn, table.runtime_table, table.column_names, table.key)
-            keys = {tuple(r[table.column_names.index(c)] for c in table.key) for r in runtime_rows}
-            users = {r[0] for r in runtime_rows} if table.name == "mysql_users" else set()
-            for row in desired.rows(table.name):
-                v = row.values
-                if table.name == "mysql_users":
-                    if (
-                        v["active"] == 1
-                        and isinstance(v["default_hostgroup"], int)
-                        and v["default_hostgroup"] >= 0
-                    ) and v["username"] not in users:
-                        problems.append(f"PXC114 user {v['username']!r} is not loaded at runtime")
-                    continue
-                if table.name == "mysql_query_rules" and v["active"] != 1:
-                    continue
-                key = tuple(None if v[c] is None else str(v[c]) for c in table.key)
-                if key not in keys:
+            for side, *key in conn.query(difference_query(table, "runtime")):
+                if side == "memory":
                     problems.append(
-                        f"PXC114 {table.name} row {key!r} is not at runtime (skipped at LOAD)"
+                        f"PXC114 {table.name} row {tuple(key)!r} is not at runtime as written "
+                        "(refused or skipped at LOAD)"
                     )
+            if table.name == "mysql_users":
+                for row in desired.rows(table.name):
+                    hostgroup = row.values["default_hostgroup"]
+                    if isinstance(hostgroup, int) and hostgroup < 0:
+                        problems.append(
+                            f"PXC114 user {row.values['username']!r} is not loaded: "
+                            f"default_hostgroup {hostgroup} is negative"
+                        )
         return problems
 
     # -- LOAD with the same-second guard ---------------------------------------------
@@ -249,7 +265,7 @@ class Executor:
         statements = self._statements(step, changes)
         with AdminConnection(endpoint) as conn:
             if statements:
-                saved = self._capture(conn, step, changes)
+                saved = self._capture(conn, step, changes, endpoint == self.ctx.primary)
                 try:
                     for statement in statements:
                         conn.execute(statement)

@@ -118,6 +118,7 @@ class Table:
     monitor_owned: tuple[str, ...] = ()  # columns the Monitor rewrites at runtime
     runtime_table: str = ""
     description: str = ""
+    checksum_command: str = ""  # `CHECKSUM MEMORY <this>` answers a checksum of the table
     column_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -273,6 +274,7 @@ TABLES: tuple[Table, ...] = (
         key=("hostgroup_id", "hostname", "port"),
         row_checks=(DiffersFrom("gtid_port", "port", unless_zero=True),),
         monitor_owned=("status",),
+        checksum_command="MYSQL SERVERS",
         description="Backend MySQL servers, by hostgroup.",
     ),
     Table(
@@ -300,6 +302,7 @@ TABLES: tuple[Table, ...] = (
         key=("writer_hostgroup",),
         unique=(("reader_hostgroup",),),
         row_checks=(DiffersFrom("reader_hostgroup", "writer_hostgroup"),),
+        checksum_command="MYSQL REPLICATION HOSTGROUPS",
         description="Async replication: the Monitor moves servers by read_only.",
     ),
     *(
@@ -328,10 +331,15 @@ TABLES: tuple[Table, ...] = (
                 DiffersFrom("backup_writer_hostgroup", "offline_hostgroup"),
             ),
             description=description,
+            checksum_command=command,
         )
-        for name, description in (
-            ("mysql_group_replication_hostgroups", "MySQL Group Replication topology."),
-            ("mysql_galera_hostgroups", "Galera / PXC topology."),
+        for name, description, command in (
+            (
+                "mysql_group_replication_hostgroups",
+                "MySQL Group Replication topology.",
+                "MYSQL GROUP REPLICATION HOSTGROUPS",
+            ),
+            ("mysql_galera_hostgroups", "Galera / PXC topology.", "MYSQL GALERA HOSTGROUPS"),
         )
     ),
     Table(
@@ -362,6 +370,7 @@ TABLES: tuple[Table, ...] = (
         unique=(("reader_hostgroup",),),
         row_checks=(DiffersFrom("reader_hostgroup", "writer_hostgroup"),),
         description="AWS Aurora: the Monitor discovers instances and their roles.",
+        checksum_command="MYSQL AURORA HOSTGROUPS",
     ),
     Table(
         "mysql_hostgroup_attributes",
@@ -384,6 +393,7 @@ TABLES: tuple[Table, ...] = (
             _text("comment", ""),
         ),
         key=("hostgroup_id",),
+        checksum_command="MYSQL HOSTGROUP ATTRIBUTES",
         description="Per-hostgroup settings, including servers_defaults for discovered rows.",
     ),
     Table(
@@ -404,6 +414,7 @@ TABLES: tuple[Table, ...] = (
             _text("comment", ""),
         ),
         key=("hostname", "port", "username"),
+        checksum_command="MYSQL SERVERS SSL PARAMS",
         description="Per-server TLS parameters for backend connections.",
     ),
     Table(
@@ -434,6 +445,7 @@ TABLES: tuple[Table, ...] = (
         key=("username", "backend"),
         unique=(("username", "frontend"),),
         description="Client and backend users.",
+        checksum_command="MYSQL USERS",
     ),
     Table(
         "mysql_query_rules",
@@ -478,6 +490,7 @@ TABLES: tuple[Table, ...] = (
         key=("rule_id",),
         row_checks=(RequiresNotNull("replace_pattern", "match_pattern"),),
         auto_id="rule_id",
+        checksum_command="MYSQL QUERY RULES",
         description="Query routing, rewriting, caching and mirroring rules.",
     ),
     Table(
