@@ -25,6 +25,10 @@ class SpecError(PxcError):
     """The spec cannot be used (findings carry the details)."""
 
 
+class StalePlanError(PxcError):
+    """The node changed since the plan was made; nothing was written."""
+
+
 class AdminConnectionError(PxcError):
     """A ProxySQL admin interface could not be reached or refused us."""
 

@@ -72,7 +72,9 @@ def read_memory_checksum(conn: AdminConnection, command: str) -> str:
     the node."""
     if not all(word.isalpha() for word in command.split(" ")):
         raise ValueError(f"unexpected CHECKSUM target {command!r}")
-    rows = conn.query(raw_query(f"CHECKSUM MEMORY {command}", f"checksum {command.lower()}"))
+    rows = conn.query(
+        raw_query(f"CHECKSUM MEMORY {command}", f"read checksum of {command.lower()}")
+    )
     return rows[0][1] or "" if rows and len(rows[0]) > 1 else ""
 
 

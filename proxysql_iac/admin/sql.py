@@ -197,6 +197,22 @@ def select(table: str, columns: Iterable[str], order_by: Sequence[str] = ()) -> 
     return Statement(f"SELECT {cols} FROM {identifier(table)}{order}", f"read {table}")
 
 
+def select_keys(
+    table: str,
+    columns: Sequence[str],
+    key_columns: Sequence[str],
+    keys: Sequence[Sequence[SqlValue]],
+) -> Statement:
+    """The rows of `table` with these keys (one statement; batch the keys)."""
+    cols = ",".join(identifier(c) for c in columns)
+    where = " OR ".join(_key_condition(key_columns, k) for k in keys) or "0"
+    return Statement(f"SELECT {cols} FROM {identifier(table)} WHERE {where}", f"read {table}")
+
+
+def count_rows(table: str) -> Statement:
+    return Statement(f"SELECT COUNT(*) FROM {identifier(table)}", f"read {table} row count")
+
+
 def load_to_runtime(module: str) -> Statement:
     return Statement(f"LOAD {_module(module)} TO RUNTIME", f"LOAD {module} TO RUNTIME")
 

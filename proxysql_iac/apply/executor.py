@@ -15,8 +15,8 @@ from proxysql_iac.admin.live import (
     read_rows,
     read_variables,
 )
-from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError
-from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table
+from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
+from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table, key_text
 from proxysql_iac.plan.health import propagation_deadline
 from proxysql_iac.plan.layers import difference_query
 from proxysql_iac.plan.order import ModuleStep, order
@@ -99,29 +99,35 @@ class Executor:
     # -- state capture and restore ----------------------------------------------------
     def _capture(
         self, conn: AdminConnection, step: ModuleStep, changes: ChangeSet, on_primary: bool
-    ) -> dict[str, list[Row]]:
-        """The memory rows to put back if anything fails before LOAD: the tables this step
-        edits, exactly as they are now. On the primary, a table whose node-computed checksum
-        still equals the one planned is not read again: the plan's rows are the capture."""
+    ) -> tuple[dict[str, list[Row]], set[str]]:
+        """The memory rows to put back if anything fails before LOAD (the tables this step
+        edits, exactly as they are now), and the tables known to be exactly as planned.
+
+        On the primary, a table with a node-computed checksum is checked against the
+        checksum read with the plan: equal, the plan's rows are the capture; different,
+        someone changed memory since the plan and apply stops before writing anything."""
         saved: dict[str, list[Row]] = {}
+        as_planned: set[str] = set()
         live = self.ctx.live
-        for name in sorted({TABLE_BY[b.table].name for b in step.batches}):
+        for name in sorted({b.table for b in step.batches}):
             table = TABLE_BY[name]
             planned = live.memory_checksums.get(name)
-            if (
-                on_primary
-                and planned is not None
-                and name in live.memory
-                and read_memory_checksum(conn, table.checksum_command) == planned
-            ):
+            if on_primary and planned is not None and name in live.memory:
+                if read_memory_checksum(conn, table.checksum_command) != planned:
+                    raise StalePlanError(
+                        f"{name} changed on {self.ctx.primary.name} since the plan was made; "
+                        "nothing was written",
+                        "plan again and review the new plan",
+                    )
                 saved[name] = live.memory[name]
+                as_planned.add(name)
             else:
                 saved[name] = read_rows(conn, name, table.column_names, table.key)
         if step.variables:
             names = [changes.variables[i].name for i in step.variables]
             current = read_variables(conn, "global_variables")
             saved["global_variables"] = [(n, current.get(n)) for n in names]
-        return saved
+        return saved, as_planned
 
     def _restore(self, endpoint: Endpoint, saved: dict[str, list[Row]]) -> None:
         with AdminConnection(endpoint) as conn:
@@ -155,17 +161,47 @@ class Executor:
                     )
 
     # -- verification -----------------------------------------------------------------
-    def _verify_memory(self, conn: AdminConnection, step: ModuleStep, changes: ChangeSet) -> None:
+    def _verify_memory(
+        self,
+        conn: AdminConnection,
+        step: ModuleStep,
+        changes: ChangeSet,
+        as_planned: set[str],
+    ) -> None:
+        """Prove memory now equals the spec for every table this step edited.
+
+        A table that was exactly as planned before the DML (its checksum said so) differs
+        from the spec only in the rows the DML touched, and the DML touches nothing else
+        (every DELETE and UPDATE names its key; INSERT adds only its rows): re-reading those
+        rows and the row count is the proof. Other tables are re-read whole."""
         desired = self.ctx.desired
-        for table in _module_tables(step.module):
-            if not desired.manages(table.name):
-                continue
-            rows = read_rows(conn, table.name, table.column_names, table.key)
-            leftover = diff_table(table, desired.rows(table.name), rows, self.ctx.secrets.resolve)
+        resolve = self.ctx.secrets.resolve
+        for name in sorted({b.table for b in step.batches}):
+            table = TABLE_BY[name]
+            wanted = desired.rows(name)
+            if name in as_planned:
+                touched = [c for b in step.batches if b.table == name for c in b.changes]
+                keys = [changes.rows[i].key for i in touched]
+                rows: list[Row] = []
+                for start in range(0, len(keys), 250):
+                    chunk = keys[start : start + 250]
+                    rows += conn.query(sql.select_keys(name, table.column_names, table.key, chunk))
+                touched_keys = _texts(keys)
+                subset = [r for r in wanted if key_text(table, r.values) in touched_keys]
+                leftover = diff_table(table, subset, rows, resolve)
+                count = int(conn.scalar(sql.count_rows(name)) or 0)
+                if count != len(wanted):
+                    raise ApplyError(
+                        f"after editing {name}, memory holds {count} rows where the spec "
+                        f"has {len(wanted)}"
+                    )
+            else:
+                rows = read_rows(conn, name, table.column_names, table.key)
+                leftover = diff_table(table, wanted, rows, resolve)
             if leftover:
                 first = leftover[0]
                 raise ApplyError(
-                    f"after editing {table.name}, memory does not equal the spec "
+                    f"after editing {name}, memory does not equal the spec "
                     f"({len(leftover)} row(s) differ, e.g. {first.action} key {first.key!r})"
                 )
         if step.variables:
@@ -237,6 +273,26 @@ class Executor:
         conn.execute(sql.load_to_runtime(module))
 
     # -- the run ------------------------------------------------------------------------
+    def preflight(self) -> None:
+        """Before the first write: every table the plan edits on the primary is still as it
+        was read (node-computed checksums), so a stale plan stops with nothing written."""
+        live = self.ctx.live
+        tables = sorted(
+            {b.table for s in self.ctx.plan.steps if not s.every_node for b in s.batches}
+        )
+        with AdminConnection(self.ctx.primary) as conn:
+            for name in tables:
+                planned = live.memory_checksums.get(name)
+                if planned is None:
+                    continue
+                command = TABLE_BY[name].checksum_command
+                if read_memory_checksum(conn, command) != planned:
+                    raise StalePlanError(
+                        f"{name} changed on {self.ctx.primary.name} since the plan was made; "
+                        "nothing was written",
+                        "plan again and review the new plan",
+                    )
+
     def run_step(self, step: ModuleStep) -> None:
         if step.every_node:
             # Cluster does not sync these modules: each node is diffed and written on its own.
@@ -265,11 +321,11 @@ class Executor:
         statements = self._statements(step, changes)
         with AdminConnection(endpoint) as conn:
             if statements:
-                saved = self._capture(conn, step, changes, endpoint == self.ctx.primary)
+                saved, as_planned = self._capture(conn, step, changes, endpoint == self.ctx.primary)
                 try:
                     for statement in statements:
                         conn.execute(statement)
-                    self._verify_memory(conn, step, changes)
+                    self._verify_memory(conn, step, changes, as_planned)
                 except PxcError as exc:
                     self.log(f"{step.module} on {endpoint.name}: {exc.message}; restoring memory")
                     try:
@@ -349,6 +405,10 @@ class Executor:
         self.report.deadline_s = deadline_s
 
 
+def _texts(keys: list[tuple[sql.SqlValue, ...]]) -> set[tuple[str | None, ...]]:
+    return {tuple(None if v is None else str(v) for v in key) for key in keys}
+
+
 def _sort_key(row: Row) -> tuple[str, ...]:
     return tuple("\x00" if v is None else v for v in row)
 
@@ -377,6 +437,7 @@ def execute(
     progress: Progress | None = None,
 ) -> ApplyReport:
     executor = Executor(ctx, log)
+    executor.preflight()
     for step in ctx.plan.steps:
         executor.run_step(step)
     if wait:

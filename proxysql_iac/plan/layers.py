@@ -108,7 +108,7 @@ def difference_query(table: Table, layer: str) -> sql.Statement:
         f"UNION ALL SELECT '{layer}',{keys} FROM (SELECT * FROM ({theirs}) EXCEPT SELECT * FROM "
         f"({mine})) LIMIT {2 * CAP + 1}"
     )
-    return sql.raw_query(text, f"compare {table.name} memory with {layer}")
+    return sql.raw_query(text, f"read differences of {table.name} memory and {layer}")
 
 
 def table_unloaded(table: Table, live: Live) -> bool:

@@ -299,3 +299,25 @@ def test_no_secret_appears_in_any_output_plan_file_or_error(
         assert "r3liable-S3cret" not in text
         assert "m0nitor-S3cret" not in text
     assert "<secret>" in outputs[3]
+
+
+def test_memory_edited_between_plan_and_apply_stops_apply_before_any_write(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    from proxysql_iac.admin.sql import raw_query
+    from proxysql_iac.apply.executor import execute
+    from proxysql_iac.errors import StalePlanError
+    from proxysql_iac.planning import make_plan
+    from tests.integration.conftest import connect
+
+    spec = write_spec(OLD)
+    ctx = make_plan([spec])  # what a person reviews at the confirmation prompt
+    primary = proxysql_cluster.nodes[0]
+    with connect(primary) as conn:  # meanwhile, someone edits the primary by hand
+        conn.execute(
+            raw_query("INSERT INTO mysql_users (username,default_hostgroup) VALUES ('x',1)", "edit")
+        )
+    with pytest.raises(StalePlanError, match="changed on node1 since the plan was made"):
+        execute(ctx, lambda line: None)
+    assert rows(primary, "SELECT username FROM mysql_users") == [("x",)]
+    assert rows(primary, "SELECT hostname FROM mysql_servers") == []
