@@ -68,6 +68,7 @@ class Executor:
         self.ctx = ctx
         self.log = log
         self.report = ApplyReport()
+        self.checked: set[str] = set()  # primary tables preflight found exactly as planned
 
     # -- values -----------------------------------------------------------------------
     def _sql_value(self, value: Value) -> sql.SqlValue:
@@ -103,22 +104,14 @@ class Executor:
         """The memory rows to put back if anything fails before LOAD (the tables this step
         edits, exactly as they are now), and the tables known to be exactly as planned.
 
-        On the primary, a table with a node-computed checksum is checked against the
-        checksum read with the plan: equal, the plan's rows are the capture; different,
-        someone changed memory since the plan and apply stops before writing anything."""
+        On the primary, a table whose node-computed checksum `preflight` found unchanged
+        since the plan is captured by the plan's own rows; others are read."""
         saved: dict[str, list[Row]] = {}
         as_planned: set[str] = set()
         live = self.ctx.live
         for name in sorted({b.table for b in step.batches}):
             table = TABLE_BY[name]
-            planned = live.memory_checksums.get(name)
-            if on_primary and planned is not None and name in live.memory:
-                if read_memory_checksum(conn, table.checksum_command) != planned:
-                    raise StalePlanError(
-                        f"{name} changed on {self.ctx.primary.name} since the plan was made; "
-                        "nothing was written",
-                        "plan again and review the new plan",
-                    )
+            if on_primary and name in self.checked:
                 saved[name] = live.memory[name]
                 as_planned.add(name)
             else:
@@ -236,7 +229,8 @@ class Executor:
         for table in _module_tables(step.module):
             if not desired.manages(table.name):
                 continue
-            for side, *key in conn.query(difference_query(table, "runtime")):
+            missing = conn.query(difference_query(table, "runtime", both_ways=False))
+            for side, *key in missing:
                 if side == "memory":
                     problems.append(
                         f"PXC114 {table.name} row {tuple(key)!r} is not at runtime as written "
@@ -292,6 +286,7 @@ class Executor:
                         "nothing was written",
                         "plan again and review the new plan",
                     )
+                self.checked.add(name)
 
     def run_step(self, step: ModuleStep) -> None:
         if step.every_node:

@@ -94,20 +94,23 @@ def _runtime(table: Table) -> str:
     return _select(table, table.runtime_table, runtime=True)
 
 
-def difference_query(table: Table, layer: str) -> sql.Statement:
+def difference_query(table: Table, layer: str, *, both_ways: bool = True) -> sql.Statement:
     """Keys of the rows that differ between memory and `layer` (runtime or disk): rows
-    ('memory', key...) for what only memory has, (layer, key...) for what only the layer has."""
+    ('memory', key...) for what only memory has, (layer, key...) for what only the layer has.
+    `both_ways=False` asks only for the first kind (what memory has that the layer lacks)."""
     if layer == "runtime":
         mine, theirs = _memory_as_runtime(table), _runtime(table)
     else:
         mine = _select(table, table.name, runtime=False)
         theirs = _select(table, f"disk.{table.name}", runtime=False)
     keys = ",".join(sql.identifier(c) for c in table.key)
-    text = (
-        f"SELECT 'memory',{keys} FROM (SELECT * FROM ({mine}) EXCEPT SELECT * FROM ({theirs})) "
-        f"UNION ALL SELECT '{layer}',{keys} FROM (SELECT * FROM ({theirs}) EXCEPT SELECT * FROM "
-        f"({mine})) LIMIT {2 * CAP + 1}"
-    )
+    text = f"SELECT 'memory',{keys} FROM (SELECT * FROM ({mine}) EXCEPT SELECT * FROM ({theirs}))"
+    if both_ways:
+        text += (
+            f" UNION ALL SELECT '{layer}',{keys} FROM (SELECT * FROM ({theirs}) EXCEPT "
+            f"SELECT * FROM ({mine}))"
+        )
+    text += f" LIMIT {2 * CAP + 1}"
     return sql.raw_query(text, f"read differences of {table.name} memory and {layer}")
 
 
