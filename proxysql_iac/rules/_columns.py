@@ -16,6 +16,11 @@ from proxysql_iac.spec.tables import (
 )
 
 
+def _reject_constant(name: str) -> None:
+    """NaN and Infinity are not JSON: SQLite's json_valid() rejects them."""
+    raise ValueError(name)
+
+
 def column_problem(column: Column, value: Value) -> str | None:
     """What ProxySQL's CHECK on this column would say about `value`, or None if it passes."""
     if value is None or isinstance(value, SecretRef):
@@ -26,7 +31,7 @@ def column_problem(column: Column, value: Value) -> str | None:
     if column.kind is Kind.JSON:
         if isinstance(value, str) and value != "":
             try:
-                json.loads(value)
+                json.loads(value, parse_constant=_reject_constant)
             except ValueError:
                 return f"{column.name} must be valid JSON or empty"
         return None
