@@ -1,0 +1,60 @@
+"""Changes are ordered so runtime never routes to a hostgroup that does not exist (yet)."""
+
+from proxysql_iac.plan.diff import ChangeSet, RowChange, VariableChange
+from proxysql_iac.plan.order import order
+
+
+def _row(table: str, action: str, key: tuple[object, ...]) -> RowChange:
+    return RowChange(table, action, key, {}, {})  # type: ignore[arg-type]
+
+
+def test_modules_load_in_routing_safe_phases() -> None:
+    changes = ChangeSet(
+        rows=[
+            _row("mysql_query_rules", "add", (1,)),
+            _row("mysql_users", "add", ("app", 1)),
+            _row("mysql_servers", "add", (30, "db4", 3306)),
+            _row("proxysql_servers", "add", ("p2", 6032)),
+            _row("scheduler", "add", (1,)),
+        ],
+        variables=[VariableChange("mysql-max_connections", "MYSQL VARIABLES", "1", "2")],
+    )
+    steps = order(changes)
+    assert [s.module for s in steps] == [
+        "MYSQL VARIABLES",
+        "MYSQL SERVERS",
+        "MYSQL USERS",
+        "MYSQL QUERY RULES",
+        "PROXYSQL SERVERS",
+        "SCHEDULER",
+    ]
+    assert [s.every_node for s in steps] == [False, False, False, False, False, True]
+
+
+def test_a_servers_module_that_only_removes_loads_after_users_and_rules() -> None:
+    changes = ChangeSet(
+        rows=[
+            _row("mysql_servers", "remove", (30, "db4", 3306)),
+            _row("mysql_users", "change", ("app", 1)),
+            _row("mysql_query_rules", "change", (1,)),
+        ]
+    )
+    assert [s.module for s in order(changes)] == [
+        "MYSQL USERS",
+        "MYSQL QUERY RULES",
+        "MYSQL SERVERS",
+    ]
+
+
+def test_rows_are_batched_and_removals_go_first() -> None:
+    rows = [_row("mysql_users", "add", (f"u{i}", 1)) for i in range(600)]
+    rows.append(_row("mysql_users", "remove", ("old", 1)))
+    steps = order(ChangeSet(rows=rows))
+    assert len(steps) == 1
+    batches = steps[0].batches
+    assert [(b.action, len(b.changes)) for b in batches] == [
+        ("remove", 1),
+        ("add", 250),
+        ("add", 250),
+        ("add", 100),
+    ]

@@ -1,0 +1,48 @@
+"""The one place pxc renders SQL refuses what ProxySQL 2.7.1 mishandles."""
+
+import sqlite3
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from proxysql_iac.admin import sql
+
+
+@pytest.mark.parametrize("text", ["", ";", ";;", " ; ", "\n;\n"])
+def test_empty_or_semicolon_only_statements_are_never_built(text: str) -> None:
+    with pytest.raises(sql.UnsafeStatement, match="empty"):
+        sql.Statement(text, "x")
+
+
+def test_set_statements_are_never_built() -> None:
+    with pytest.raises(sql.UnsafeStatement, match="SET"):
+        sql.Statement("SET mysql-max_connections=10", "x")
+
+
+@pytest.mark.parametrize("value", [2**31, -(2**31) - 1, 10**12])
+def test_integers_outside_signed_32_bits_are_refused(value: int) -> None:
+    with pytest.raises(sql.UnsafeStatement, match="32 bits"):
+        sql.insert_rows("mysql_servers", ["hostgroup_id", "hostname"], [[value, "db"]])
+
+
+def test_variables_are_updated_by_name_not_with_set() -> None:
+    statement = sql.set_variable("mysql-monitor_username", "o'brien")
+    assert statement.sql.startswith("REPLACE INTO global_variables")
+    assert "'o''brien'" in statement.sql
+    assert "o'brien" not in statement.summary
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")))
+def test_any_string_literal_reads_back_exactly_in_sqlite(text: str) -> None:
+    db = sqlite3.connect(":memory:")
+    assert db.execute("SELECT " + sql.literal(text)).fetchone()[0] == text
+
+
+def test_multi_row_insert_is_one_statement_with_a_summary_free_of_values() -> None:
+    statement = sql.insert_rows(
+        "mysql_users", ["username", "password"], [["a", "s3cret"], ["b", "0ther"]]
+    )
+    assert statement.sql.count("INSERT") == 1
+    assert statement.summary == "INSERT 2 rows INTO mysql_users"
+    assert "s3cret" not in statement.summary
