@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from proxysql_iac.cli import app
 from proxysql_iac.errors import PxcError
 from proxysql_iac.sandbox import Sandbox
+from proxysql_iac.spec.tables import TABLE_BY_NAME, Kind, OneOf
 from tests.integration.conftest import cluster_block, rows
 
 runner = CliRunner()
@@ -244,29 +245,52 @@ TRICKY = st.text(
 )
 
 
+# Every free-text column of the three big tables (CHECKed enumerations like `status` left out).
+TEXT_COLUMNS = {
+    name: [
+        c.name
+        for c in TABLE_BY_NAME[name].columns
+        if c.kind is Kind.TEXT and not isinstance(c.check, OneOf)
+    ]
+    for name in ("mysql_servers", "mysql_users", "mysql_query_rules")
+}
+FIXED = {
+    "mysql_servers": {"hostgroup_id": 1},
+    "mysql_users": {"default_hostgroup": 1},
+    "mysql_query_rules": {"rule_id": 5, "active": 0},
+}
+
+
 @settings(
     max_examples=int(os.environ.get("PXC_ROUNDTRIP_EXAMPLES", "12")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(hostname=TRICKY.filter(lambda s: s.strip() != ""), comment=TRICKY, digest=TRICKY)
-def test_strings_round_trip_exactly_through_apply(  # type: ignore[no-untyped-def]
-    write_spec, proxysql_cluster, hostname: str, comment: str, digest: str
-) -> None:
-    body = (
-        "mysql_servers:\n"
-        f"  - {{hostgroup_id: 1, hostname: {_yaml(hostname)}, comment: {_yaml(comment)}}}\n"
-        "mysql_query_rules:\n"
-        f"  - {{rule_id: 5, active: 0, match_digest: {_yaml(digest)}, comment: {_yaml(comment)}}}\n"
+@given(
+    texts=st.fixed_dictionaries(
+        {
+            f"{table}.{column}": TRICKY.filter(lambda s: s.strip() != "")
+            for table, columns in TEXT_COLUMNS.items()
+            for column in columns
+        }
     )
+)
+def test_strings_in_every_varchar_column_round_trip_exactly_through_apply(  # type: ignore[no-untyped-def]
+    write_spec, proxysql_cluster, texts: dict[str, str]
+) -> None:
+    body = ""
+    for table, columns in TEXT_COLUMNS.items():
+        fields = [f"{k}: {v}" for k, v in FIXED[table].items()]
+        fields += [f"{c}: {_yaml(texts[f'{table}.{c}'])}" for c in columns]
+        body += f"{table}:\n  - {{{', '.join(fields)}}}\n"
     spec = write_spec(body)
-    code, out = _run("apply", str(spec), "--auto-approve", "--no-wait")
+    # each example replaces the previous one's user: a deletion, hence --allow-destructive
+    code, out = _run("apply", str(spec), "--auto-approve", "--no-wait", "--allow-destructive")
     assert code == 0, out
     primary = proxysql_cluster.nodes[0]
-    assert rows(primary, "SELECT hostname, comment FROM mysql_servers") == [(hostname, comment)]
-    assert rows(primary, "SELECT match_digest, comment FROM mysql_query_rules") == [
-        (digest, comment)
-    ]
+    for table, columns in TEXT_COLUMNS.items():
+        got = rows(primary, f"SELECT {','.join(columns)} FROM {table}")
+        assert got == [tuple(texts[f"{table}.{c}"] for c in columns)], table
     assert _run("plan", str(spec), "--detailed-exitcode")[0] == 0
 
 
