@@ -34,7 +34,7 @@ from proxysql_iac.plan.layers import (
     variables_unsaved,
 )
 from proxysql_iac.plan.model import PeerState, Plan, fingerprint_rows
-from proxysql_iac.plan.order import ModuleStep, order, phase_of
+from proxysql_iac.plan.order import ModuleStep, order, phase_of, sort_steps
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.models import Cluster, SecretRef
@@ -197,7 +197,7 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
         drift=drift_notes(live, desired),
         destructive=destructive_changes(changes, live),
     )
-    plan.steps.extend(layer_steps(live, desired, touched, set(heal)))
+    plan.steps = sort_steps([*plan.steps, *layer_steps(live, desired, touched, set(heal))])
     return PlanContext(plan, desired, secrets, primary, peers, live)
 
 

@@ -58,3 +58,21 @@ def test_rows_are_batched_and_removals_go_first() -> None:
         ("add", 250),
         ("add", 100),
     ]
+
+
+def test_servers_added_and_removed_load_twice_around_users_and_rules() -> None:
+    """Moving a user from hostgroup 10 to 30: runtime must have 30 before the user moves and
+    keep 10 until the user has left it."""
+    changes = ChangeSet(
+        rows=[
+            _row("mysql_servers", "add", (30, "db1", 3306)),
+            _row("mysql_servers", "remove", (10, "db1", 3306)),
+            _row("mysql_users", "change", ("app", 1)),
+        ]
+    )
+    steps = order(changes)
+    assert [(s.module, [b.action for b in s.batches]) for s in steps] == [
+        ("MYSQL SERVERS", ["add"]),
+        ("MYSQL USERS", ["change"]),
+        ("MYSQL SERVERS", ["remove"]),
+    ]

@@ -16,7 +16,7 @@ from proxysql_iac.admin.live import (
     read_variables,
 )
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
-from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table, key_text
+from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table
 from proxysql_iac.plan.health import propagation_deadline
 from proxysql_iac.plan.layers import difference_query
 from proxysql_iac.plan.order import ModuleStep, order
@@ -69,6 +69,8 @@ class Executor:
         self.log = log
         self.report = ApplyReport()
         self.checked: set[str] = set()  # primary tables preflight found exactly as planned
+        # (table, key) of rows a later step of this apply removes: still expected in memory
+        self.pending: set[tuple[str, tuple[str | None, ...]]] = set()
 
     # -- values -----------------------------------------------------------------------
     def _sql_value(self, value: Value) -> sql.SqlValue:
@@ -100,29 +102,31 @@ class Executor:
     # -- state capture and restore ----------------------------------------------------
     def _capture(
         self, conn: AdminConnection, step: ModuleStep, changes: ChangeSet, on_primary: bool
-    ) -> tuple[dict[str, list[Row]], set[str]]:
+    ) -> dict[str, list[Row]]:
         """The memory rows to put back if anything fails before LOAD (the tables this step
         edits, exactly as they are now), and the tables known to be exactly as planned.
 
         On the primary, a table whose node-computed checksum `preflight` found unchanged
         since the plan is captured by the plan's own rows; others are read."""
         saved: dict[str, list[Row]] = {}
-        as_planned: set[str] = set()
         live = self.ctx.live
         for name in sorted({b.table for b in step.batches}):
             table = TABLE_BY[name]
             if on_primary and name in self.checked:
                 saved[name] = live.memory[name]
-                as_planned.add(name)
             else:
                 saved[name] = read_rows(conn, name, table.column_names, table.key)
         if step.variables:
             names = [changes.variables[i].name for i in step.variables]
             current = read_variables(conn, "global_variables")
             saved["global_variables"] = [(n, current.get(n)) for n in names]
-        return saved, as_planned
+        return saved
 
-    def _restore(self, endpoint: Endpoint, saved: dict[str, list[Row]]) -> None:
+    def _restore(
+        self, endpoint: Endpoint, saved: dict[str, list[Row]], step: ModuleStep, changes: ChangeSet
+    ) -> None:
+        """Undo this step's DML: only the keys it touched are deleted and the rows captured
+        for them put back, so a failure here never leaves a table emptied."""
         with AdminConnection(endpoint) as conn:
             for name, rows in saved.items():
                 if name == "global_variables":
@@ -139,58 +143,53 @@ class Executor:
                             conn.execute(sql.set_variable(str(var), value))
                     continue
                 table = TABLE_BY[name]
-                conn.execute(sql.delete_all(name))
-                for start in range(0, len(rows), 250):
-                    chunk = rows[start : start + 250]
+                touched = [
+                    changes.rows[i].key for b in step.batches if b.table == name for i in b.changes
+                ]
+                wanted = {_text_key(k) for k in touched}
+                index = [table.column_names.index(c) for c in table.key]
+                before = [r for r in rows if tuple(r[i] for i in index) in wanted]
+                for start in range(0, len(touched), 250):
+                    conn.execute(sql.delete_rows(name, table.key, touched[start : start + 250]))
+                for start in range(0, len(before), 250):
+                    chunk = before[start : start + 250]
                     conn.execute(sql.insert_rows(name, table.column_names, list(chunk)))
-            for name, rows in saved.items():
-                if name == "global_variables":
-                    continue
-                table = TABLE_BY[name]
-                again = read_rows(conn, name, table.column_names, table.key)
-                if sorted(again, key=_sort_key) != sorted(rows, key=_sort_key):
-                    raise ApplyError(
-                        f"could not restore {name} exactly; memory differs from before"
+                again: list[Row] = []
+                for start in range(0, len(touched), 250):
+                    again += conn.query(
+                        sql.select_keys(
+                            name, table.column_names, table.key, touched[start : start + 250]
+                        )
                     )
+                if sorted(again, key=_sort_key) != sorted(before, key=_sort_key):
+                    raise ApplyError(f"could not restore {name} exactly")
 
     # -- verification -----------------------------------------------------------------
     def _verify_memory(
-        self,
-        conn: AdminConnection,
-        step: ModuleStep,
-        changes: ChangeSet,
-        as_planned: set[str],
+        self, conn: AdminConnection, step: ModuleStep, changes: ChangeSet, on_primary: bool
     ) -> None:
-        """Prove memory now equals the spec for every table this step edited.
-
-        A table that was exactly as planned before the DML (its checksum said so) differs
-        from the spec only in the rows the DML touched, and the DML touches nothing else
-        (every DELETE and UPDATE names its key; INSERT adds only its rows): re-reading those
-        rows and the row count is the proof. Other tables are re-read whole."""
+        """Prove, right before LOAD, that memory holds exactly the spec in every managed table
+        of the module: each table this step edited is re-read whole and diffed; a table it did
+        not edit is re-read too, unless its node-computed checksum is still the one read with
+        the plan. Rows whose removal a later step of this apply makes are expected still."""
         desired = self.ctx.desired
         resolve = self.ctx.secrets.resolve
-        for name in sorted({b.table for b in step.batches}):
-            table = TABLE_BY[name]
-            wanted = desired.rows(name)
-            if name in as_planned:
-                touched = [c for b in step.batches if b.table == name for c in b.changes]
-                keys = [changes.rows[i].key for i in touched]
-                rows: list[Row] = []
-                for start in range(0, len(keys), 250):
-                    chunk = keys[start : start + 250]
-                    rows += conn.query(sql.select_keys(name, table.column_names, table.key, chunk))
-                touched_keys = _texts(keys)
-                subset = [r for r in wanted if key_text(table, r.values) in touched_keys]
-                leftover = diff_table(table, subset, rows, resolve)
-                count = int(conn.scalar(sql.count_rows(name)) or 0)
-                if count != len(wanted):
-                    raise ApplyError(
-                        f"after editing {name}, memory holds {count} rows where the spec "
-                        f"has {len(wanted)}"
-                    )
-            else:
-                rows = read_rows(conn, name, table.column_names, table.key)
-                leftover = diff_table(table, wanted, rows, resolve)
+        edited = {b.table for b in step.batches}
+        for table in _module_tables(step.module):
+            name = table.name
+            if not desired.manages(name):
+                continue
+            planned = self.ctx.live.memory_checksums.get(name)
+            if on_primary and name not in edited and planned is not None:
+                if read_memory_checksum(conn, table.checksum_command) != planned:
+                    raise ApplyError(f"{name} changed on {self.ctx.primary.name} during apply")
+                continue
+            rows = read_rows(conn, name, table.column_names, table.key)
+            leftover = [
+                c
+                for c in diff_table(table, desired.rows(name), rows, resolve)
+                if not (c.action == "remove" and (name, _text_key(c.key)) in self.pending)
+            ]
             if leftover:
                 first = leftover[0]
                 raise ApplyError(
@@ -316,24 +315,29 @@ class Executor:
         statements = self._statements(step, changes)
         with AdminConnection(endpoint) as conn:
             if statements:
-                saved, as_planned = self._capture(conn, step, changes, endpoint == self.ctx.primary)
+                saved = self._capture(conn, step, changes, endpoint == self.ctx.primary)
                 try:
                     for statement in statements:
                         conn.execute(statement)
-                    self._verify_memory(conn, step, changes, as_planned)
-                except PxcError as exc:
-                    self.log(f"{step.module} on {endpoint.name}: {exc.message}; restoring memory")
+                    self._verify_memory(conn, step, changes, endpoint == self.ctx.primary)
+                except BaseException as exc:  # Ctrl-C and CI cancellations restore too
+                    reason = exc.message if isinstance(exc, PxcError) else type(exc).__name__
+                    self.log(f"{step.module} on {endpoint.name}: {reason}; restoring memory")
                     try:
-                        self._restore(endpoint, saved)
+                        self._restore(endpoint, saved, step, changes)
                     except PxcError as restore_exc:
                         raise ApplyError(
-                            f"{step.module} failed on {endpoint.name} before LOAD ({exc.message}) "
-                            f"and memory could not be restored ({restore_exc.message}); runtime is "
-                            "unchanged: run pxc apply again to converge"
+                            f"{step.module} failed on {endpoint.name} before LOAD ({reason}) and "
+                            f"memory could not be put back ({restore_exc.message}). Runtime and "
+                            "disk are unchanged, memory is not: do not LOAD it by hand; run pxc "
+                            "apply again"
                         ) from None
+                    if not isinstance(exc, Exception):
+                        raise  # KeyboardInterrupt, SystemExit: memory is back, stop as asked
                     raise ApplyError(
-                        f"{step.module} failed on {endpoint.name} before LOAD: {exc.message}; "
-                        "memory was put back exactly as it was, runtime is unchanged"
+                        f"{step.module} failed on {endpoint.name} before LOAD: {reason}; its "
+                        "memory was put back exactly as it was and its runtime is unchanged "
+                        "(steps reported above as LOADed stay applied); run pxc apply again"
                     ) from None
             problems: list[str] = []
             if step.load:
@@ -400,8 +404,8 @@ class Executor:
         self.report.deadline_s = deadline_s
 
 
-def _texts(keys: list[tuple[sql.SqlValue, ...]]) -> set[tuple[str | None, ...]]:
-    return {tuple(None if v is None else str(v) for v in key) for key in keys}
+def _text_key(key: tuple[sql.SqlValue, ...]) -> tuple[str | None, ...]:
+    return tuple(None if v is None else str(v) for v in key)
 
 
 def _sort_key(row: Row) -> tuple[str, ...]:
@@ -433,7 +437,16 @@ def execute(
 ) -> ApplyReport:
     executor = Executor(ctx, log)
     executor.preflight()
-    for step in ctx.plan.steps:
+    for number, step in enumerate(ctx.plan.steps):
+        later = ctx.plan.steps[number + 1 :]
+        executor.pending = {
+            (b.table, _text_key(ctx.plan.changes.rows[i].key))
+            for s in later
+            if s.module == step.module
+            for b in s.batches
+            if b.action == "remove"
+            for i in b.changes
+        }
         executor.run_step(step)
     if wait:
         touched = [s.module for s in ctx.plan.steps]

@@ -41,11 +41,14 @@ class ModuleStep:
 
 
 def phase_of(module: str, changes: list[RowChange]) -> str:
+    """The phase a module's LOAD belongs to. A servers step that only removes servers loads
+    after users and query rules have moved off them; any other servers step (additions,
+    changes, or a LOAD with no DML) loads before users and rules that may point at them."""
     if module in ("MYSQL VARIABLES", "ADMIN VARIABLES"):
         return "1 variables"
     if module == "MYSQL SERVERS":
-        only_removals = all(c.action == "remove" for c in changes)
-        return "5 servers removals" if only_removals else "2 servers"
+        removing = bool(changes) and all(c.action == "remove" for c in changes)
+        return "5 servers removals" if removing else "2 servers"
     return {
         "MYSQL USERS": "3 users",
         "MYSQL QUERY RULES": "4 query rules",
@@ -53,27 +56,47 @@ def phase_of(module: str, changes: list[RowChange]) -> str:
     }.get(module, "7 unsynced")
 
 
+def _batches(items: list[tuple[int, RowChange]], batch_rows: int) -> list[Batch]:
+    """Removals first (frees primary and unique keys), then changes, then additions; within
+    each, tables in their description order."""
+    batches = []
+    for action in ("remove", "change", "add"):
+        for table in TABLES:
+            picked = [i for i, c in items if c.table == table.name and c.action == action]
+            if action == "change":
+                batches += [Batch(table.name, action, (i,)) for i in picked]  # one UPDATE each
+                continue
+            for start in range(0, len(picked), batch_rows):
+                batches.append(Batch(table.name, action, tuple(picked[start : start + batch_rows])))
+    return batches
+
+
 def order(changes: ChangeSet, batch_rows: int = BATCH_ROWS) -> list[ModuleStep]:
-    steps: dict[str, ModuleStep] = {}
+    steps: list[ModuleStep] = []
     by_module: dict[str, list[tuple[int, RowChange]]] = {}
     for index, change in enumerate(changes.rows):
         by_module.setdefault(TABLE_MODULE[change.table], []).append((index, change))
+    servers = by_module.get("MYSQL SERVERS", [])
+    later = [(i, c) for i, c in servers if c.table == "mysql_servers" and c.action == "remove"]
+    if later and len(later) < len(servers):
+        # Servers module with additions and removals: two LOADs, so that runtime has the
+        # new servers before users and rules move to them, and keeps the old ones until
+        # users and rules have left them.
+        by_module["MYSQL SERVERS"] = [(i, c) for i, c in servers if (i, c) not in later]
+        steps.append(
+            ModuleStep("MYSQL SERVERS", "5 servers removals", False, _batches(later, batch_rows))
+        )
     for module, items in by_module.items():
-        step = ModuleStep(module, phase_of(module, [c for _, c in items]), module in UNSYNCED)
-        # Removals first (frees primary and unique keys), then changes, then additions;
-        # within each, tables in their description order.
-        for action in ("remove", "change", "add"):
-            for table in TABLES:
-                picked = [i for i, c in items if c.table == table.name and c.action == action]
-                if action == "change":
-                    for i in picked:  # one UPDATE per changed row
-                        step.batches.append(Batch(table.name, action, (i,)))
-                    continue
-                for start in range(0, len(picked), batch_rows):
-                    chunk = tuple(picked[start : start + batch_rows])
-                    step.batches.append(Batch(table.name, action, chunk))
-        steps[module] = step
+        phase = phase_of(module, [c for _, c in items])
+        steps.append(ModuleStep(module, phase, module in UNSYNCED, _batches(items, batch_rows)))
+    variable_steps: dict[str, ModuleStep] = {}
     for index, variable in enumerate(changes.variables):
-        step = steps.setdefault(variable.module, ModuleStep(variable.module, "1 variables", False))
+        step = variable_steps.setdefault(
+            variable.module, ModuleStep(variable.module, "1 variables", False)
+        )
         step.variables = (*step.variables, index)
-    return sorted(steps.values(), key=lambda s: (s.phase, s.module))
+    return sort_steps([*steps, *variable_steps.values()])
+
+
+def sort_steps(steps: list[ModuleStep]) -> list[ModuleStep]:
+    return sorted(steps, key=lambda s: (s.phase, s.module))

@@ -52,6 +52,15 @@ mysql_variables:
 """
 
 
+# Appended to OLD's servers: the state between the two servers LOADs of OLD -> NEW.
+NEW_SERVERS_TOO = """mysql_servers:
+  - {hostgroup_id: 10, hostname: db1}
+  - {hostgroup_id: 20, hostname: db2}
+  - {hostgroup_id: 20, hostname: db3}
+  - {hostgroup_id: 30, hostname: db4}
+"""
+
+
 def _without_rules(body: str) -> str:
     """The fault test covers three modules (servers, users, variables) to stay quick."""
     head, _, rest = body.partition("mysql_query_rules:")
@@ -124,6 +133,20 @@ def test_connection_drop_at_every_statement_leaves_each_module_old_or_new_and_re
         shutil.copyfile(disk_file, saved_old)
         sb.node(1).start()
         assert _layers(node) == old_state
+        # Servers added and removed in one apply load twice (additions before users and rules
+        # move, removals after): in between, the servers module holds old and new servers.
+        mid = tmp_path / "mid.yaml"
+        old_servers = "mysql_servers:\n  - {hostgroup_id: writer, hostname: db1}\n"
+        old_servers += "  - {hostgroup_id: reader, hostname: db2}\n"
+        assert old_servers in OLD
+        mid.write_text(
+            "version: 1\n"
+            + cluster_block([node])
+            + _without_rules(OLD).replace(old_servers, NEW_SERVERS_TOO)
+        )
+        assert _run("apply", str(mid), "--auto-approve")[0] == 0
+        mid_servers = _layers(node)["MYSQL SERVERS"]
+        boot_old()
         assert _run("apply", str(new), "--auto-approve")[0] == 0
         new_state = _layers(node)
         assert old_state != new_state
@@ -148,11 +171,12 @@ def test_connection_drop_at_every_statement_leaves_each_module_old_or_new_and_re
             failures += code != 0
             assert "r3liable-S3cret" not in out
             for module, layers in _layers(node).items():
-                for layer, (got, was, will) in enumerate(
-                    zip(layers, old_state[module], new_state[module], strict=True)
+                between = mid_servers if module == "MYSQL SERVERS" else old_state[module]
+                for layer, (got, was, mid_, will) in enumerate(
+                    zip(layers, old_state[module], between, new_state[module], strict=True)
                 ):
                     where = (index, module, ("memory", "runtime", "disk")[layer])
-                    assert got in (was, will), where
+                    assert got in (was, mid_, will), where
             code, out = _run("apply", str(new), "--auto-approve")
             assert code == 0, (index, out)
             assert _layers(node) == new_state, index
