@@ -23,7 +23,12 @@ from proxysql_iac.admin.live import (
 from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff
-from proxysql_iac.plan.health import aurora_tls_findings, cluster_findings, propagation_deadline
+from proxysql_iac.plan.health import (
+    aurora_tls_findings,
+    cluster_findings,
+    compared_checksums,
+    propagation_deadline,
+)
 from proxysql_iac.plan.layers import (
     LAYERS,
     difference_query,
@@ -203,8 +208,11 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
 
 def _lagging(primary: Live, checksums: dict[str, ModuleChecksum]) -> bool:
     """A peer behind the primary (older epoch, other content) that is still catching up."""
+    compared = compared_checksums(primary.variables)
     for name, mine in primary.checksums.items():
         theirs = checksums.get(name)
+        if name not in compared:
+            continue
         if theirs is None or theirs.checksum == mine.checksum:
             continue
         if theirs.epoch < mine.epoch and primary.clock - mine.epoch <= SETTLE_WINDOW_S:

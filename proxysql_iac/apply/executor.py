@@ -17,7 +17,7 @@ from proxysql_iac.admin.live import (
 )
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
 from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table
-from proxysql_iac.plan.health import propagation_deadline
+from proxysql_iac.plan.health import compared_checksums, propagation_deadline
 from proxysql_iac.plan.layers import difference_query
 from proxysql_iac.plan.order import ModuleStep, order
 from proxysql_iac.planning import PlanContext
@@ -360,8 +360,8 @@ class Executor:
         synced = [MODULE_BY_KEYWORD[m] for m in modules if MODULE_BY_KEYWORD[m].synced]
         if not synced or not self.ctx.peers:
             return
-        # The first checksum of a module is its runtime content (mysql_servers, not _v2).
-        wanted_names = {m.checksum_names[0] for m in synced}
+        compared = compared_checksums(self.ctx.live.variables)
+        wanted_names = {n for m in synced for n in m.checksum_names if n in compared}
         with AdminConnection(self.ctx.primary) as conn:
             primary = read_checksums(conn)
         start = time.monotonic()
@@ -420,7 +420,10 @@ def stale_reasons(
         now = ctx.plan.fingerprints.get(name)
         if now != value:
             reasons.append(f"{name} changed since the plan was made")
+    compared = compared_checksums(ctx.live.variables)
     for name, value in sorted(checksums.items()):
+        if name not in compared:
+            continue  # the Monitor moves runtime mysql_servers on its own
         now = ctx.plan.checksums.get(name)
         if now is not None and now != value:
             reasons.append(f"runtime checksum of {name} changed since the plan was made")

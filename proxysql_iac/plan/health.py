@@ -15,12 +15,27 @@ def _f(code: str, severity: Severity, message: str, hint: str = "") -> Finding:
     return Finding(code, severity, message, hint)
 
 
+def compared_checksums(variables: dict[str, str]) -> frozenset[str]:
+    """The runtime_checksums_values names that say whether a peer has the primary's config.
+
+    For servers that is `mysql_servers_v2` (the configuration as last LOADed). The runtime
+    `mysql_servers` checksum also carries each node's Monitor state (SHUNNED servers, moves,
+    Aurora discoveries); peers copy it only under sync algorithm 1, so only then is it
+    compared too. Every other module has one checksum."""
+    names = {m.checksum_names[0] for m in MODULES if m.checksum_names}
+    names.add("mysql_servers_v2")
+    if variables.get("admin-cluster_mysql_servers_sync_algorithm", "1") != "1":
+        names.discard("mysql_servers")
+    return frozenset(names)
+
+
 def cluster_findings(
     primary: Live, peers: list[PeerState], touched: set[str], managed: set[str]
 ) -> tuple[list[Finding], list[str]]:
     """Findings, and the managed modules apply must LOAD again to heal a same-second split."""
     findings: list[Finding] = []
     heal: set[str] = set()
+    compared = compared_checksums(primary.variables)
     for peer in peers:
         if peer.version != primary.version:
             findings.append(
@@ -34,6 +49,8 @@ def cluster_findings(
             )
         for name, (version, epoch, checksum) in sorted(peer.checksums.items()):
             module = MODULE_OF_CHECKSUM.get(name)
+            if name not in compared:
+                continue
             mine = primary.checksums.get(name)
             if module is None or mine is None or checksum == mine.checksum:
                 continue

@@ -369,3 +369,23 @@ def test_memory_edited_between_plan_and_apply_stops_apply_before_any_write(
         execute(ctx, lambda line: None)
     assert rows(primary, "SELECT username FROM mysql_users") == [("x",)]
     assert rows(primary, "SELECT hostname FROM mysql_servers") == []
+
+
+@pytest.mark.sandbox
+def test_a_change_only_to_hostgroup_attributes_still_waits_for_every_peer(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    """The runtime mysql_servers checksum does not move when only another table of the
+    servers module changes: convergence must watch mysql_servers_v2 too."""
+    attributes = "mysql_hostgroup_attributes:\n  - {hostgroup_id: 10, comment: %s}\n"
+    spec = write_spec(OLD + attributes % "first")
+    assert _run("apply", str(spec), "--auto-approve")[0] == 0
+    changed = write_spec(OLD + attributes % "second")
+    sb = proxysql_cluster.sandbox
+    sb.node(3).freeze_cluster(True)
+    try:
+        code, out = _run("apply", str(changed), "--auto-approve", "--converge-timeout", "2")
+    finally:
+        sb.node(3).freeze_cluster(False)
+    assert code == 3, out
+    assert "node3 did not match it" in out
