@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "proxysql_iac" / "spec" / "data" / "variables-2.7.1.json"
-RECORDING = Path("/work/shared/reference/proxysql-2.7.1/global-variables-2.7.1.json")
+SHARED = Path(__file__).resolve().parents[2] / "shared"  # beside the project root
+RECORDING = SHARED / "reference" / "proxysql-2.7.1" / "global-variables-2.7.1.json"
 
 TYPES = {"bool", "int", "string"}
 MODULES = {"mysql", "admin", "ldap", "sqliteserver"}

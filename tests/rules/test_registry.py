@@ -14,7 +14,7 @@ from proxysql_iac.findings import Severity
 from proxysql_iac.rules import REGISTRY, Rule, load_all
 from proxysql_iac.validate import validate_files
 
-FIELD_RULES = Path("/work/shared/design/field-rules.md")
+FIELD_RULES = Path(__file__).resolve().parents[3] / "shared" / "design" / "field-rules.md"
 # Codes the loader or compiler report without a rule of their own.
 LOADER_ONLY = {"PXC001", "PXC003"}
 # Info rules that explain a ProxySQL behaviour: the good example is the same spec, understood.
