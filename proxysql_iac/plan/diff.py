@@ -99,6 +99,17 @@ def typed(column: Column, text: str | None) -> SqlValue:
     return text
 
 
+def _json_same(a: object, b: object) -> bool:
+    """JSON equality where true, 1 and 1.0 differ: ProxySQL reads integers only."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_json_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_json_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
 def same_value(column: Column, desired: Value, live: str | None, resolve: Resolver) -> bool:
     if column.secret:
         if isinstance(desired, SecretRef):
@@ -120,7 +131,7 @@ def same_value(column: Column, desired: Value, live: str | None, resolve: Resolv
         if text == "" or live == "":
             return False
         try:
-            return bool(json.loads(text) == json.loads(live))
+            return _json_same(json.loads(text), json.loads(live))
         except ValueError:
             return False
     if column.name == "status":
