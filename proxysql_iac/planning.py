@@ -51,6 +51,7 @@ from proxysql_iac.spec.tables import (
     Table,
     variable_module,
 )
+from proxysql_iac.spec.variables import CATALOG
 from proxysql_iac.validate import validate_files
 
 
@@ -86,6 +87,24 @@ def endpoints(cluster: Cluster, secrets: SecretStore) -> list[Endpoint]:
             secrets.remember(password)
         out.append(Endpoint(node.name, node.host, node.port, creds.user, password))
     return out
+
+
+def remember_live_secrets(live: Live, secrets: SecretStore) -> None:
+    """Every secret value read from a node is scrubbed from output too (an old password can
+    travel in a restore statement, and ProxySQL error texts may quote statements)."""
+    for name, rows in live.memory.items():
+        secret = [i for i, c in enumerate(TABLE_BY_NAME[name].columns) if c.secret]
+        for row in rows:
+            for i in secret:
+                value = row[i]
+                if value:
+                    secrets.remember(value, from_node=True)
+    for name, value in live.variables.items():
+        if _secret_variable(name):
+            secrets.remember(value, from_node=True)
+            if name.endswith("_credentials"):  # user:password;user2:password2
+                for pair in value.split(";"):
+                    secrets.remember(pair.partition(":")[2], from_node=True)
 
 
 def resolve_all(desired: Desired, secrets: SecretStore) -> None:
@@ -141,12 +160,25 @@ def managed_tables(desired: Desired) -> list[Table]:
 
 
 def fingerprints(live: Live, desired: Desired) -> dict[str, str]:
-    prints = {name: fingerprint_rows(rows) for name, rows in sorted(live.memory.items())}
-    wanted = sorted(desired.variables)
+    """Digests of the live rows a plan was computed from. Secret columns and variables are
+    left out: a plan is shared in pull requests, and an unsalted digest of rows whose other
+    columns the spec reveals would let anyone test password guesses offline. (A changed
+    password is still caught by the node-computed memory checksums apply compares.)"""
+    prints = {}
+    for name, rows in sorted(live.memory.items()):
+        secret = [i for i, c in enumerate(TABLE_BY_NAME[name].columns) if c.secret]
+        shown = [tuple(None if i in secret else v for i, v in enumerate(r)) for r in rows]
+        prints[name] = fingerprint_rows(shown)
+    wanted = [n for n in sorted(desired.variables) if not _secret_variable(n)]
     prints["global_variables"] = fingerprint_rows(
         [(name, live.variables.get(name)) for name in wanted]
     )
     return prints
+
+
+def _secret_variable(name: str) -> bool:
+    info = CATALOG.get(name)
+    return bool(info and info.secret) or name in _SECRET_VARIABLES
 
 
 def load_desired(files: Sequence[str | Path]) -> Desired:
@@ -181,6 +213,7 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     peers = [e for e in all_endpoints if e.name != primary_name]
     with AdminConnection(primary) as conn:
         live = read_primary(conn, desired)
+    remember_live_secrets(live, secrets)
     peer_states = read_peers(peers, live)
     changes = diff(desired, live, secrets.resolve)
     steps = order(changes)

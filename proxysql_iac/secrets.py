@@ -16,6 +16,8 @@ class SecretStore:
 
     def __init__(self, base_dir: Path | None = None) -> None:
         self._values: dict[SecretRef, str] = {}
+        self._extra: set[str] = set()  # secrets written as literals in the spec
+        self._live: set[str] = set()  # secrets read from nodes (old passwords, credentials)
         self._base = base_dir or Path.cwd()
 
     def resolve(self, ref: SecretRef) -> str:
@@ -46,13 +48,23 @@ class SecretStore:
         self._values[ref] = value
         return value
 
-    def remember(self, value: str) -> None:
-        """Register a secret that did not come from a reference (e.g. a literal password)."""
+    def remember(self, value: str, *, from_node: bool = False) -> None:
+        """Register a secret that did not come from a reference: a literal in the spec, or a
+        value read from a node (`from_node`: there can be tens of thousands of those)."""
         if value:
-            self._values[SecretRef(env=f"__literal_{len(self._values)}")] = value
+            (self._live if from_node else self._extra).add(value)
 
     def scrub(self, text: str) -> str:
-        for value in sorted(set(self._values.values()), key=len, reverse=True):
+        """Replace every known secret value in `text` with `<secret>`.
+
+        Secrets read from nodes are looked for in texts up to 1 MB (messages, errors, logs:
+        where a node's error text can quote a statement). Longer texts are renderings of a
+        plan or a spec, which never print password columns or secret variables; there only
+        the spec's own secrets are checked, which keeps a 60,000-row plan fast."""
+        known = set(self._values.values()) | self._extra
+        if len(text) <= 1_000_000:
+            known |= {v for v in self._live if v in text}
+        for value in sorted(known, key=len, reverse=True):
             if len(value) >= 3:
                 text = text.replace(value, "<secret>")
         return text

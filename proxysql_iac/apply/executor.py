@@ -24,6 +24,7 @@ from proxysql_iac.planning import PlanContext
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLES, Table
+from proxysql_iac.spec.variables import CATALOG
 
 Log = Callable[[str], None]
 Progress = Callable[[str], None]  # a one-line status that replaces the previous one
@@ -218,7 +219,8 @@ class Executor:
             for index in step.variables:
                 variable = changes.variables[index]
                 want = variable.new
-                secret = isinstance(want, SecretRef)
+                info = CATALOG.get(variable.name)
+                secret = isinstance(want, SecretRef) or bool(info and info.secret)
                 text = self.ctx.secrets.resolve(want) if isinstance(want, SecretRef) else want
                 have = runtime.get(variable.name)
                 if have != text:

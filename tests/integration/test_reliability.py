@@ -389,3 +389,26 @@ def test_a_change_only_to_hostgroup_attributes_still_waits_for_every_peer(
         sb.node(3).freeze_cluster(False)
     assert code == 3, out
     assert "node3 did not match it" in out
+
+
+@pytest.mark.sandbox
+def test_an_error_quoting_a_password_read_from_the_node_is_scrubbed(
+    write_spec, proxysql_cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """ProxySQL's error texts can quote a statement (`near "...": syntax error`): a password
+    the node holds must not reach the output through one, nor the new one from the spec."""
+    monkeypatch.setenv("PXC_TEST_APP_PW", "0ld-Passw0rd")
+    spec = write_spec(OLD)
+    assert _run("apply", str(spec), "--auto-approve")[0] == 0
+    monkeypatch.setenv("PXC_TEST_APP_PW", "N3w-Passw0rd")
+    sb = proxysql_cluster.sandbox
+    sb.node(1).fail_statement(
+        "UPDATE mysql_users", "near \"'0ld-Passw0rd','N3w-Passw0rd'\": syntax error"
+    )
+    try:
+        code, out = _run("apply", str(spec), "--auto-approve", "-v")
+    finally:
+        sb.node(1).clear_faults()
+    assert code == 1, out
+    assert "syntax error" in out
+    assert "0ld-Passw0rd" not in out and "N3w-Passw0rd" not in out
