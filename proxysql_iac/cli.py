@@ -142,9 +142,11 @@ def plan(
     }[format](ctx.plan)
     typer.echo(ctx.secrets.scrub(rendered))
     if out is not None:
-        out.write_text(
-            ctx.secrets.scrub(json.dumps(plan_to_dict(ctx.plan, for_file=True), indent=2))
-        )
+        text = ctx.secrets.scrub(json.dumps(plan_to_dict(ctx.plan, for_file=True), indent=2))
+        try:
+            out.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise PxcError(f"cannot write the plan file {out}: {exc.strerror}") from None
     if ctx.plan.blocked:
         raise typer.Exit(ExitCode.ERROR)
     if detailed_exitcode and ctx.plan.has_changes:

@@ -203,6 +203,11 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     secrets = SecretStore(base)
     all_endpoints = endpoints(desired.cluster, secrets)
     primary_name = desired.cluster.primary
+    if node is not None and node not in {e.name for e in all_endpoints}:
+        raise SpecError(
+            f"no node named {node!r} in cluster.nodes",
+            f"nodes: {', '.join(e.name for e in all_endpoints)}",
+        )
     if node is not None and node != primary_name:
         raise SpecError(
             f"{node} is not the cluster's primary ({primary_name}); pxc writes only there",

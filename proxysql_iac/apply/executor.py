@@ -368,16 +368,24 @@ class Executor:
             primary = read_checksums(conn)
         start = time.monotonic()
         pending = {(p.name, n) for p in self.ctx.peers for n in wanted_names}
-        conns = {p.name: AdminConnection(p) for p in self.ctx.peers}
+        # Connected lazily and again after a drop: a peer that is down or restarting is
+        # reported as lagging (exit 3), never as an error of the apply itself.
+        conns: dict[str, AdminConnection] = {}
         try:
             while pending and time.monotonic() - start < deadline_s:
-                for peer_name, conn in conns.items():
+                for peer in self.ctx.peers:
+                    peer_name = peer.name
                     names = [n for (p, n) in pending if p == peer_name]
                     if not names:
                         continue
                     try:
-                        sums = read_checksums(conn)
+                        if peer_name not in conns:
+                            conns[peer_name] = AdminConnection(peer, timeout=2)
+                        sums = read_checksums(conns[peer_name])
                     except AdminConnectionError:
+                        stale = conns.pop(peer_name, None)
+                        if stale is not None:
+                            stale.close()
                         continue
                     for name in names:
                         if (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from proxysql_iac.apply.executor import ApplyReport, execute, stale_reasons
 from proxysql_iac.errors import ApplyError, ExitCode, PxcError, SpecError
-from proxysql_iac.plan.model import plan_from_dict
+from proxysql_iac.plan.model import plan_from_dict, plan_to_dict
 from proxysql_iac.plan.render import render_text
 from proxysql_iac.planning import PlanContext, make_plan
 
@@ -24,17 +24,17 @@ def load_context(files: Sequence[Path]) -> PlanContext:
     """Plan from the spec; for a saved plan, plan again and refuse if anything moved."""
     if len(files) == 1 and _is_plan_file(files[0]):
         try:
-            saved = plan_from_dict(json.loads(files[0].read_text(encoding="utf-8")))
+            raw = json.loads(files[0].read_text(encoding="utf-8"))
+            saved = plan_from_dict(raw)
         except (KeyError, ValueError, TypeError) as exc:
             raise SpecError(f"{files[0]} is not a pxc plan file: {exc}") from None
         ctx = make_plan(saved.spec_files)
         reasons = stale_reasons(ctx, saved.fingerprints, saved.checksums)
-        if [(c.table, c.action, c.key) for c in ctx.plan.changes.rows] != [
-            (c.table, c.action, tuple(c.key)) for c in saved.changes.rows
-        ] or [v.name for v in ctx.plan.changes.variables] != [
-            v.name for v in saved.changes.variables
-        ]:
-            reasons.append("the changes computed now differ from the saved plan's")
+        # What was reviewed is what runs: every change, value for value, and every step.
+        now = json.loads(json.dumps(plan_to_dict(ctx.plan, for_file=True)))
+        for part in ("changes", "steps"):
+            if now[part] != raw.get(part):
+                reasons.append(f"the {part} computed now differ from the saved plan's")
         if reasons:
             raise ApplyError(
                 "the saved plan is stale: " + "; ".join(reasons),

@@ -150,3 +150,31 @@ def test_memory_edit_never_loaded_is_planned_as_a_load_and_apply_converges(
     ]
     assert rows(primary, "SELECT weight FROM disk.mysql_servers WHERE hostgroup_id=20") == [("7",)]
     assert _run("plan", str(drifted), "--detailed-exitcode")[0] == 0
+
+
+def test_saved_plan_is_refused_when_the_spec_changed_a_value_since(
+    write_spec, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    spec = write_spec(SERVERS)
+    plan_file = tmp_path / "plan.json"
+    assert _run("plan", str(spec), "--out", str(plan_file))[0] == 0
+    spec.write_text(spec.read_text().replace("weight: 100", "weight: 0"))  # after review
+    code, out = _run("apply", str(plan_file), "--auto-approve")
+    assert code == 1
+    assert "the changes computed now differ from the saved plan's" in out
+
+
+def test_saved_plan_applies_when_nothing_moved(
+    write_spec, proxysql_cluster, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    spec = write_spec(SERVERS)
+    plan_file = tmp_path / "plan.json"
+    assert _run("plan", str(spec), "--out", str(plan_file))[0] == 0
+    code, out = _run("apply", str(plan_file), "--auto-approve")
+    assert code == 0, out
+    assert rows(
+        proxysql_cluster.nodes[0], "SELECT weight FROM runtime_mysql_servers ORDER BY 1"
+    ) == [
+        ("1",),
+        ("100",),
+    ]
