@@ -54,15 +54,16 @@ class SecretStore:
         if value:
             (self._live if from_node else self._extra).add(value)
 
-    def scrub(self, text: str) -> str:
+    def scrub(self, text: str, *, node_values: bool = False) -> str:
         """Replace every known secret value in `text` with `<secret>`.
 
-        Secrets read from nodes are looked for in texts up to 1 MB (messages, errors, logs:
-        where a node's error text can quote a statement). Longer texts are renderings of a
-        plan or a spec, which never print password columns or secret variables; there only
-        the spec's own secrets are checked, which keeps a 60,000-row plan fast."""
+        `node_values=True` also replaces the secrets read from nodes (old passwords,
+        credentials): for messages, errors and logs, where a node's error text can quote a
+        statement. Renderings of a plan never print password columns or secret variables,
+        and scrubbing them of short node values (a monitor password `monitor`) would only
+        mangle names, so they are checked against the spec's own secrets."""
         known = set(self._values.values()) | self._extra
-        if len(text) <= 1_000_000:
+        if node_values:
             known |= {v for v in self._live if v in text}
         for value in sorted(known, key=len, reverse=True):
             if len(value) >= 3:

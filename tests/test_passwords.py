@@ -43,3 +43,14 @@ def test_a_different_secret_is_a_change() -> None:
 def test_a_hash_in_the_spec_equals_the_clear_text_stored() -> None:
     spec_hash = native_password_hash("s3cret")
     assert same_value(PASSWORD, spec_hash, "s3cret", lambda ref: "")
+
+
+def test_short_node_secrets_do_not_mangle_rendered_names_but_leave_messages() -> None:
+    from proxysql_iac.secrets import SecretStore
+
+    store = SecretStore()
+    store.remember("monitor", from_node=True)  # the sandbox's monitor password
+    assert store.scrub("~ mysql-monitor_password: <secret>") == "~ mysql-monitor_password: <secret>"
+    assert store.scrub("near 'monitor': syntax error", node_values=True) == (
+        "near '<secret>': syntax error"
+    )

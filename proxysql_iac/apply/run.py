@@ -89,13 +89,13 @@ def run_apply(
     try:
         report = execute(
             ctx,
-            lambda line: echo(scrub(line)),
+            lambda line: echo(scrub(line, node_values=True)),
             wait=wait,
             timeout=converge_timeout,
             progress=progress,
         )
     except PxcError as exc:
-        exc.message = scrub(exc.message)
+        exc.message = scrub(exc.message, node_values=True)
         raise
     if verbose:
         for statement in report.writes:
