@@ -43,6 +43,23 @@ SpecFiles = Annotated[
 ]
 
 
+_PLAN_STYLES = {"+": "green", "-": "red", "~": "yellow", "!": "bold red"}
+
+
+def _echo_plan(text: str, *, colour: bool) -> None:
+    """Plan text as is, coloured by row sign (+ add, - destroy, ~ change) on a terminal."""
+    console = _out()
+    if not colour or not console.is_terminal:
+        typer.echo(text)
+        return
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        style = _PLAN_STYLES.get(stripped[:1], "")
+        if stripped.startswith(("error ", "warning ")):
+            style = "red" if stripped.startswith("error") else "yellow"
+        console.print(line, style=style or None, markup=False, highlight=False)
+
+
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
@@ -140,7 +157,7 @@ def plan(
         PlanFormat.markdown: render_markdown,
         PlanFormat.json: render_json,
     }[format](ctx.plan)
-    typer.echo(ctx.secrets.scrub(rendered))
+    _echo_plan(ctx.secrets.scrub(rendered), colour=format is PlanFormat.text)
     if out is not None:
         text = ctx.secrets.scrub(json.dumps(plan_to_dict(ctx.plan, for_file=True), indent=2))
         try:
