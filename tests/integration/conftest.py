@@ -5,11 +5,25 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint
 from proxysql_iac.admin.sql import raw_query
+from proxysql_iac.cli import app
+from proxysql_iac.errors import PxcError
 
 MANAGED = ("mysql_servers", "mysql_users", "mysql_query_rules")
+
+
+def run_pxc(*args: str) -> tuple[int, str]:
+    """Run pxc as the console script does: a PxcError becomes its message and its exit
+    code; any other exception is a bug and fails the test."""
+    result = CliRunner().invoke(app, list(args))
+    if isinstance(result.exception, PxcError):
+        return int(result.exception.exit_code), result.output + result.exception.message
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
 
 
 def cluster_block(nodes: list[tuple[str, int, str, str]]) -> str:

@@ -12,13 +12,11 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from proxysql_iac.admin.connection import AdminConnection
 from proxysql_iac.admin.live import read_variables
 from proxysql_iac.admin.sql import SqlValue, insert_rows, raw_query, set_variable
 from proxysql_iac.apply.run import run_apply
-from proxysql_iac.cli import app
 from proxysql_iac.errors import PxcError
 from proxysql_iac.export import Export, run_export
 from proxysql_iac.export_yaml import dump
@@ -29,7 +27,7 @@ from proxysql_iac.secrets import caching_sha2_hash, native_password_hash
 from proxysql_iac.spec.source import parse_text
 from proxysql_iac.spec.tables import MODULES, PROXYSQL_SERVERS, TABLE_BY_NAME, TABLES
 from proxysql_iac.validate import validate_files
-from tests.integration.conftest import cluster_block, connect
+from tests.integration.conftest import cluster_block, connect, run_pxc
 from tests.test_examples import SPECS
 
 Node = tuple[str, int, str, str]
@@ -48,8 +46,6 @@ EXPECTED_WARNINGS = {"PXC115"}
 
 RESET_TABLES = [t for t in TABLES if t.module is not PROXYSQL_SERVERS]
 RESET_MODULES = [m.keyword for m in MODULES if m is not PROXYSQL_SERVERS]
-
-runner = CliRunner()
 
 
 def _fresh_second() -> None:
@@ -426,19 +422,12 @@ def test_keep_hashes_writes_user_passwords_as_hashes_and_plans_no_changes(
     assert not plan.has_changes, render_text(plan)
 
 
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    if isinstance(result.exception, PxcError):
-        return int(result.exception.exit_code), result.output + result.exception.message
-    return result.exit_code, result.output
-
-
 def test_cli_output_and_messages_never_hold_a_password_of_the_node(
     hand_configured: Node, tmp_path: Path
 ) -> None:
     host, port, user, _ = hand_configured
     out = tmp_path / "spec.yaml"
-    code, output = _run(
+    code, output = run_pxc(
         "export", "--host", host, "--port", str(port), "--user", user, "-o", str(out)
     )
     assert code == 0, output
@@ -460,7 +449,7 @@ def test_cli_output_and_messages_never_hold_a_password_of_the_node(
     for value in secrets:  # ...never the values
         assert value not in out.read_text(encoding="utf-8"), value
         assert value not in output, value
-    code, stdout = _run("export", "--host", host, "--port", str(port), "--user", user)
+    code, stdout = run_pxc("export", "--host", host, "--port", str(port), "--user", user)
     assert code == 0 and "version: 1" in stdout
     for value in secrets:
         assert value not in stdout, value
@@ -471,7 +460,7 @@ def test_without_password_or_terminal_export_exits_1(
 ) -> None:
     monkeypatch.delenv("PXC_ADMIN_PASSWORD", raising=False)
     host, port = baseline.node[:2]
-    code, output = _run("export", "--host", host, "--port", str(port))
+    code, output = run_pxc("export", "--host", host, "--port", str(port))
     assert code == 1
     assert "PXC_ADMIN_PASSWORD is not set and there is no terminal" in output
 

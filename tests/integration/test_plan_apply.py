@@ -4,12 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from proxysql_iac.admin.sql import raw_query
-from proxysql_iac.cli import app
-from proxysql_iac.errors import PxcError
-from tests.integration.conftest import connect, rows
+from tests.integration.conftest import connect, rows, run_pxc
 
 SERVERS = """
 hostgroups: {writer: 10, reader: 20}
@@ -22,16 +19,6 @@ mysql_query_rules:
   - {rule_id: 10, active: 1, match_digest: '^SELECT', destination_hostgroup: reader, apply: 1}
 """
 
-runner = CliRunner()
-
-
-def _run(*args: str) -> tuple[int, str]:
-    """Run pxc like the console script does: a PxcError becomes its message and exit 1."""
-    result = runner.invoke(app, list(args))
-    if isinstance(result.exception, PxcError):
-        return int(result.exception.exit_code), result.output + result.exception.message
-    return result.exit_code, result.output
-
 
 @pytest.fixture(autouse=True)
 def _app_password(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,7 +27,7 @@ def _app_password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_plan_shows_additions_and_detailed_exitcode_is_2(write_spec) -> None:  # type: ignore[no-untyped-def]
     spec = write_spec(SERVERS)
-    code, out = _run("plan", str(spec), "--detailed-exitcode")
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
     assert code == 2, out
     assert "+ mysql_servers (10, 'db1.example.com', 3306)" in out
     assert "MYSQL SERVERS: 2 to add, 0 to change, 0 to destroy" in out
@@ -49,7 +36,7 @@ def test_plan_shows_additions_and_detailed_exitcode_is_2(write_spec) -> None:  #
 
 def test_apply_then_plan_again_has_no_changes(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
     spec = write_spec(SERVERS)
-    code, out = _run("apply", str(spec), "--auto-approve")
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
     assert code == 0, out
     assert "s3cr3t-Pa55w0rd" not in out
     primary = proxysql_cluster.nodes[0]
@@ -62,16 +49,16 @@ def test_apply_then_plan_again_has_no_changes(write_spec, proxysql_cluster) -> N
             ("db1.example.com",),
             ("db2.example.com",),
         ]
-    code, out = _run("plan", str(spec), "--detailed-exitcode")
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
     assert code == 0, out
     assert "No changes" in out
 
 
 def test_changed_column_is_one_update_and_one_load(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
     spec = write_spec(SERVERS)
-    assert _run("apply", str(spec), "--auto-approve")[0] == 0
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
     changed = write_spec(SERVERS.replace("weight: 100", "weight: 50"))
-    code, out = _run("plan", str(changed), "--format", "json")
+    code, out = run_pxc("plan", str(changed), "--format", "json")
     assert code == 0, out
     plan = json.loads(out)
     assert plan["format_version"] == 1
@@ -82,7 +69,7 @@ def test_changed_column_is_one_update_and_one_load(write_spec, proxysql_cluster)
         proxysql_cluster.nodes[0],
         "SELECT version FROM runtime_checksums_values WHERE name='mysql_users'",
     )
-    code, out = _run("apply", str(changed), "--auto-approve")
+    code, out = run_pxc("apply", str(changed), "--auto-approve")
     assert code == 0, out
     assert "MYSQL SERVERS on node1: 1 statement(s)" in out
     after = rows(
@@ -94,7 +81,7 @@ def test_changed_column_is_one_update_and_one_load(write_spec, proxysql_cluster)
 
 def test_password_stored_as_hash_is_no_change(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
     spec = write_spec(SERVERS)
-    assert _run("apply", str(spec), "--auto-approve")[0] == 0
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
     with connect(proxysql_cluster.nodes[0]) as conn:
         conn.execute(
             raw_query(
@@ -104,7 +91,7 @@ def test_password_stored_as_hash_is_no_change(write_spec, proxysql_cluster) -> N
         )
         conn.execute(raw_query("LOAD MYSQL USERS TO RUNTIME", "load"))
         conn.execute(raw_query("SAVE MYSQL USERS TO DISK", "save"))
-    code, out = _run("plan", str(spec), "--detailed-exitcode")
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
     assert code == 0, out
 
 
@@ -113,20 +100,20 @@ def test_saved_plan_is_refused_when_live_state_changed(
 ) -> None:  # type: ignore[no-untyped-def]
     spec = write_spec(SERVERS)
     plan_file = tmp_path / "plan.json"
-    assert _run("plan", str(spec), "--out", str(plan_file))[0] == 0
+    assert run_pxc("plan", str(spec), "--out", str(plan_file))[0] == 0
     assert "s3cr3t-Pa55w0rd" not in plan_file.read_text()
     with connect(proxysql_cluster.nodes[0]) as conn:
         conn.execute(
             raw_query("INSERT INTO mysql_servers (hostgroup_id,hostname) VALUES (99,'x')", "edit")
         )
-    code, out = _run("apply", str(plan_file), "--auto-approve")
+    code, out = run_pxc("apply", str(plan_file), "--auto-approve")
     assert code == 1
     assert "the saved plan is stale: mysql_servers changed since the plan was made" in out
 
 
 def test_apply_without_terminal_or_flag_is_refused(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
     spec = write_spec(SERVERS)
-    code, out = _run("apply", str(spec))
+    code, out = run_pxc("apply", str(spec))
     assert code == 1
     assert "--auto-approve" in out
     assert rows(proxysql_cluster.nodes[0], "SELECT hostname FROM mysql_servers") == []
@@ -136,20 +123,20 @@ def test_memory_edit_never_loaded_is_planned_as_a_load_and_apply_converges(
     write_spec, proxysql_cluster
 ) -> None:  # type: ignore[no-untyped-def]
     spec = write_spec(SERVERS)
-    assert _run("apply", str(spec), "--auto-approve")[0] == 0
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
     primary = proxysql_cluster.nodes[0]
     with connect(primary) as conn:  # an apply interrupted after its DML, before LOAD
         conn.execute(raw_query("UPDATE mysql_servers SET weight=7 WHERE hostgroup_id=20", "edit"))
     drifted = write_spec(SERVERS.replace("weight: 100", "weight: 7"))
-    code, out = _run("plan", str(drifted), "--detailed-exitcode")
+    code, out = run_pxc("plan", str(drifted), "--detailed-exitcode")
     assert code == 2, out
     assert "MYSQL SERVERS: LOAD and SAVE (memory matches the spec but was not loaded" in out
-    assert _run("apply", str(drifted), "--auto-approve")[0] == 0
+    assert run_pxc("apply", str(drifted), "--auto-approve")[0] == 0
     assert rows(primary, "SELECT weight FROM runtime_mysql_servers WHERE hostgroup_id=20") == [
         ("7",)
     ]
     assert rows(primary, "SELECT weight FROM disk.mysql_servers WHERE hostgroup_id=20") == [("7",)]
-    assert _run("plan", str(drifted), "--detailed-exitcode")[0] == 0
+    assert run_pxc("plan", str(drifted), "--detailed-exitcode")[0] == 0
 
 
 def test_saved_plan_is_refused_when_the_spec_changed_a_value_since(
@@ -157,9 +144,9 @@ def test_saved_plan_is_refused_when_the_spec_changed_a_value_since(
 ) -> None:  # type: ignore[no-untyped-def]
     spec = write_spec(SERVERS)
     plan_file = tmp_path / "plan.json"
-    assert _run("plan", str(spec), "--out", str(plan_file))[0] == 0
+    assert run_pxc("plan", str(spec), "--out", str(plan_file))[0] == 0
     spec.write_text(spec.read_text().replace("weight: 100", "weight: 0"))  # after review
-    code, out = _run("apply", str(plan_file), "--auto-approve")
+    code, out = run_pxc("apply", str(plan_file), "--auto-approve")
     assert code == 1
     assert "the changes computed now differ from the saved plan's" in out
 
@@ -169,8 +156,8 @@ def test_saved_plan_applies_when_nothing_moved(
 ) -> None:  # type: ignore[no-untyped-def]
     spec = write_spec(SERVERS)
     plan_file = tmp_path / "plan.json"
-    assert _run("plan", str(spec), "--out", str(plan_file))[0] == 0
-    code, out = _run("apply", str(plan_file), "--auto-approve")
+    assert run_pxc("plan", str(spec), "--out", str(plan_file))[0] == 0
+    code, out = run_pxc("apply", str(plan_file), "--auto-approve")
     assert code == 0, out
     assert rows(
         proxysql_cluster.nodes[0], "SELECT weight FROM runtime_mysql_servers ORDER BY 1"

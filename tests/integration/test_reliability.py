@@ -9,15 +9,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from proxysql_iac.cli import app
-from proxysql_iac.errors import PxcError
 from proxysql_iac.sandbox import Sandbox
 from proxysql_iac.spec.tables import TABLE_BY_NAME, Kind, OneOf
-from tests.integration.conftest import cluster_block, rows
-
-runner = CliRunner()
+from tests.integration.conftest import cluster_block, rows, run_pxc
 
 OLD = """
 hostgroups: {writer: 10, reader: 20}
@@ -74,15 +69,6 @@ MODULE_TABLES = {
 }
 
 
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    if isinstance(result.exception, PxcError):
-        return int(result.exception.exit_code), result.output + result.exception.message
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.output
-
-
 @pytest.fixture(autouse=True)
 def _app_password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PXC_TEST_APP_PW", "r3liable-S3cret")
@@ -118,7 +104,7 @@ def test_connection_drop_at_every_statement_leaves_each_module_old_or_new_and_re
         new = tmp_path / "new.yaml"
         for path, body in ((old, OLD), (new, NEW)):
             path.write_text("version: 1\n" + cluster_block([node]) + _without_rules(body))
-        assert _run("apply", str(old), "--auto-approve")[0] == 0
+        assert run_pxc("apply", str(old), "--auto-approve")[0] == 0
         old_state = _layers(node)
         disk_file = Path(sb.node(1).data_dir) / "proxysql.db"
         saved_old = tmp_path / "old-proxysql.db"
@@ -144,19 +130,19 @@ def test_connection_drop_at_every_statement_leaves_each_module_old_or_new_and_re
             + cluster_block([node])
             + _without_rules(OLD).replace(old_servers, NEW_SERVERS_TOO)
         )
-        assert _run("apply", str(mid), "--auto-approve")[0] == 0
+        assert run_pxc("apply", str(mid), "--auto-approve")[0] == 0
         mid_servers = _layers(node)["MYSQL SERVERS"]
         boot_old()
-        assert _run("apply", str(new), "--auto-approve")[0] == 0
+        assert run_pxc("apply", str(new), "--auto-approve")[0] == 0
         new_state = _layers(node)
         assert old_state != new_state
         # Count the statements a clean run sends: the plan's reads, then the apply's.
         boot_old()
         sb.node(1).drop_connection_after(10_000)
-        assert _run("plan", str(new))[0] == 0
+        assert run_pxc("plan", str(new))[0] == 0
         reads = 10_000 - (sb.node(1).current().drop_after or 0)
         sb.node(1).drop_connection_after(10_000)
-        assert _run("apply", str(new), "--auto-approve")[0] == 0
+        assert run_pxc("apply", str(new), "--auto-approve")[0] == 0
         total = 10_000 - (sb.node(1).current().drop_after or 0)
         sb.node(1).clear_faults()
         # Every statement apply sends after its plan; of the plan's own reads (which write
@@ -166,7 +152,7 @@ def test_connection_drop_at_every_statement_leaves_each_module_old_or_new_and_re
         for index in indexes:
             boot_old()
             sb.node(1).drop_connection_after(index)
-            code, out = _run("apply", str(new), "--auto-approve")
+            code, out = run_pxc("apply", str(new), "--auto-approve")
             sb.node(1).clear_faults()
             failures += code != 0
             assert "r3liable-S3cret" not in out
@@ -177,7 +163,7 @@ def test_connection_drop_at_every_statement_leaves_each_module_old_or_new_and_re
                 ):
                     where = (index, module, ("memory", "runtime", "disk")[layer])
                     assert got in (was, mid_, will), where
-            code, out = _run("apply", str(new), "--auto-approve")
+            code, out = run_pxc("apply", str(new), "--auto-approve")
             assert code == 0, (index, out)
             assert _layers(node) == new_state, index
         assert failures >= len(indexes) - 3  # nearly every index interrupts the apply
@@ -189,7 +175,7 @@ def test_peer_that_stops_polling_makes_apply_exit_3_naming_it(write_spec, proxys
     spec = write_spec(OLD)
     sb.node(3).freeze_cluster(True)
     try:
-        code, out = _run("apply", str(spec), "--auto-approve", "--converge-timeout", "2")
+        code, out = run_pxc("apply", str(spec), "--auto-approve", "--converge-timeout", "2")
     finally:
         sb.node(3).freeze_cluster(False)
     assert code == 3, out
@@ -208,10 +194,10 @@ def test_same_second_conflicting_edit_on_a_peer_makes_plan_refuse_with_pxc102(
         "LOAD MYSQL SERVERS TO RUNTIME",
     )
     spec = write_spec(OLD)
-    code, out = _run("plan", str(spec))
+    code, out = run_pxc("plan", str(spec))
     assert code == 1, out
     assert "PXC102" in out and "node2" in out
-    code, out = _run("apply", str(spec), "--auto-approve")
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
     assert code == 1 and "not healthy" in out
     assert rows(proxysql_cluster.nodes[0], "SELECT hostname FROM mysql_servers") == [
         ("from-node1",)
@@ -234,11 +220,11 @@ def test_equal_epoch_split_is_named_by_plan_and_healed_by_apply(
     spec = write_spec(
         "hostgroups: {writer: 10}\nmysql_servers:\n  - {hostgroup_id: writer, hostname: db1}\n"
     )
-    code, out = _run("plan", str(spec), "--detailed-exitcode")
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
     assert code == 2, out
     assert "PXC100" in out and "node2" in out
     assert "LOAD again in a new second" in out
-    code, out = _run("apply", str(spec), "--auto-approve")
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
     assert code == 0, out
     for node in proxysql_cluster.nodes:
         assert rows(node, "SELECT hostname FROM runtime_mysql_servers") == [("db1",)]
@@ -247,9 +233,9 @@ def test_equal_epoch_split_is_named_by_plan_and_healed_by_apply(
 def test_two_applies_within_one_second_both_reach_every_peer(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
     first = write_spec(OLD)
     second = write_spec(OLD.replace("hostname: db2", "hostname: db2b"))
-    code, out = _run("apply", str(first), "--auto-approve", "--no-wait")
+    code, out = run_pxc("apply", str(first), "--auto-approve", "--no-wait")
     assert code == 0, out
-    code, out = _run("apply", str(second), "--auto-approve")
+    code, out = run_pxc("apply", str(second), "--auto-approve")
     assert code == 0, out
     for node in proxysql_cluster.nodes:
         assert rows(node, "SELECT hostname FROM runtime_mysql_servers ORDER BY 1") == [
@@ -309,13 +295,13 @@ def test_strings_in_every_varchar_column_round_trip_exactly_through_apply(  # ty
         body += f"{table}:\n  - {{{', '.join(fields)}}}\n"
     spec = write_spec(body)
     # each example replaces the previous one's user: a deletion, hence --allow-destructive
-    code, out = _run("apply", str(spec), "--auto-approve", "--no-wait", "--allow-destructive")
+    code, out = run_pxc("apply", str(spec), "--auto-approve", "--no-wait", "--allow-destructive")
     assert code == 0, out
     primary = proxysql_cluster.nodes[0]
     for table, columns in TEXT_COLUMNS.items():
         got = rows(primary, f"SELECT {','.join(columns)} FROM {table}")
         assert got == [tuple(texts[f"{table}.{c}"] for c in columns)], table
-    assert _run("plan", str(spec), "--detailed-exitcode")[0] == 0
+    assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0
 
 
 def test_no_secret_appears_in_any_output_plan_file_or_error(
@@ -327,12 +313,12 @@ def test_no_secret_appears_in_any_output_plan_file_or_error(
     )
     plan_file = tmp_path / "plan.json"
     outputs = [
-        _run("validate", str(spec))[1],
-        _run("compile", str(spec), "--format", "json")[1],
-        _run("plan", str(spec), "--out", str(plan_file))[1],
-        _run("plan", str(spec), "--format", "json")[1],
-        _run("plan", str(spec), "--format", "markdown")[1],
-        _run("apply", str(spec), "--auto-approve")[1],
+        run_pxc("validate", str(spec))[1],
+        run_pxc("compile", str(spec), "--format", "json")[1],
+        run_pxc("plan", str(spec), "--out", str(plan_file))[1],
+        run_pxc("plan", str(spec), "--format", "json")[1],
+        run_pxc("plan", str(spec), "--format", "markdown")[1],
+        run_pxc("apply", str(spec), "--auto-approve")[1],
         plan_file.read_text(),
     ]
     # And a failing apply: the error message must not carry the secret either.
@@ -340,7 +326,7 @@ def test_no_secret_appears_in_any_output_plan_file_or_error(
     if proxysql_cluster.sandbox is not None:
         proxysql_cluster.sandbox.node(1).fail_statement("mysql_users|global_variables", "injected")
         try:
-            outputs.append(_run("apply", str(changed), "--auto-approve")[1])
+            outputs.append(run_pxc("apply", str(changed), "--auto-approve")[1])
         finally:
             proxysql_cluster.sandbox.node(1).clear_faults()
     for text in outputs:
@@ -379,12 +365,12 @@ def test_a_change_only_to_hostgroup_attributes_still_waits_for_every_peer(
     servers module changes: convergence must watch mysql_servers_v2 too."""
     attributes = "mysql_hostgroup_attributes:\n  - {hostgroup_id: 10, comment: %s}\n"
     spec = write_spec(OLD + attributes % "first")
-    assert _run("apply", str(spec), "--auto-approve")[0] == 0
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
     changed = write_spec(OLD + attributes % "second")
     sb = proxysql_cluster.sandbox
     sb.node(3).freeze_cluster(True)
     try:
-        code, out = _run("apply", str(changed), "--auto-approve", "--converge-timeout", "2")
+        code, out = run_pxc("apply", str(changed), "--auto-approve", "--converge-timeout", "2")
     finally:
         sb.node(3).freeze_cluster(False)
     assert code == 3, out
@@ -399,14 +385,14 @@ def test_an_error_quoting_a_password_read_from_the_node_is_scrubbed(
     the node holds must not reach the output through one, nor the new one from the spec."""
     monkeypatch.setenv("PXC_TEST_APP_PW", "0ld-Passw0rd")
     spec = write_spec(OLD)
-    assert _run("apply", str(spec), "--auto-approve")[0] == 0
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
     monkeypatch.setenv("PXC_TEST_APP_PW", "N3w-Passw0rd")
     sb = proxysql_cluster.sandbox
     sb.node(1).fail_statement(
         "UPDATE mysql_users", "near \"'0ld-Passw0rd','N3w-Passw0rd'\": syntax error"
     )
     try:
-        code, out = _run("apply", str(spec), "--auto-approve", "-v")
+        code, out = run_pxc("apply", str(spec), "--auto-approve", "-v")
     finally:
         sb.node(1).clear_faults()
     assert code == 1, out

@@ -6,18 +6,16 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from proxysql_iac.admin.connection import AdminConnection
 from proxysql_iac.admin.live import read_checksums
 from proxysql_iac.admin.sql import raw_query
-from proxysql_iac.cli import app
 from proxysql_iac.errors import PxcError
 from proxysql_iac.plan.layers import table_unloaded, table_unsaved
 from proxysql_iac.planning import load_desired, read_primary
 from proxysql_iac.spec.tables import TABLE_BY_NAME
 from proxysql_iac.status import read_status
-from tests.integration.conftest import connect
+from tests.integration.conftest import connect, run_pxc
 
 SERVERS = """
 hostgroups: {writer: 10, reader: 20}
@@ -32,15 +30,6 @@ mysql_query_rules:
   - {rule_id: 11, match_digest: '^SHOW', destination_hostgroup: reader, apply: 1}
 """
 
-runner = CliRunner()
-
-
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    if isinstance(result.exception, PxcError):
-        return int(result.exception.exit_code), result.output + result.exception.message
-    return result.exit_code, result.output
-
 
 @pytest.fixture(autouse=True)
 def _app_password(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,7 +38,7 @@ def _app_password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _applied(write_spec, body: str = SERVERS) -> Path:  # type: ignore[no-untyped-def]
     spec = write_spec(body)
-    code, out = _run("apply", str(spec), "--auto-approve")
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
     assert code == 0, out
     return spec  # type: ignore[no-any-return]
 
@@ -61,7 +50,7 @@ def _new_second() -> None:
 
 def test_healthy_and_in_sync_exits_0(write_spec) -> None:  # type: ignore[no-untyped-def]
     spec = _applied(write_spec)
-    code, out = _run("status", str(spec))
+    code, out = run_pxc("status", str(spec))
     assert code == 0, out
     assert "Spec vs the primary's memory: in sync" in out
     assert "Result: healthy and in sync with the spec (exit 0)" in out
@@ -72,7 +61,7 @@ def test_healthy_and_in_sync_exits_0(write_spec) -> None:  # type: ignore[no-unt
 def test_spec_drift_exits_2(write_spec) -> None:  # type: ignore[no-untyped-def]
     _applied(write_spec)
     changed = write_spec(SERVERS.replace("weight: 100", "weight: 50"))
-    code, out = _run("status", str(changed))
+    code, out = run_pxc("status", str(changed))
     assert code == 2, out
     assert "Spec vs the primary's memory: DRIFT" in out
     assert "~ mysql_servers (20, 'db2.example.com', 3306) weight: '100' -> 50" in out
@@ -89,7 +78,7 @@ def test_unloaded_and_unsaved_edits_are_reported(write_spec, proxysql_cluster) -
                 "edit",
             )
         )
-    code, out = _run("status", str(spec), "--format", "json")
+    code, out = run_pxc("status", str(spec), "--format", "json")
     assert code == 2, out  # memory no longer matches the spec
     node1 = json.loads(out)["nodes"][0]
     assert node1["unloaded"] == [
@@ -106,7 +95,7 @@ def test_unloaded_and_unsaved_edits_are_reported(write_spec, proxysql_cluster) -
     _new_second()
     with connect(primary) as conn:  # loaded, still not saved
         conn.execute(raw_query("LOAD MYSQL SERVERS TO RUNTIME", "load"))
-    code, out = _run("status", str(spec))
+    code, out = run_pxc("status", str(spec))
     assert code == 2, out
     assert "unloaded edits (memory vs runtime): none" in out
     assert "mysql_servers: row(s) 1 changed (e.g. ~('20', 'db2.example.com', '3306'))" in out
@@ -157,10 +146,10 @@ def test_a_frozen_peer_with_a_change_exits_3_naming_the_peer(write_spec, proxysq
     changed = write_spec(SERVERS.replace("weight: 100", "weight: 60"))
     sb.node(3).freeze_cluster()
     try:
-        code, out = _run("apply", str(changed), "--auto-approve", "--no-wait")
+        code, out = run_pxc("apply", str(changed), "--auto-approve", "--no-wait")
         assert code == 0, out
         # Within apply's convergence deadline a peer behind the primary is syncing.
-        code, out = _run("status", str(changed), "--format", "json")
+        code, out = run_pxc("status", str(changed), "--format", "json")
         states = {
             (n["name"], m["name"]): m["state"]
             for n in json.loads(out)["nodes"]
@@ -169,7 +158,7 @@ def test_a_frozen_peer_with_a_change_exits_3_naming_the_peer(write_spec, proxysq
         assert states[("node3", "mysql_servers_v2")] == "syncing", out
         assert code == 0, out
         _wait_until_in_sync(proxysql_cluster, peer=1, name="mysql_servers_v2")
-        code, out = _run("status", str(changed), "--grace", "0")
+        code, out = run_pxc("status", str(changed), "--grace", "0")
         assert code == 3, out
         assert "Result: cluster DIVERGED (exit 3)" in out
         assert "node3 differs from the primary on mysql_servers_v2" in out
@@ -177,7 +166,7 @@ def test_a_frozen_peer_with_a_change_exits_3_naming_the_peer(write_spec, proxysq
     finally:
         sb.node(3).freeze_cluster(False)
     _wait_until_in_sync(proxysql_cluster, peer=2, name="mysql_servers_v2")
-    assert _run("status", str(changed))[0] == 0
+    assert run_pxc("status", str(changed))[0] == 0
 
 
 def _wait_until_in_sync(cluster, *, peer: int, name: str, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
@@ -192,7 +181,7 @@ def _wait_until_in_sync(cluster, *, peer: int, name: str, timeout: float = 20) -
 
 def test_json_shape(write_spec) -> None:  # type: ignore[no-untyped-def]
     spec = _applied(write_spec)
-    code, out = _run("status", str(spec), "--format", "json")
+    code, out = run_pxc("status", str(spec), "--format", "json")
     assert code == 0, out
     data = json.loads(out)
     assert set(data) == {
@@ -256,7 +245,7 @@ def test_unreachable_peer_is_an_error(write_spec, tmp_path: Path) -> None:  # ty
     )
     broken = tmp_path / "broken.yaml"
     broken.write_text(text)
-    code, out = _run("status", str(broken), "--format", "json")
+    code, out = run_pxc("status", str(broken), "--format", "json")
     assert code == 1, out
     data = json.loads(out)
     assert data["verdict"] == "error"
@@ -276,7 +265,7 @@ def test_unreachable_primary_is_an_error_document(tmp_path: Path, monkeypatch) -
         "  admin: {user: radmin, password: {env: PXC_TEST_ADMIN_PASSWORD}}\n"
         f"  nodes: [{{name: p, host: '127.0.0.1', port: {port}}}]\nmysql_servers: []\n"
     )
-    code, out = _run("status", str(spec), "--format", "json")
+    code, out = run_pxc("status", str(spec), "--format", "json")
     assert code == 1
     assert json.loads(out)["verdict"] == "error"
     with pytest.raises(PxcError):
