@@ -4,10 +4,12 @@ argv, the terminal, colours and exit codes live here and nowhere else.
 """
 
 import json
+import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -41,6 +43,36 @@ class DataFormat(StrEnum):
 SpecFiles = Annotated[
     list[Path], typer.Argument(help="spec files, merged in order", show_default=False)
 ]
+
+
+def _scrubbed_json(text: str, scrub: Callable[[str], str]) -> str:
+    """Scrub secrets from each string of a JSON document, never from its syntax: a password
+    that happens to be `true` must not turn the document into invalid JSON."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return scrub(value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    return json.dumps(walk(json.loads(text)), indent=2, ensure_ascii=False)
+
+
+def _write_file(path: Path, text: str, *, private: bool) -> None:
+    """Write a file; one holding revealed secrets is created or reset to mode 0600 first."""
+    try:
+        if private:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PxcError(f"cannot write {path}: {exc.strerror}") from None
 
 
 _PLAN_STYLES = {"+": "green", "-": "red", "~": "yellow", "!": "bold red"}
@@ -157,7 +189,10 @@ def plan(
         PlanFormat.markdown: render_markdown,
         PlanFormat.json: render_json,
     }[format](ctx.plan)
-    _echo_plan(ctx.secrets.scrub(rendered), colour=format is PlanFormat.text)
+    if format is PlanFormat.json:
+        typer.echo(_scrubbed_json(rendered, ctx.secrets.scrub))
+    else:
+        _echo_plan(ctx.secrets.scrub(rendered), colour=format is PlanFormat.text)
     if out is not None:
         text = ctx.secrets.scrub(json.dumps(plan_to_dict(ctx.plan, for_file=True), indent=2))
         try:
@@ -340,8 +375,10 @@ def status_(
             typer.echo(json.dumps({"verdict": "error", "exit_code": 1, "reasons": [exc.message]}))
             raise typer.Exit(ExitCode.ERROR) from None
         raise
-    rendered = status_json(report) if format is DataFormat.json else status_text(report)
-    typer.echo(secrets.scrub(rendered))
+    if format is DataFormat.json:
+        typer.echo(_scrubbed_json(status_json(report), secrets.scrub))
+    else:
+        typer.echo(secrets.scrub(status_text(report)))
     raise typer.Exit(report.exit_code)
 
 
@@ -367,8 +404,7 @@ def render_(
 
     result = render(files, RenderFormat(format.value), reveal_secrets=reveal_secrets)
     if output is not None:
-        output.touch(mode=0o600 if reveal_secrets else 0o644)
-        output.write_text(result.text, encoding="utf-8")
+        _write_file(output, result.text, private=reveal_secrets)
     else:
         typer.echo(result.text, nl=False)
     for note in result.not_representable:

@@ -331,6 +331,9 @@ def _verdict(
     if not changes.empty:
         count = len(changes.rows) + len(changes.variables)
         drift.append(f"the primary's memory differs from the spec ({count} change(s))")
+    for node in nodes:  # what ProxySQL runs or would boot with is not what memory says
+        drift += [f"{node.name}: {d.table} not loaded to runtime" for d in node.unloaded]
+        drift += [f"{node.name}: {d.table} not saved to disk" for d in node.unsaved]
     drift += [
         f"{f.code}: {f.message}"
         for f in findings

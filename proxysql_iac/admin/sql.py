@@ -10,13 +10,15 @@ statements, and drivers' backslash escaping is wrong for SQLite.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from proxysql_iac.errors import PxcError
+
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 
 SqlValue = int | str | None
 
 
-class UnsafeStatement(ValueError):
+class UnsafeStatement(PxcError, ValueError):
     """pxc refused to render a statement ProxySQL would mishandle."""
 
 

@@ -1,6 +1,7 @@
 """plan and apply over TCP against the test cluster (sandbox, or a real ProxySQL)."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,21 @@ def test_saved_plan_applies_when_nothing_moved(
         ("1",),
         ("100",),
     ]
+
+
+def test_runtime_that_differs_from_a_memory_equal_to_the_spec_is_planned_as_a_load(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    spec = write_spec(SERVERS)
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
+    primary = proxysql_cluster.nodes[0]
+    time.sleep(1.05 - time.time() % 1)  # a LOAD of our own, in a second of its own
+    with connect(primary) as conn:  # loaded by hand, then memory put back to the spec
+        conn.execute(raw_query("UPDATE mysql_servers SET weight=5 WHERE hostgroup_id=20", "e"))
+        conn.execute(raw_query("LOAD MYSQL SERVERS TO RUNTIME", "load"))
+        conn.execute(raw_query("UPDATE mysql_servers SET weight=100 WHERE hostgroup_id=20", "e"))
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
+    assert code == 2, out
+    assert "MYSQL SERVERS: LOAD and SAVE" in out
+    code, out = run_pxc("status", str(spec))
+    assert code == 2, out
