@@ -22,7 +22,7 @@ from proxysql_iac.admin.live import (
 )
 from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
-from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff
+from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff, diff_table
 from proxysql_iac.plan.health import (
     aurora_tls_findings,
     cluster_findings,
@@ -222,6 +222,7 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     peer_states = read_peers(peers, live)
     changes = diff(desired, live, secrets.resolve)
     steps = order(changes)
+    steps += unsynced_peer_steps(desired, peers, secrets, {s.module for s in steps})
     touched = set(changes.modules())
     managed = {TABLE_MODULE[t.name] for t in managed_tables(desired)}
     managed |= {variable_module(name).keyword for name in desired.variables}
@@ -284,6 +285,36 @@ def read_peers(peers: list[Endpoint], primary: Live) -> list[PeerState]:
             )
         )
     return states
+
+
+def unsynced_peer_steps(
+    desired: Desired, peers: list[Endpoint], secrets: SecretStore, planned: set[str]
+) -> list[ModuleStep]:
+    """Scheduler, REST API and firewall are not synced by ProxySQL Cluster: a peer whose rows
+    differ from the spec is written by apply itself, node by node, even when the primary
+    already matches."""
+    tables = [t for t in managed_tables(desired) if not t.module.synced]
+    differing: dict[str, list[str]] = {}
+    for endpoint in peers if tables else []:
+        with AdminConnection(endpoint) as conn:
+            for table in tables:
+                rows = read_rows(conn, table.name, table.column_names, table.key)
+                if diff_table(table, desired.rows(table.name), rows, secrets.resolve):
+                    names = differing.setdefault(table.module.keyword, [])
+                    if endpoint.name not in names:
+                        names.append(endpoint.name)
+    return [
+        ModuleStep(
+            module,
+            phase_of(module, []),
+            True,
+            load=False,
+            save=False,
+            reason=f"differs from the spec on {', '.join(names)}: apply writes each node",
+        )
+        for module, names in sorted(differing.items())
+        if module not in planned
+    ]
 
 
 def module_tables(desired: Desired) -> dict[str, list[Table]]:

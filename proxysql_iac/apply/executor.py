@@ -298,8 +298,8 @@ class Executor:
                 node_steps = order(changes)
                 if node_steps:
                     self._run_on(endpoint, node_steps[0], changes)
-                elif step.reason:
-                    self._run_on(endpoint, step, changes)
+                elif step.reason and (step.load or step.save) and endpoint == self.ctx.primary:
+                    self._run_on(endpoint, step, changes)  # the primary's own lagging layers
             return
         self._run_on(self.ctx.primary, step, self.ctx.plan.changes)
 

@@ -71,7 +71,7 @@ def render_text(plan: Plan) -> str:
         lines.extend(f"  {v}" for v in variables)
     for step in plan.steps:
         if step.reason:
-            action = "LOAD and SAVE" if step.load else "SAVE"
+            action = "LOAD and SAVE" if step.load else "SAVE" if step.save else "write"
             lines.append(f"{step.module}: {action} ({step.reason})")
     if not plan.has_changes:
         lines.append("No changes. The primary's memory matches the spec.")

@@ -10,9 +10,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from proxysql_iac.admin.sql import raw_query
 from proxysql_iac.sandbox import Sandbox
 from proxysql_iac.spec.tables import TABLE_BY_NAME, Kind, OneOf
-from tests.integration.conftest import cluster_block, rows, run_pxc
+from tests.integration.conftest import cluster_block, connect, rows, run_pxc
 
 OLD = """
 hostgroups: {writer: 10, reader: 20}
@@ -398,3 +399,31 @@ def test_an_error_quoting_a_password_read_from_the_node_is_scrubbed(
     assert code == 1, out
     assert "syntax error" in out
     assert "0ld-Passw0rd" not in out and "N3w-Passw0rd" not in out
+
+
+@pytest.mark.sandbox
+def test_a_peer_whose_unsynced_scheduler_differs_is_planned_and_written(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    """ProxySQL Cluster never copies the scheduler: a peer edited by hand stays different
+    until pxc writes it, even when the primary matches the spec."""
+    body = OLD + "scheduler:\n  - {id: 1, interval_ms: 10000, filename: /usr/bin/true}\n"
+    spec = write_spec(body)
+    try:
+        assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
+        peer = proxysql_cluster.nodes[1]
+        with connect(peer, "node2") as conn:
+            conn.execute(raw_query("UPDATE scheduler SET filename='/bin/rm' WHERE id=1", "edit"))
+            conn.execute(raw_query("LOAD SCHEDULER TO RUNTIME", "load"))
+        code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
+        assert code == 2, out
+        assert "SCHEDULER: write (differs from the spec on node2" in out
+        assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
+        for node in proxysql_cluster.nodes:
+            assert rows(node, "SELECT filename FROM runtime_scheduler") == [("/usr/bin/true",)]
+        assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0
+    finally:
+        for node in proxysql_cluster.nodes:  # the scheduler is not reset by the fixture
+            with connect(node) as conn:
+                conn.execute(raw_query("DELETE FROM scheduler", "reset"))
+                conn.execute(raw_query("LOAD SCHEDULER TO RUNTIME", "reset"))
