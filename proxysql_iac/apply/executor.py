@@ -17,7 +17,7 @@ from proxysql_iac.admin.live import (
 )
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
 from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table
-from proxysql_iac.plan.health import compared_checksums, propagation_deadline
+from proxysql_iac.plan.health import cluster_syncs, compared_checksums, propagation_deadline
 from proxysql_iac.plan.layers import difference_query
 from proxysql_iac.plan.order import ModuleStep, order
 from proxysql_iac.planning import PlanContext
@@ -354,12 +354,28 @@ class Executor:
             for problem in problems:
                 self.log(problem)
 
+    def _cluster_settings(self) -> dict[str, str]:
+        """The primary's variables as this apply leaves them."""
+        settings = dict(self.ctx.live.variables)
+        settings.update({n: v.text or "" for n, v in self.ctx.desired.variables.items()})
+        return settings
+
     def converge(
         self, modules: list[str], deadline_s: float, progress: Progress | None = None
     ) -> None:
         """Poll every peer until each touched synced module's checksum matches the primary's.
         Peers that do not match by the deadline are left in `report.lagging`."""
-        synced = [MODULE_BY_KEYWORD[m] for m in modules if MODULE_BY_KEYWORD[m].synced]
+        settings = self._cluster_settings()
+        synced = []
+        for keyword in dict.fromkeys(modules):
+            module = MODULE_BY_KEYWORD[keyword]
+            if cluster_syncs(keyword, settings):
+                synced.append(module)
+            elif module.synced and self.ctx.peers:
+                self.log(
+                    f"{keyword}: not synced by ProxySQL Cluster with these settings "
+                    "(diffs_before_sync 0 or its checksum off): peers are not waited for"
+                )
         if not synced or not self.ctx.peers:
             return
         compared = compared_checksums(self.ctx.live.variables)
@@ -464,8 +480,7 @@ def execute(
     if wait:
         touched = [s.module for s in ctx.plan.steps]
         # The spec's own cluster settings take effect with this apply: they set the pace.
-        settings = dict(ctx.live.variables)
-        settings.update({n: v.text or "" for n, v in ctx.desired.variables.items()})
+        settings = executor._cluster_settings()
         deadline = timeout if timeout is not None else propagation_deadline(settings, touched)
         executor.converge(touched, deadline, progress)
     return executor.report

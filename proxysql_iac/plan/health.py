@@ -160,6 +160,17 @@ def aurora_tls_findings(desired: Desired, primary: Live) -> list[Finding]:
     return findings
 
 
+def cluster_syncs(keyword: str, variables: dict[str, str]) -> bool:
+    """Does ProxySQL Cluster copy this module between nodes with these settings? Not the
+    unsynced modules, not with diffs_before_sync 0, not with its checksum turned off."""
+    module = MODULE_BY_KEYWORD[keyword]
+    if not module.synced:
+        return False
+    if variables.get(module.diffs_variable, "3") == "0":
+        return False
+    return variables.get(f"admin-checksum_{module.checksum_names[0]}", "true") != "false"
+
+
 def propagation_deadline(variables: dict[str, str], modules: list[str]) -> float:
     """Seconds to wait for the peers: 3x the slowest touched module's propagation floor
     (cluster_check_interval_ms x cluster_<module>_diffs_before_sync), plus 2 s."""
@@ -167,7 +178,7 @@ def propagation_deadline(variables: dict[str, str], modules: list[str]) -> float
     worst = 0
     for keyword in modules:
         module = MODULE_BY_KEYWORD[keyword]
-        if not module.synced:
+        if not cluster_syncs(keyword, variables):
             continue
         diffs = int(variables.get(module.diffs_variable) or 3)
         worst = max(worst, interval * max(diffs, 1))

@@ -7,6 +7,7 @@ from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
 
 DIFFS = re.compile(r"^admin-cluster_(\w+)_diffs_before_sync$")
+CHECKSUM = re.compile(r"^admin-checksum_(\w+)$")
 
 
 @rule("PXC107", "sync-disabled", Severity.WARNING)
@@ -40,4 +41,15 @@ def sync_disabled(ctx: RuleContext) -> Iterator[Issue]:
             f"cluster_{module}_diffs_before_sync = 0 disables sync of {module}{nodes}: peers "
             "never pull it from the primary",
             "use 3 (the default) or any value from 1 up",
+        )
+    for name, variable in sorted(ctx.desired.variables.items()):
+        match = CHECKSUM.match(name)
+        if match is None or variable.value not in (False, "false"):
+            continue
+        module = match.group(1)
+        yield Issue(
+            variable.origin,
+            f"checksum_{module} = false: the node computes no checksum for {module}, which "
+            "ProxySQL treats as diffs_before_sync 0: peers never pull it",
+            "leave checksums on (true, the default) in a cluster",
         )

@@ -36,8 +36,7 @@ def duplicate_keys(ctx: RuleContext) -> Iterator[Issue]:
             seen: dict[tuple[Value, ...], tuple[str | int, ...]] = {}
             for row in rows:
                 key = tuple(
-                    str(row.values[c]).upper() if c == "status" else row.values[c]
-                    for c in columns
+                    str(row.values[c]).upper() if c == "status" else row.values[c] for c in columns
                 )
                 if any(v is None for v in key):
                     continue  # SQLite UNIQUE lets NULLs repeat

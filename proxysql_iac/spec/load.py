@@ -223,9 +223,12 @@ def _value_at(data: Any, path: PathT) -> tuple[PathT, Any]:
         elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
             node = node[step]
         else:
-            if isinstance(node, dict) and isinstance(step, str) and not step.startswith(
-                ("function-", "union[")
-            ) and step not in ("str", "int", "bool", "float", "dict[str,any]", "list[any]"):
+            if (
+                isinstance(node, dict)
+                and isinstance(step, str)
+                and not step.startswith(("function-", "union["))
+                and step not in ("str", "int", "bool", "float", "dict[str,any]", "list[any]")
+            ):
                 walked.append(step)  # a missing key: report at the key's own path
             break
         walked.append(step)

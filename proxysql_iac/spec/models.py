@@ -65,9 +65,7 @@ class Node(_Strict):
 
 class Cluster(_Strict):
     name: StrictStr | None = None
-    primary: Annotated[
-        StrictStr, Field(description="the only node pxc writes synced modules to")
-    ]
+    primary: Annotated[StrictStr, Field(description="the only node pxc writes synced modules to")]
     admin: AdminCredentials | None = None
     nodes: Annotated[list[Node], Field(min_length=1)]
 

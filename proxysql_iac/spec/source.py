@@ -198,8 +198,10 @@ def parse_text(text: str, file: str) -> Document:
             return
         key = pending_key[-1]
         if key is None:
-            if isinstance(value, (YMap, YList)) or not isinstance(value, (str, int, bool)) or (
-                value is None
+            if (
+                isinstance(value, (YMap, YList))
+                or not isinstance(value, (str, int, bool))
+                or (value is None)
             ):
                 raise SourceError(
                     _finding(file, "a mapping key must be a plain word or number", mark)
