@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proxysql_iac.plan.health import propagation_deadline
+from proxysql_iac.plan.health import cluster_syncs, propagation_deadline
 from proxysql_iac.planning import load_desired
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.tables import MODULES, TABLES, Module
@@ -107,8 +107,12 @@ def _managed_modules(desired: Desired) -> set[str]:
 def _propagation(desired: Desired, module: Module, interval: Setting, managed: bool) -> Propagation:
     diffs = _setting(desired, module.diffs_variable)
     settings = {INTERVAL: str(interval.value), module.diffs_variable: str(diffs.value)}
-    floor = interval.value * diffs.value if diffs.value > 0 else None
-    earliest = interval.value * (diffs.value - 1) if diffs.value > 0 else None
+    checksum = f"admin-checksum_{module.checksum_names[0]}"
+    if checksum in desired.variables:
+        settings[checksum] = desired.variables[checksum].text or ""
+    syncs = cluster_syncs(module.keyword, settings)
+    floor = interval.value * diffs.value if syncs else None
+    earliest = interval.value * (diffs.value - 1) if syncs else None
     return Propagation(
         module.keyword,
         module.checksum_names,
@@ -214,7 +218,7 @@ def render_text(result: Explanation) -> str:
                 f"{p.diffs.value} ({p.diffs.source})",
                 _ms(p.floor_ms),
                 expected,
-                f"{p.deadline_s:g} s",
+                "no wait" if p.floor_ms is None else f"{p.deadline_s:g} s",
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]

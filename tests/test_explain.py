@@ -67,7 +67,8 @@ def test_diffs_before_sync_0_never_propagates(tmp_path: Path) -> None:
     result = explain([spec])
     users = next(p for p in result.propagation if p.module == "MYSQL USERS")
     assert users.floor_ms is None
-    assert users.deadline_s == 5.0  # apply still waits 3 x 1000 ms x 1 + 2 s, then exits 3
+    assert users.deadline_s == 2.0  # nothing to wait for: apply skips the module's peers
+    assert "no wait" in render_text(result)
     assert "disables sync: peers never pull it (PXC107)" in render_text(result)
 
 
@@ -124,3 +125,9 @@ def test_cli_json(tmp_path: Path) -> None:
 def test_cli_refuses_an_invalid_spec(tmp_path: Path) -> None:
     result = runner.invoke(app, ["explain", str(_spec(tmp_path, "mysql_servers: [{}]\n"))])
     assert result.exit_code == 1
+
+
+def test_a_module_whose_checksum_is_off_never_propagates(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, "admin_variables:\n  checksum_mysql_servers: false\n")
+    servers = next(p for p in explain([spec]).propagation if p.module == "MYSQL SERVERS")
+    assert servers.floor_ms is None
