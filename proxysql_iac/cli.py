@@ -15,6 +15,10 @@ import typer
 from rich.console import Console
 from rich.status import Status
 
+# typer vendors click; its exception base is reached through a private module, so typer is
+# pinned exactly in pyproject.toml.
+from typer._click.exceptions import ClickException
+
 from proxysql_iac.errors import ExitCode, PxcError
 from proxysql_iac.findings import render_github, render_json, render_text
 
@@ -432,9 +436,17 @@ def explain_(
 
 
 def main() -> None:
-    """Entry point: the single place that turns pxc errors into messages and exit codes."""
+    """Entry point: the single place that turns pxc errors into messages and exit codes.
+
+    Exit 2 means "plan has changes" to pipelines, so a usage error (click's 2) exits 1."""
     try:
-        app()  # standalone: usage errors print their message and exit 2
+        code = app(standalone_mode=False)
+    except ClickException as exc:  # usage errors: bad option, missing argument
+        exc.show()
+        sys.exit(ExitCode.ERROR)
+    except typer.Abort:
+        _err().print("aborted")
+        sys.exit(130)
     except PxcError as exc:
         _err().print(f"[bold red]error:[/] {exc.message}", markup=True)
         if exc.hint:
@@ -442,6 +454,7 @@ def main() -> None:
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
 
 if __name__ == "__main__":

@@ -68,3 +68,17 @@ def test_github_format_emits_one_annotation_per_finding(tmp_path: Path) -> None:
     assert lines[0].startswith("::error file=") and ",line=3," in lines[0]
     assert "title=PXC106" in lines[0]
     assert lines[1].startswith("::warning file=") and ",line=5," in lines[1]
+
+
+def test_a_usage_error_exits_1_because_2_means_plan_has_changes() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "proxysql_iac.cli", "plan", "spec.yaml", "--no-such-option"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "No such option" in done.stderr
