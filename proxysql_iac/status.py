@@ -39,6 +39,7 @@ from proxysql_iac.plan.health import (
     MODULE_OF_CHECKSUM,
     aurora_tls_findings,
     cluster_findings,
+    compared_checksums,
     propagation_deadline,
 )
 from proxysql_iac.plan.layers import (
@@ -283,6 +284,7 @@ def module_states(
     node: Live, primary: Live, *, is_primary: bool, grace: float | None
 ) -> list[ModuleState]:
     out = []
+    compared = compared_checksums(primary.variables)
     for name, mine in sorted(node.checksums.items()):
         theirs = primary.checksums.get(name)
         if is_primary:
@@ -291,10 +293,14 @@ def module_states(
             state = "not on primary"
         elif mine.checksum == theirs.checksum:
             state = "in sync"
+        elif name not in compared:
+            state = "own Monitor state"  # runtime servers under sync algorithm 2 or 3
         elif mine.epoch < theirs.epoch and primary.clock - theirs.epoch < _grace(
             primary, name, grace
         ):
             state = "syncing"  # behind a LOAD younger than apply's convergence deadline
+        elif mine.epoch > theirs.epoch and node.clock - mine.epoch < _grace(primary, name, grace):
+            state = "ahead"  # LOADed on this peer; the primary is about to pull it (PXC103)
         else:
             state = "diverged"
         out.append(
