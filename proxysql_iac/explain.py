@@ -70,6 +70,8 @@ class AuroraWindow:
     detect_ms: int  # check_interval_ms + check_timeout_ms
     shun_ms: int  # a lagging reader: the first check over max_lag_ms
     recover_ms: int  # lag_num_checks x check_interval_ms
+    add_lag_ms: int = 30
+    min_lag_ms: int = 30
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,8 @@ def _aurora(desired: Desired) -> list[AuroraWindow]:
                 interval + timeout,
                 interval,
                 checks * interval,
+                _int(v["add_lag_ms"]),
+                _int(v["min_lag_ms"]),
             )
         )
     return out
@@ -263,10 +267,16 @@ def render_text(result: Explanation) -> str:
             "which may run until its timeout)"
         )
         out.append(
-            f"    a reader lagging over max_lag_ms {a.max_lag_ms} is SHUNNED at the first check "
+            f"    a reader whose estimated lag, max(lag + add_lag_ms {a.add_lag_ms}, min_lag_ms "
+            f"{a.min_lag_ms}), exceeds max_lag_ms {a.max_lag_ms} is SHUNNED at the first check "
             f"over it (within {_ms(a.shun_ms)}) and back ONLINE after lag_num_checks "
             f"{a.lag_num_checks} check(s) below it (within {_ms(a.recover_ms)})"
         )
+        if a.min_lag_ms > a.max_lag_ms:
+            out.append(
+                f"    min_lag_ms {a.min_lag_ms} > max_lag_ms {a.max_lag_ms}: every reader's "
+                "estimate exceeds the limit, so readers stay SHUNNED"
+            )
     if result.aurora:
         out.append(f"  {FIELD_AURORA}")
     out.append("")
