@@ -25,7 +25,7 @@ from proxysql_iac.secrets import SecretStore, native_password_hash
 from proxysql_iac.spec.load import did_you_mean
 from proxysql_iac.spec.models import Cluster
 from proxysql_iac.spec.tables import TABLES, VARIABLE_PREFIX, Column, Kind, Table
-from proxysql_iac.spec.variables import CATALOG
+from proxysql_iac.spec.variables import CATALOG, is_secret_variable
 from proxysql_iac.validate import validate_files
 
 ADMIN_PASSWORD_ENV = "PXC_ADMIN_PASSWORD"
@@ -34,15 +34,6 @@ SECTION_NAMES = (*(t.name for t in TABLES), *VARIABLE_SECTIONS)
 
 # Read-only status, not configuration: LOAD resets it.
 _NOT_CONFIGURATION = frozenset({"admin-version"})
-# Secret whatever the catalog says (it flags these too; listed so the guarantee is local).
-_SECRET_VARIABLES = frozenset(
-    {
-        "admin-admin_credentials",
-        "admin-stats_credentials",
-        "admin-cluster_password",
-        "mysql-monitor_password",
-    }
-)
 # Listener addresses: each node has its own and ProxySQL Cluster does not sync them, so one
 # spec value cannot be right for every node (and PXC132 checks it against each node's port).
 # They belong to each node's proxysql.cnf: export names them but does not write them.
@@ -411,7 +402,7 @@ class _Builder:
                 local.append(f"{name}={text}")
                 continue
             short = name[len(prefix) :]
-            if info.secret or name in _SECRET_VARIABLES:
+            if is_secret_variable(name):
                 out[section][short] = self._secret_variable(name, text)
             else:
                 _check_text(text, name)

@@ -9,7 +9,7 @@ from rich.table import Table as RichTable
 from proxysql_iac.spec.compile import Desired, Value
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import TABLES
-from proxysql_iac.spec.variables import CATALOG
+from proxysql_iac.spec.variables import is_secret_variable
 
 SECRET = "<secret>"
 
@@ -33,7 +33,7 @@ def desired_as_dict(desired: Desired) -> dict[str, Any]:
             for row in desired.rows(table.name)
         ]
     variables = {
-        name: (SECRET if (v.text is None or _secret_variable(name)) else v.text)
+        name: (SECRET if (v.text is None or is_secret_variable(name)) else v.text)
         for name, v in sorted(desired.variables.items())
     }
     return {
@@ -42,11 +42,6 @@ def desired_as_dict(desired: Desired) -> dict[str, Any]:
         "tables": tables,
         "variables": variables,
     }
-
-
-def _secret_variable(name: str) -> bool:
-    info = CATALOG.get(name)
-    return bool(info and info.secret)
 
 
 def render_compile_json(desired: Desired) -> str:

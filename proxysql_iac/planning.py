@@ -51,7 +51,7 @@ from proxysql_iac.spec.tables import (
     Table,
     variable_module,
 )
-from proxysql_iac.spec.variables import CATALOG
+from proxysql_iac.spec.variables import is_secret_variable
 from proxysql_iac.validate import validate_files
 
 
@@ -100,7 +100,7 @@ def remember_live_secrets(live: Live, secrets: SecretStore) -> None:
                 if value:
                     secrets.remember(value, from_node=True)
     for name, value in live.variables.items():
-        if _secret_variable(name):
+        if is_secret_variable(name):
             secrets.remember(value, from_node=True)
             if name.endswith("_credentials"):  # user:password;user2:password2
                 for pair in value.split(";"):
@@ -117,21 +117,13 @@ def resolve_all(desired: Desired, secrets: SecretStore) -> None:
     for variable in desired.variables.values():
         if isinstance(variable.value, SecretRef):
             secrets.resolve(variable.value)
-        elif variable.name in _SECRET_VARIABLES and isinstance(variable.value, str):
+        elif is_secret_variable(variable.name) and isinstance(variable.value, str):
             secrets.remember(variable.value)
     for rows in desired.tables.values():
         for row in rows:
             password = row.values.get("password")
             if isinstance(password, str):
                 secrets.remember(password)
-
-
-_SECRET_VARIABLES = {
-    "admin-admin_credentials",
-    "admin-stats_credentials",
-    "admin-cluster_password",
-    "mysql-monitor_password",
-}
 
 
 def read_primary(conn: AdminConnection, desired: Desired) -> Live:
@@ -169,16 +161,11 @@ def fingerprints(live: Live, desired: Desired) -> dict[str, str]:
         secret = [i for i, c in enumerate(TABLE_BY_NAME[name].columns) if c.secret]
         shown = [tuple(None if i in secret else v for i, v in enumerate(r)) for r in rows]
         prints[name] = fingerprint_rows(shown)
-    wanted = [n for n in sorted(desired.variables) if not _secret_variable(n)]
+    wanted = [n for n in sorted(desired.variables) if not is_secret_variable(n)]
     prints["global_variables"] = fingerprint_rows(
         [(name, live.variables.get(name)) for name in wanted]
     )
     return prints
-
-
-def _secret_variable(name: str) -> bool:
-    info = CATALOG.get(name)
-    return bool(info and info.secret) or name in _SECRET_VARIABLES
 
 
 def load_desired(files: Sequence[str | Path]) -> Desired:

@@ -24,7 +24,7 @@ from proxysql_iac.planning import PlanContext
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLES, Table
-from proxysql_iac.spec.variables import CATALOG
+from proxysql_iac.spec.variables import is_secret_variable
 
 Log = Callable[[str], None]
 Progress = Callable[[str], None]  # a one-line status that replaces the previous one
@@ -219,8 +219,7 @@ class Executor:
             for index in step.variables:
                 variable = changes.variables[index]
                 want = variable.new
-                info = CATALOG.get(variable.name)
-                secret = isinstance(want, SecretRef) or bool(info and info.secret)
+                secret = isinstance(want, SecretRef) or is_secret_variable(variable.name)
                 text = self.ctx.secrets.resolve(want) if isinstance(want, SecretRef) else want
                 have = runtime.get(variable.name)
                 if have != text:

@@ -10,6 +10,7 @@ from proxysql_iac.plan.diff import ChangeSet, RowChange, VariableChange
 from proxysql_iac.plan.order import Batch, ModuleStep
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
+from proxysql_iac.spec.variables import is_secret_variable
 
 FORMAT_VERSION = 1
 
@@ -96,11 +97,11 @@ def plan_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
         {
             "name": v.name,
             "module": v.module,
-            "old": v.old if not _secret_variable(v.name) else ("<secret>" if v.old else v.old),
+            "old": v.old if not is_secret_variable(v.name) else ("<secret>" if v.old else v.old),
             "new": (
                 _value_json(v.new)
                 if isinstance(v.new, SecretRef)
-                else ("<secret>" if _secret_variable(v.name) else v.new)
+                else ("<secret>" if is_secret_variable(v.name) else v.new)
             ),
             "origin": list(v.origin),
         }
@@ -140,13 +141,6 @@ def plan_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
         "drift": plan.drift,
         "destructive": plan.destructive,
     }
-
-
-def _secret_variable(name: str) -> bool:
-    from proxysql_iac.spec.variables import CATALOG
-
-    info = CATALOG.get(name)
-    return bool(info and info.secret)
 
 
 def summary(plan: Plan) -> dict[str, dict[str, int]]:

@@ -9,7 +9,7 @@ from proxysql_iac.plan.diff import RowChange, VariableChange
 from proxysql_iac.plan.model import Plan, plan_to_dict, summary
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import TABLES
-from proxysql_iac.spec.variables import CATALOG
+from proxysql_iac.spec.variables import is_secret_variable
 
 SECRET = "<secret>"
 
@@ -36,8 +36,7 @@ def row_lines(change: RowChange) -> list[str]:
 
 
 def variable_line(change: VariableChange) -> str:
-    info = CATALOG.get(change.name)
-    secret = bool(info and info.secret) or isinstance(change.new, SecretRef)
+    secret = is_secret_variable(change.name) or isinstance(change.new, SecretRef)
     new = SECRET if secret else repr(change.new)
     if change.old is None:
         return f"+ {change.name} = {new}"

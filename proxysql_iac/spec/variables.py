@@ -87,6 +87,23 @@ class VariableCatalog:
         return name in self._entries
 
 
+def is_secret_variable(name: str) -> bool:
+    """A credential (admin/stats credentials, cluster and monitor passwords): never printed.
+    The four ProxySQL credentials are secret even if a catalog were to miss them."""
+    info = CATALOG.get(name)
+    return bool(info and info.secret) or name in _ALWAYS_SECRET
+
+
+_ALWAYS_SECRET = frozenset(
+    {
+        "admin-admin_credentials",
+        "admin-stats_credentials",
+        "admin-cluster_password",
+        "mysql-monitor_password",
+    }
+)
+
+
 class _LazyCatalog(VariableCatalog):
     """Loaded on first use so that importing pxc stays fast."""
 
