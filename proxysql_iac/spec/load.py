@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from proxysql_iac.findings import Finding, Severity
-from proxysql_iac.spec.models import SECTIONS, SpecModel
+from proxysql_iac.spec.models import SECTIONS, AdminCredentials, Cluster, Node, SpecModel
 from proxysql_iac.spec.source import Document, SourceError, YList, YMap, load_file, parse_text
 from proxysql_iac.spec.tables import TABLE_BY_NAME, VARIABLE_SECTIONS, Kind
 
@@ -84,7 +84,8 @@ class LoadedSpec:
         return Finding(code, severity, message, hint, file, line, col, format_path(path))
 
 
-def _depth_present(data: Any, path: PathT) -> int:
+def _walk(data: Any, path: PathT) -> tuple[int, Any]:
+    """How many steps of `path` exist in `data`, and the value the last of them reaches."""
     depth = 0
     node = data
     for step in path:
@@ -95,7 +96,11 @@ def _depth_present(data: Any, path: PathT) -> int:
         else:
             break
         depth += 1
-    return depth
+    return depth, node
+
+
+def _depth_present(data: Any, path: PathT) -> int:
+    return _walk(data, path)[0]
 
 
 def _merge(base: Any, overlay: Any, top: bool) -> Any:
@@ -205,33 +210,27 @@ def _allowed_keys(parent: PathT) -> list[str]:
     if len(parent) == 2 and parent[0] in TABLE_BY_NAME:
         return list(TABLE_BY_NAME[str(parent[0])].column_names)
     if parent == ("cluster",):
-        return ["name", "primary", "admin", "nodes"]
-    if parent[-1] == "admin" or (len(parent) >= 3 and parent[-1] == "admin"):
-        return ["user", "password"]
+        return list(Cluster.model_fields)
+    if parent[-1] == "admin":
+        return list(AdminCredentials.model_fields)
     if len(parent) == 3 and parent[:2] == ("cluster", "nodes"):
-        return ["name", "host", "port", "admin"]
+        return list(Node.model_fields)
     return []
 
 
 def _value_at(data: Any, path: PathT) -> tuple[PathT, Any]:
     """Walk as far as the data goes; pydantic adds union-member tags past the real path."""
-    node = data
-    walked: list[str | int] = []
-    for step in path:
-        if isinstance(node, dict) and isinstance(step, str) and step in node:
-            node = node[step]
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-            node = node[step]
-        else:
-            if (
-                isinstance(node, dict)
-                and isinstance(step, str)
-                and not step.startswith(("function-", "union["))
-                and step not in ("str", "int", "bool", "float", "dict[str,any]", "list[any]")
-            ):
-                walked.append(step)  # a missing key: report at the key's own path
-            break
-        walked.append(step)
+    depth, node = _walk(data, path)
+    walked = list(path[:depth])
+    if depth < len(path):
+        step = path[depth]
+        if (
+            isinstance(node, dict)
+            and isinstance(step, str)
+            and not step.startswith(("function-", "union["))
+            and step not in ("str", "int", "bool", "float", "dict[str,any]", "list[any]")
+        ):
+            walked.append(step)  # a missing key: report at the key's own path
     return tuple(walked), node
 
 
