@@ -95,6 +95,36 @@ def atoi(value: Any) -> int:
     return int(m.group(1)) if m else 0
 
 
+_NUMERIC = re.compile(r"\s*[+-]?\d")
+
+
+def _text_in(values: Sequence[Any]) -> bool:
+    return any(isinstance(v, str) for v in values)
+
+
+def _re_modifiers(value: Any) -> str:
+    items = [str(m).upper() for m in str(value or "").split(",")]
+    flags = [f for f in ("CASELESS", "GLOBAL") if any(m.startswith(f) for m in items)]
+    return ",".join(flags)
+
+
+def _digest(value: Any) -> str | None:
+    """strtoull(value, 0) as ProxySQL reads a digest; values past 2^64-2 read as none."""
+    if value is None:
+        return None
+    text = sqlfuncs.render(value)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    m = re.match(r"\s*(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9]\d*))", str(text))
+    if not m:
+        return None
+    hexa, octal, decimal = m.groups()
+    number = int(hexa, 16) if hexa else int(octal, 8) if octal else int(decimal)
+    if number == 0 or number >= 2**64 - 1:
+        return None
+    return f"0x{number:016X}"
+
+
 def first_statement(sql: str) -> str | None:
     """The text SQLite would compile first (the rest of a multi-statement query is dropped).
 
@@ -153,6 +183,7 @@ class SandboxNode:
         self.db: sqlite3.Connection | None = None
         self.runtime_vars: dict[str, str] = {}
         self.runtime: dict[str, list[Row]] = {}
+        self._int_column_cache: dict[str, list[int]] = {}
         self.servers_v2: list[Row] = []
         self.checksums: dict[str, Checksum] = {}
         self.defaults = dict(ddl.default_variables())
@@ -346,6 +377,8 @@ class SandboxNode:
                 rows = self._runtime_users(rows)
             elif t == "mysql_query_rules":
                 rows = self._runtime_rules(rows)
+            else:
+                rows = self._as_loaded(t, rows)
             self.runtime[t] = rows
         if count_version:
             if module == "MYSQL USERS":
@@ -376,21 +409,43 @@ class SandboxNode:
                 back.append(tuple(b))
         return front + back
 
-    def _runtime_rules(self, rows: list[Row]) -> list[Row]:
+    def _int_columns(self, table: str) -> list[int]:
+        """Positions of the INT columns of a table (from its DDL): ProxySQL reads them with
+        atoi at LOAD, so runtime shows whole numbers; NULL stays NULL."""
+        cached = self._int_column_cache.get(table)
+        if cached is None:
+            info = self._q(f"PRAGMA main.table_info({table})")
+            cached = [int(r[0]) for r in info if "INT" in str(r[2]).upper()]
+            self._int_column_cache[table] = cached
+        return cached
+
+    def _as_loaded(self, table: str, rows: list[Row]) -> list[Row]:
+        ints = self._int_columns(table)
         out = []
-        int_cols = {1, 4, 7, 11, 13, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 28, 29, 30, 31, 32}
-        for r in sorted(rows, key=lambda r: atoi(r[0])):
-            if atoi(r[1]) != 1:
-                continue
+        for r in rows:
             row = list(r)
-            for i in int_cols:
+            for i in ints:
                 if row[i] is not None:
                     row[i] = atoi(row[i])
-            if isinstance(row[12], str):
-                mods = [m for m in row[12].upper().split(",") if m in ("CASELESS", "GLOBAL")]
-                row[12] = ",".join(mods)
             out.append(tuple(row))
         return out
+
+    def _runtime_rules(self, rows: list[Row]) -> list[Row]:
+        """Active rules only. A non-numeric cache_ttl drops the rule; re_modifiers keeps the
+        comma-separated items that start with CASELESS or GLOBAL (any case), in that order;
+        digest is read as a C number (base 0) and shown as 0x + 16 hex digits, 0 or an
+        unreadable value as NULL."""
+        at = {c: i for i, c in enumerate(self._columns("main", "mysql_query_rules"))}
+        out = []
+        for raw, r in zip(rows, self._as_loaded("mysql_query_rules", rows), strict=True):
+            ttl = raw[at["cache_ttl"]]
+            if r[at["active"]] != 1 or (isinstance(ttl, str) and not _NUMERIC.match(ttl)):
+                continue
+            row = list(r)
+            row[at["re_modifiers"]] = _re_modifiers(row[at["re_modifiers"]])
+            row[at["digest"]] = _digest(row[at["digest"]])
+            out.append(tuple(row))
+        return sorted(out, key=lambda r: r[0])
 
     def _build_servers(self) -> None:
         hg: dict[str, list[Row]] = {t: self._q(f"SELECT * FROM main.{t}") for t in SERVER_TABLES}
@@ -417,24 +472,39 @@ class SandboxNode:
             servers.append(row)
             v2.append((*row[:4], "ONLINE" if status == "SHUNNED" else status, *row[5:]))
         self.runtime["mysql_servers"] = servers
-        # conflicting hostgroup rows are skipped at LOAD (sections 1.5 and 1.6)
-        repl = hg["mysql_replication_hostgroups"]
+        # Replication rows are copied as stored (6.7 stays 6.7), except rows with a
+        # non-numeric hostgroup and rows whose writer is another row's reader.
+        repl = [r for r in hg["mysql_replication_hostgroups"] if not _text_in(r[:2])]
         readers = {atoi(r[1]) for r in repl}
         self.runtime["mysql_replication_hostgroups"] = [
-            (atoi(r[0]), atoi(r[1]), r[2], r[3]) for r in repl if atoi(r[0]) not in readers
+            r for r in repl if atoi(r[0]) not in readers
         ]
         for t in ("mysql_group_replication_hostgroups", "mysql_galera_hostgroups"):
-            rows = hg[t]
-            others = {atoi(x) for r in rows for x in (r[1], r[2], r[3])}
-            self.runtime[t] = [
-                (*tuple(atoi(x) for x in r[:8]), r[8]) for r in rows if atoi(r[0]) not in others
-            ]
-        self.runtime["mysql_aws_aurora_hostgroups"] = [
-            tuple(atoi(x) if i not in (4, 13) else x for i, x in enumerate(r))
-            for r in hg["mysql_aws_aurora_hostgroups"]
-        ]
-        self.runtime["mysql_hostgroup_attributes"] = hg["mysql_hostgroup_attributes"]
-        self.runtime["mysql_servers_ssl_params"] = hg["mysql_servers_ssl_params"]
+            rows = self._as_loaded(t, hg[t])
+            others = {x for r in rows for x in (r[1], r[2], r[3])}
+            self.runtime[t] = [r for r in rows if r[0] not in others]
+        self.runtime["mysql_aws_aurora_hostgroups"] = self._as_loaded(
+            "mysql_aws_aurora_hostgroups", hg["mysql_aws_aurora_hostgroups"]
+        )
+        for t in ("mysql_hostgroup_attributes", "mysql_servers_ssl_params"):
+            self.runtime[t] = self._as_loaded(t, hg[t])
+        # ProxySQL writes these rows into tables with the same constraints; a row that
+        # breaks one once read as numbers (two writers 'abc' and '0x1' are both 0, a reader
+        # '' is 0) aborts the process during LOAD.
+        assert self.db is not None
+        for t in (
+            "mysql_group_replication_hostgroups",
+            "mysql_galera_hostgroups",
+            "mysql_aws_aurora_hostgroups",
+        ):
+            try:
+                self.db.execute("SAVEPOINT runtime_check")
+                self._fill("runtime_" + t, self.runtime[t])
+            except sqlite3.IntegrityError as exc:
+                raise Crash(f"LOAD MYSQL SERVERS: {exc}") from exc
+            finally:
+                self.db.execute("ROLLBACK TO runtime_check")
+                self.db.execute("RELEASE runtime_check")
         self.servers_v2 = v2
 
     # ------------------------------------------------------------- Aurora

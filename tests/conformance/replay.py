@@ -19,7 +19,9 @@ from mysql.connector import FieldType
 
 from proxysql_iac.sandbox import Sandbox
 
-DATA = Path(__file__).parent / "data" / "probes-public-2.7.1.json"
+DATA_DIR = Path(__file__).parent / "data"
+PROBES = DATA_DIR / "probes-public-2.7.1.json"
+NORMALIZATION = DATA_DIR / "normalization-public-2.7.1.json"
 FIELDS = (
     "ok",
     "errno",
@@ -57,8 +59,11 @@ def _jval(v: Any) -> Any:
 
 
 class Replayer:
-    def __init__(self, sandbox: Sandbox, honour_sleeps: bool = False) -> None:
+    def __init__(
+        self, sandbox: Sandbox, honour_sleeps: bool = False, ports: dict[int, int] | None = None
+    ) -> None:
         self.sb = sandbox
+        self.recorded_ports = ports or RECORDED_PORTS
         # The sandbox runs no Monitor and the probes ignore epochs, so waiting changes nothing.
         self.honour_sleeps = honour_sleeps
         self.conns: dict[tuple[int, str], Any] = {}
@@ -96,7 +101,7 @@ class Replayer:
         if isinstance(value, str):
             for k, h in enumerate(self.sb.handles, 1):
                 value = value.replace(
-                    f"127.0.0.1:{h.port}", f"127.0.0.1:{RECORDED_PORTS.get(k, 0)}"
+                    f"127.0.0.1:{h.port}", f"127.0.0.1:{self.recorded_ports.get(k, 0)}"
                 )
                 value = value.replace(h.data_dir, "<datadir>")
             return value
@@ -234,11 +239,12 @@ def compare_case(
     return compared, matched, diffs
 
 
-def replay_all(only: list[str] | None = None) -> Outcome:
-    data = json.loads(DATA.read_text("utf-8"))
+def replay_all(only: list[str] | None = None, data_file: Path = PROBES) -> Outcome:
+    data = json.loads(data_file.read_text("utf-8"))
     out = Outcome()
     with Sandbox(nodes=2, cluster=False) as sb:
-        r = Replayer(sb)
+        ports = data.get("meta", {}).get("ports")
+        r = Replayer(sb, ports=dict(enumerate(ports, 1)) if ports else None)
         for case in data["cases"]:
             if only and case["name"] not in only:
                 continue
@@ -257,7 +263,11 @@ def replay_all(only: list[str] | None = None) -> Outcome:
 if __name__ == "__main__":
     import sys
 
-    res = replay_all(sys.argv[1:] or None)
+    args = sys.argv[1:]
+    data_file = PROBES
+    if args and args[0].endswith(".json"):
+        data_file = Path(args.pop(0))
+    res = replay_all(args or None, data_file)
     for name, diffs in res.mismatched_cases.items():
         for d in diffs:
             print(name, json.dumps(d, ensure_ascii=False)[:600])
