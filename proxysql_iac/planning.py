@@ -368,8 +368,11 @@ def drift_notes(live: Live, desired: Desired) -> list[str]:
                 "Aurora discovery); not planned as changes"
             )
         status_col = table.column_names.index("status")
+        key = [table.column_names.index(c) for c in table.key]
+        written = {tuple(r[i] for i in key): (r[status_col] or "").upper() for r in memory}
         for r in runtime:
-            if (r[status_col] or "").upper() != "ONLINE":
+            status = (r[status_col] or "").upper()
+            if status != written.get(tuple(r[i] for i in key), "ONLINE"):
                 notes.append(
                     f"mysql_servers: {r[1]}:{r[2]} (hostgroup {r[0]}) is {r[status_col]} at runtime"
                 )
@@ -378,9 +381,15 @@ def drift_notes(live: Live, desired: Desired) -> list[str]:
 
 def destructive_changes(changes: ChangeSet, live: Live) -> list[str]:
     out = []
-    for change in changes.rows:
-        if change.table == "mysql_users" and change.action == "remove":
-            out.append(f"deletes user {change.key[0]!r} (backend={change.key[1]})")
+    removed_users = [c for c in changes.rows if c.table == "mysql_users" and c.action == "remove"]
+    for change in removed_users:
+        # Removing one of a user's rows while another stays (a node that took its users from
+        # a peer's runtime holds a frontend and a backend row) does not delete the user.
+        removed = sum(1 for c in removed_users if c.key[0] == change.key[0])
+        rows = sum(1 for r in live.memory.get("mysql_users", []) if r[0] == change.key[0])
+        if removed < rows:
+            continue
+        out.append(f"deletes user {change.key[0]!r} (backend={change.key[1]})")
     removed_servers: dict[str, int] = {}
     for change in changes.rows:
         if change.table == "mysql_servers" and change.action == "remove":

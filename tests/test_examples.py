@@ -49,9 +49,7 @@ def test_example_validates_without_errors_or_warnings(name: str) -> None:
 def test_example_keeps_every_password_out_of_the_file(name: str) -> None:
     desired = validate_files(SPECS[name]).desired
     passwords = [row.values["password"] for row in desired.rows("mysql_users")]
-    variables = [
-        v.value for n, v in desired.variables.items() if n.endswith("password")
-    ]
+    variables = [v.value for n, v in desired.variables.items() if n.endswith("password")]
     cluster = desired.cluster
     admins = [cluster.admin.password] if cluster is not None and cluster.admin else []
     for value in [*passwords, *variables, *admins]:

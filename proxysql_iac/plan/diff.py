@@ -22,6 +22,7 @@ from proxysql_iac.spec.tables import (
     VARIABLE_SECTIONS,
     Column,
     Kind,
+    Load,
     Module,
     Table,
     variable_module,
@@ -114,16 +115,19 @@ def same_value(column: Column, desired: Value, live: str | None, resolve: Resolv
     if column.secret:
         if isinstance(desired, SecretRef):
             return password_matches(live, resolve(desired))
-        if desired is None or live is None:
+        desired = column.loaded(None if desired is None else str(desired))
+        live = column.loaded(live)
+        if desired is None or live is None or desired == live:
             return desired == live
-        desired = str(desired)
         if password_matches(live, desired) or password_matches(desired, live):
             return True
         return desired.startswith("*") and native_password_hash(live) == desired.upper()
+    if column.kind is Kind.INT:
+        return (desired is None and live is None) or (desired is not None and str(desired) == live)
+    if column.load is not Load.KEEP:
+        return column.loaded(None if desired is None else str(desired)) == column.loaded(live)
     if desired is None or live is None:
         return desired is None and live is None
-    if column.kind is Kind.INT:
-        return str(desired) == live
     text = str(desired)
     if column.kind is Kind.JSON:
         if text == live:
@@ -134,8 +138,6 @@ def same_value(column: Column, desired: Value, live: str | None, resolve: Resolv
             return _json_same(json.loads(text), json.loads(live))
         except ValueError:
             return False
-    if column.name == "status":
-        return text.upper() == live.upper()
     return text == live
 
 
@@ -153,11 +155,61 @@ def _as_text(values: dict[str, Value], names: tuple[str, ...], resolve: Resolver
     return tuple(out)
 
 
+def _same_row(table: Table, desired: DesiredRow, row: Row, resolve: Resolver) -> bool:
+    return all(
+        same_value(column, desired.values[column.name], row[index], resolve)
+        for index, column in enumerate(table.columns)
+    )
+
+
+def _rejoin_split_rows(
+    table: Table, desired: list[DesiredRow], live: list[Row], resolve: Resolver
+) -> list[Row]:
+    """A node that took its rows from a peer's runtime (every Cluster peer: a primary in
+    waiting) holds each user as a frontend-only and a backend-only row. A pair that is
+    exactly a desired row split in two counts as that row; any other pair is diffed as it
+    is (and rewritten as one row)."""
+    if not table.split_flags:
+        return live
+    index = {c: i for i, c in enumerate(table.column_names)}
+    flags = [index[f] for f in table.split_flags]
+    rest = [c for c in table.key if c not in table.split_flags]
+    wanted = {
+        tuple(str(row.values[c]) for c in rest): row
+        for row in desired
+        if all(row.values[f] == 1 for f in table.split_flags)
+    }
+    groups: dict[tuple[str | None, ...], list[Row]] = {}
+    for row in live:
+        groups.setdefault(tuple(row[index[c]] for c in rest), []).append(row)
+    out: list[Row] = []
+    for group_key, rows in groups.items():
+        target = wanted.get(tuple(str(v) for v in group_key))
+        lit = sorted(tuple(row[i] for i in flags) for row in rows)
+        one_each = len(rows) == len(flags) and lit == sorted(
+            tuple("1" if j == k else "0" for j in range(len(flags))) for k in range(len(flags))
+        )
+        if target is not None and one_each:
+            first = list(rows[0])
+            for i in flags:
+                first[i] = "1"
+            joined = tuple(first)
+            others_agree = all(
+                row[i] == joined[i] for row in rows for i in range(len(joined)) if i not in flags
+            )
+            if others_agree and _same_row(table, target, joined, resolve):
+                out.append(joined)
+                continue
+        out.extend(rows)
+    return out
+
+
 def diff_table(
     table: Table, desired: list[DesiredRow], live: list[Row], resolve: Resolver
 ) -> list[RowChange]:
     columns = table.columns
     names = table.column_names
+    live = _rejoin_split_rows(table, desired, live, resolve)
     by_key: dict[tuple[str | None, ...], Row] = {live_key(table, row): row for row in live}
     changes: list[RowChange] = []
     wanted: set[tuple[str | None, ...]] = set()

@@ -16,7 +16,7 @@ reads their answers out of a `Live`; it opens no connection.
 from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import Row
 from proxysql_iac.admin.live import Live
-from proxysql_iac.spec.tables import TABLE_BY_NAME, Table
+from proxysql_iac.spec.tables import TABLE_BY_NAME, Column, Load, Reaches, Table
 from proxysql_iac.spec.variables import CATALOG
 
 CAP = 1000  # differing rows returned per table and layer
@@ -39,16 +39,43 @@ def _monitored_hostgroups() -> str:
     return " UNION ".join(parts)
 
 
+def _loaded(column: Column) -> str:
+    """SQL for what LOAD makes of a memory column (see `Load`)."""
+    name = sql.identifier(column.name)
+    load = column.load
+    if load is Load.UPPER:
+        return f"UPPER({name})"
+    if load is Load.EMPTY_FOR_NULL:
+        return f"COALESCE({name},'')"
+    if load is Load.RE_MODIFIERS:
+        items = f"(','||UPPER(COALESCE({name},'')))"
+        caseless, glob = f"INSTR({items},',CASELESS')>0", f"INSTR({items},',GLOBAL')>0"
+        return (
+            f"CASE WHEN {caseless} AND {glob} THEN 'CASELESS,GLOBAL' WHEN {caseless} THEN "
+            f"'CASELESS' WHEN {glob} THEN 'GLOBAL' ELSE '' END"
+        )
+    if load is Load.DIGEST:
+        text = f"LTRIM({name})"
+        return (
+            f"CASE WHEN LOWER(SUBSTR({text},1,2))='0x' THEN "
+            f"'0x'||SUBSTR('0000000000000000'||UPPER(SUBSTR({text},3)),-16,16) "
+            f"WHEN {text} GLOB '[1-9]*' THEN PRINTF('0x%016X',CAST({text} AS INTEGER)) "
+            f"ELSE {name} END"
+        )
+    return name
+
+
 def _select(
     table: Table,
     source: str,
     *,
     runtime: bool,
+    loaded: bool = False,
     where: str = "",
     constants: dict[str, int] | None = None,
 ) -> str:
-    """SELECT of a table's compared columns: at runtime without the Monitor's columns, and
-    users with NULL shown as '' (as runtime shows them)."""
+    """SELECT of a table's compared columns: at runtime without the Monitor's columns;
+    `loaded`: memory values as LOAD turns them into runtime values."""
     exprs = []
     for column in table.columns:
         name = sql.identifier(column.name)
@@ -56,42 +83,51 @@ def _select(
             continue
         if constants and column.name in constants:
             exprs.append(f"{int(constants[column.name])} AS {name}")
-        elif runtime and table.name == "mysql_users" and not column.not_null:
-            exprs.append(f"COALESCE({name},'') AS {name}")
+        elif loaded:
+            exprs.append(f"{_loaded(column)} AS {name}")
         else:
             exprs.append(name)
     text = f"SELECT {','.join(exprs)} FROM {sql.identifier(source)}"
     return f"{text} WHERE {where}" if where else text
 
 
+def _outside_monitor(table: Table) -> list[str]:
+    """Rows in the hostgroups the Monitor manages are its own at runtime: left out."""
+    if not table.monitor_owned:
+        return []
+    return [f"hostgroup_id NOT IN ({_monitored_hostgroups()})"]
+
+
+def _reaches(condition: Reaches, table: Table) -> str:
+    expr = _loaded(table.column_by_name[condition.column])
+    value = condition.value
+    literal = str(value) if isinstance(value, int) else sql.literal(value)
+    return f"{expr}{condition.op}{literal}"
+
+
 def _memory_as_runtime(table: Table) -> str:
-    """What LOAD ... TO RUNTIME makes of memory."""
-    if table.name == "mysql_users":
-        loaded = "active=1 AND default_hostgroup>=0"
-        return " UNION ALL ".join(
-            _select(
-                table,
-                table.name,
-                runtime=True,
-                where=f"{loaded} AND {flag}=1",
-                constants={"frontend": int(flag == "frontend"), "backend": int(flag == "backend")},
-            )
-            for flag in ("frontend", "backend")
+    """What LOAD ... TO RUNTIME makes of memory: the rows that reach runtime, values as
+    loaded, one row per flag where LOAD splits rows (users: frontend and backend)."""
+    where = [_reaches(c, table) for c in table.reaches_runtime] + _outside_monitor(table)
+    if not table.split_flags:
+        return _select(table, table.name, runtime=True, loaded=True, where=" AND ".join(where))
+    return " UNION ALL ".join(
+        _select(
+            table,
+            table.name,
+            runtime=True,
+            loaded=True,
+            where=" AND ".join([*where, f"{sql.identifier(flag)}=1"]),
+            constants={f: int(f == flag) for f in table.split_flags},
         )
-    if table.name == "mysql_query_rules":
-        return _select(table, table.name, runtime=True, where="active=1")
-    if table.name == "mysql_servers":
-        where = f"UPPER(status)<>'OFFLINE_HARD' AND hostgroup_id NOT IN ({_monitored_hostgroups()})"
-        return _select(table, table.name, runtime=True, where=where)
-    return _select(table, table.name, runtime=True)
+        for flag in table.split_flags
+    )
 
 
 def _runtime(table: Table) -> str:
     """The runtime rows compared: outside the Monitor's hostgroups for servers."""
-    if table.name == "mysql_servers":
-        where = f"hostgroup_id NOT IN ({_monitored_hostgroups()})"
-        return _select(table, table.runtime_table, runtime=True, where=where)
-    return _select(table, table.runtime_table, runtime=True)
+    where = " AND ".join(_outside_monitor(table))
+    return _select(table, table.runtime_table, runtime=True, where=where)
 
 
 def difference_query(table: Table, layer: str, *, both_ways: bool = True) -> sql.Statement:

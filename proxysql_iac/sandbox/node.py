@@ -1099,12 +1099,13 @@ class SandboxNode:
         """What a peer fetches when it pulls `module` from this node (section 4.3)."""
         with self.lock:
             if module == "mysql_users":
-                return {
-                    "mysql_users": [
-                        (*tuple(r[:2]), 1, *tuple(r[3:]))
-                        for r in self.runtime.get("mysql_users", [])
-                    ]
-                }
+                # A user LOAD split into a frontend and a backend row arrives as one row
+                # with both flags (as a real 2.7.1 peer holds it); one-role users as they are.
+                merged: dict[Any, list[Any]] = {}
+                for r in self.runtime.get("mysql_users", []):
+                    row = merged.setdefault(r[0], [*r[:2], 1, *r[3:]])
+                    row[9], row[10] = row[9] or r[9], row[10] or r[10]
+                return {"mysql_users": [tuple(r) for r in merged.values()]}
             if module == "mysql_query_rules":
                 return {
                     t: list(self.runtime.get(t, []))

@@ -17,6 +17,7 @@ from proxysql_iac.spec.tables import (
     VARIABLE_PREFIX,
     Column,
     Kind,
+    Load,
     Table,
 )
 
@@ -184,9 +185,18 @@ def _compile_row(
                     hint,
                 )
             values[name] = value
+    for column in _REWRITTEN[table.name]:
+        value = values[column.name]
+        if value is None or isinstance(value, str):
+            values[column.name] = column.loaded(value)
     return DesiredRow(values, origin, frozenset(written))
 
 
+# Text columns whose values LOAD rewrites (`online` runs as `ONLINE`): compiled to the form
+# runtime shows, so memory, runtime and every peer hold one value and plans stay empty.
+_REWRITTEN: dict[str, list[Column]] = {
+    t.name: [c for c in t.columns if c.load is not Load.KEEP and not c.secret] for t in TABLES
+}
 # Every row starts from its table's defaults, in column order (the order rows compare in).
 _DEFAULTS: dict[str, dict[str, Value]] = {
     t.name: {c.name: c.default for c in t.columns} for t in TABLES

@@ -52,6 +52,50 @@ class StartsWith:
 Check = Range | OneOf | StartsWith
 
 
+class Load(str, Enum):
+    """What `LOAD ... TO RUNTIME` does to a text column's value (runtime shows the result,
+    and a Cluster peer, which pulls runtime, holds it in memory). Integer columns are read
+    as whole numbers; the spec writes them as such."""
+
+    KEEP = "keep"
+    UPPER = "upper"  # `online` runs and shows as `ONLINE`
+    EMPTY_FOR_NULL = "empty_for_null"  # NULL shows as ''
+    RE_MODIFIERS = "re_modifiers"  # items starting with CASELESS / GLOBAL, in that order
+    DIGEST = "digest"  # a number, shown as 0x + 16 upper-case hex digits; 0 as NULL
+
+    def apply(self, value: str | None) -> str | None:
+        if self is Load.UPPER:
+            return None if value is None else value.upper()
+        if self is Load.EMPTY_FOR_NULL:
+            return "" if value is None else value
+        if self is Load.RE_MODIFIERS:
+            items = [item.upper() for item in (value or "").split(",")]
+            flags = [f for f in ("CASELESS", "GLOBAL") if any(i.startswith(f) for i in items)]
+            return ",".join(flags)
+        if self is Load.DIGEST:
+            return _digest(value)
+        return value
+
+
+def _digest(value: str | None) -> str | None:
+    """A digest as ProxySQL reads it (a C number: 0x hex, 0 octal or decimal)."""
+    if value is None:
+        return None
+    text = value.lstrip()
+    try:
+        if text[:2].lower() == "0x":
+            number = int(text[2:], 16)
+        elif text.startswith("0"):
+            number = int(text, 8)
+        else:
+            number = int(text)
+    except ValueError:
+        return None
+    if number <= 0 or number >= 2**64 - 1:
+        return None
+    return f"0x{number:016X}"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -64,6 +108,11 @@ class Column:
     flag: bool = False  # a 0/1 column: the spec may write true/false
     secret: bool = False  # may be a secret reference; never printed
     description: str = ""
+    load: Load = Load.KEEP
+
+    def loaded(self, value: str | None) -> str | None:
+        """The text runtime shows for a value memory holds as `value` (text)."""
+        return self.load.apply(value)
 
     @property
     def required(self) -> bool:
@@ -96,6 +145,35 @@ RowCheck = DiffersFrom | RequiresNotNull
 
 
 @dataclass(frozen=True)
+class Reaches:
+    """A condition a memory row must meet for LOAD to put it at runtime (and so for a
+    Cluster peer, which pulls runtime, ever to see it), on the column's loaded value."""
+
+    column: str
+    op: str  # "=", ">=" or "<>"
+    value: int | str
+
+    def holds(self, loaded: int | str | None) -> bool:
+        if loaded is None:
+            return False
+        if isinstance(self.value, int):
+            try:
+                number = int(loaded)
+            except (TypeError, ValueError):
+                return False
+            return {
+                "=": number == self.value,
+                ">=": number >= self.value,
+                "<>": number != self.value,
+            }[self.op]
+        text = str(loaded)
+        return text == self.value if self.op == "=" else text != self.value
+
+    def describe(self) -> str:
+        return f"{self.column} {self.op} {self.value}"
+
+
+@dataclass(frozen=True)
 class Module:
     """A LOAD/SAVE module: the unit ProxySQL moves between layers and Cluster syncs."""
 
@@ -119,6 +197,9 @@ class Table:
     runtime_table: str = ""
     description: str = ""
     checksum_command: str = ""  # `CHECKSUM MEMORY <this>` answers a checksum of the table
+    reaches_runtime: tuple[Reaches, ...] = ()  # rows failing one are not loaded (nor synced)
+    # LOAD turns each row into one runtime row per flag set: (frontend, backend) for users
+    split_flags: tuple[str, ...] = ()
     column_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -168,6 +249,7 @@ def _text(
     check: Check | None = None,
     secret: bool = False,
     description: str = "",
+    load: Load = Load.KEEP,
 ) -> Column:
     return Column(
         name,
@@ -178,6 +260,7 @@ def _text(
         check=check,
         secret=secret,
         description=description,
+        load=load,
     )
 
 
@@ -262,6 +345,7 @@ TABLES: tuple[Table, ...] = (
                 "status",
                 "ONLINE",
                 check=OneOf(("ONLINE", "SHUNNED", "OFFLINE_SOFT", "OFFLINE_HARD"), True),
+                load=Load.UPPER,
             ),
             _int("weight", 1, check=Range(0, 10_000_000)),
             _int("compression", 0, check=FLAG),
@@ -274,6 +358,7 @@ TABLES: tuple[Table, ...] = (
         key=("hostgroup_id", "hostname", "port"),
         row_checks=(DiffersFrom("gtid_port", "port", unless_zero=True),),
         monitor_owned=("status",),
+        reaches_runtime=(Reaches("status", "<>", "OFFLINE_HARD"),),
         checksum_command="MYSQL SERVERS",
         description="Backend MySQL servers, by hostgroup.",
     ),
@@ -428,11 +513,12 @@ TABLES: tuple[Table, ...] = (
                 not_null=False,
                 secret=True,
                 description="{env: NAME}, {file: path}, a hash, or (discouraged) clear text",
+                load=Load.EMPTY_FOR_NULL,
             ),
             _int("active", 1, check=FLAG),
             _int("use_ssl", 0, check=FLAG),
             _int("default_hostgroup", 0, hostgroup=True, description=_HG),
-            _text("default_schema", None, not_null=False),
+            _text("default_schema", None, not_null=False, load=Load.EMPTY_FOR_NULL),
             _int("schema_locked", 0, check=FLAG),
             _int("transaction_persistent", 1, check=FLAG),
             _int("fast_forward", 0, check=FLAG),
@@ -444,6 +530,8 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("username", "backend"),
         unique=(("username", "frontend"),),
+        reaches_runtime=(Reaches("active", "=", 1), Reaches("default_hostgroup", ">=", 0)),
+        split_flags=("frontend", "backend"),
         description="Client and backend users.",
         checksum_command="MYSQL USERS",
     ),
@@ -459,11 +547,17 @@ TABLES: tuple[Table, ...] = (
             _text("client_addr", None, not_null=False),
             _text("proxy_addr", None, not_null=False),
             _int("proxy_port", None, not_null=False, check=PORT),
-            _text("digest", None, not_null=False),
+            _text("digest", None, not_null=False, load=Load.DIGEST),
             _text("match_digest", None, not_null=False),
             _text("match_pattern", None, not_null=False),
             _int("negate_match_pattern", 0, check=FLAG),
-            _text("re_modifiers", "CASELESS", not_null=False),
+            _text(
+                "re_modifiers",
+                "CASELESS",
+                not_null=False,
+                load=Load.RE_MODIFIERS,
+                description="CASELESS, GLOBAL or CASELESS,GLOBAL; anything else runs as ''",
+            ),
             _int("flagOUT", None, not_null=False, check=NON_NEGATIVE),
             _text("replace_pattern", None, not_null=False),
             _int("destination_hostgroup", None, not_null=False, hostgroup=True, description=_HG),
@@ -490,6 +584,7 @@ TABLES: tuple[Table, ...] = (
         key=("rule_id",),
         row_checks=(RequiresNotNull("replace_pattern", "match_pattern"),),
         auto_id="rule_id",
+        reaches_runtime=(Reaches("active", "=", 1),),
         checksum_command="MYSQL QUERY RULES",
         description="Query routing, rewriting, caching and mirroring rules.",
     ),

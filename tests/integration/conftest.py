@@ -1,6 +1,5 @@
 """Helpers for plan/apply tests: a spec bound to the test cluster, and a clean slate."""
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from proxysql_iac.admin.connection import AdminConnection, Endpoint
 from proxysql_iac.admin.sql import raw_query
 from proxysql_iac.cli import app
 from proxysql_iac.errors import PxcError
+from tests.cluster import load, wait_for_peers
 
 MANAGED = ("mysql_servers", "mysql_users", "mysql_query_rules")
 
@@ -62,9 +62,6 @@ def write_spec(
         return path
 
     # A known state: the managed tables empty on the primary, loaded, peers converged.
-    # The LOADs go out in a fresh wall-clock second: a LOAD in the same second as one a peer
-    # already pulled would split the cluster for good (equal epochs).
-    time.sleep(1.05 - time.time() % 1)
     with connect(nodes[0]) as conn:
         for table, module in (
             ("mysql_query_rules", "MYSQL QUERY RULES"),
@@ -72,6 +69,17 @@ def write_spec(
             ("mysql_servers", "MYSQL SERVERS"),
         ):
             conn.execute(raw_query(f"DELETE FROM {table}", "reset"))
-            conn.execute(raw_query(f"LOAD {module} TO RUNTIME", "reset"))
-    time.sleep(1.2)  # a new wall-clock second, and time for the peers to pull
+            load(conn, module)
+    settle(nodes)
     yield write
+
+
+def settle(nodes: list[tuple[str, int, str, str]]) -> None:
+    """Wait until every peer shows the primary's configuration."""
+    primary = connect(nodes[0])
+    peers = [connect(n, f"peer{i}") for i, n in enumerate(nodes[1:], 2)]
+    try:
+        wait_for_peers(primary, peers)
+    finally:
+        for c in [primary, *peers]:
+            c.close()

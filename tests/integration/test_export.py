@@ -2,7 +2,6 @@
 
 import os
 import re
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,8 @@ from proxysql_iac.secrets import caching_sha2_hash, native_password_hash
 from proxysql_iac.spec.source import parse_text
 from proxysql_iac.spec.tables import MODULES, PROXYSQL_SERVERS, TABLE_BY_NAME, TABLES
 from proxysql_iac.validate import validate_files
-from tests.integration.conftest import cluster_block, connect, run_pxc
+from tests.cluster import load
+from tests.integration.conftest import cluster_block, connect, run_pxc, settle
 from tests.test_examples import SPECS
 
 Node = tuple[str, int, str, str]
@@ -48,20 +48,14 @@ RESET_TABLES = [t for t in TABLES if t.module is not PROXYSQL_SERVERS]
 RESET_MODULES = [m.keyword for m in MODULES if m is not PROXYSQL_SERVERS]
 
 
-def _fresh_second() -> None:
-    """LOADs go out in a new wall-clock second (equal epochs would split the cluster)."""
-    time.sleep(1.05 - time.time() % 1)
-
-
 def _load_and_save(conn: AdminConnection, modules: Sequence[str]) -> None:
+    """Each LOAD in a second of its own (equal epochs would split the cluster)."""
     for module in modules:
-        conn.execute(raw_query(f"LOAD {module} TO RUNTIME", "test load"))
-        conn.execute(raw_query(f"SAVE {module} TO DISK", "test save"))
+        load(conn, module, save=True)
 
 
 def reset_node(node: Node, variables: dict[str, str]) -> None:
     """Every table but proxysql_servers empty, the variables as they were; loaded and saved."""
-    _fresh_second()
     with connect(node) as conn:
         for table in RESET_TABLES:
             conn.execute(raw_query(f"DELETE FROM {table.name}", "test reset"))
@@ -85,7 +79,7 @@ def baseline(proxysql_cluster: Any) -> Iterator[Baseline]:
         variables = read_variables(conn, "global_variables")
     yield Baseline(node, variables)
     reset_node(node, variables)
-    time.sleep(1.2)  # the peers pull the clean state before the next module's tests
+    settle(proxysql_cluster.nodes)  # the peers pull the clean state before the next tests
 
 
 @pytest.fixture
@@ -298,7 +292,6 @@ HAND_MODULES = [
 @pytest.fixture
 def hand_configured(clean: Node) -> Node:
     """A node configured by hand over the admin interface, loaded and saved."""
-    _fresh_second()
     with connect(clean) as conn:
         for table, rows in HAND_CONFIGURED.items():
             for row in rows:  # rows differ in columns: one INSERT each
@@ -468,7 +461,6 @@ def test_without_password_or_terminal_export_exits_1(
 def test_live_problems_become_warnings_in_rules_with_the_reason_in_the_header(
     clean: Node, tmp_path: Path
 ) -> None:
-    _fresh_second()
     with connect(clean) as conn:
         _insert(conn, "mysql_servers", [{"hostgroup_id": 10, "hostname": "db1"}])
         _insert(conn, "mysql_users", [{"username": "lost", "default_hostgroup": 99}])
@@ -667,7 +659,7 @@ def test_random_configurations_export_to_specs_that_plan_no_changes(
         for table, rows in config.items():
             if rows:
                 _insert(conn, table, rows)
-        _load_and_save(conn, RANDOM_MODULES)  # same-second LOADs: a fresh second at teardown
+        _load_and_save(conn, RANDOM_MODULES)
     result = export(clean, keep_hashes=keep_hashes)
     path = write(tmp_path, result)
     validation = validate_files([path])

@@ -1,12 +1,12 @@
 """plan and apply over TCP against the test cluster (sandbox, or a real ProxySQL)."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from proxysql_iac.admin.sql import raw_query
+from tests.cluster import load
 from tests.integration.conftest import connect, rows, run_pxc
 
 SERVERS = """
@@ -90,8 +90,7 @@ def test_password_stored_as_hash_is_no_change(write_spec, proxysql_cluster) -> N
                 "hash",
             )
         )
-        conn.execute(raw_query("LOAD MYSQL USERS TO RUNTIME", "load"))
-        conn.execute(raw_query("SAVE MYSQL USERS TO DISK", "save"))
+        load(conn, "MYSQL USERS", save=True)
     code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
     assert code == 0, out
 
@@ -174,10 +173,9 @@ def test_runtime_that_differs_from_a_memory_equal_to_the_spec_is_planned_as_a_lo
     spec = write_spec(SERVERS)
     assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
     primary = proxysql_cluster.nodes[0]
-    time.sleep(1.05 - time.time() % 1)  # a LOAD of our own, in a second of its own
     with connect(primary) as conn:  # loaded by hand, then memory put back to the spec
         conn.execute(raw_query("UPDATE mysql_servers SET weight=5 WHERE hostgroup_id=20", "e"))
-        conn.execute(raw_query("LOAD MYSQL SERVERS TO RUNTIME", "load"))
+        load(conn, "MYSQL SERVERS")
         conn.execute(raw_query("UPDATE mysql_servers SET weight=100 WHERE hostgroup_id=20", "e"))
     code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
     assert code == 2, out

@@ -15,6 +15,7 @@ from proxysql_iac.plan.layers import table_unloaded, table_unsaved
 from proxysql_iac.planning import load_desired, read_primary
 from proxysql_iac.spec.tables import TABLE_BY_NAME
 from proxysql_iac.status import read_status
+from tests.cluster import load
 from tests.integration.conftest import connect, run_pxc
 
 SERVERS = """
@@ -41,11 +42,6 @@ def _applied(write_spec, body: str = SERVERS) -> Path:  # type: ignore[no-untype
     code, out = run_pxc("apply", str(spec), "--auto-approve")
     assert code == 0, out
     return spec  # type: ignore[no-any-return]
-
-
-def _new_second() -> None:
-    """LOADs in a new wall-clock second (equal epochs never converge)."""
-    time.sleep(1.05 - time.time() % 1)
 
 
 def test_healthy_and_in_sync_exits_0(write_spec) -> None:  # type: ignore[no-untyped-def]
@@ -92,9 +88,8 @@ def test_unloaded_and_unsaved_edits_are_reported(write_spec, proxysql_cluster) -
         }
     ]
     assert [d["table"] for d in node1["unsaved"]] == ["mysql_servers"]
-    _new_second()
     with connect(primary) as conn:  # loaded, still not saved
-        conn.execute(raw_query("LOAD MYSQL SERVERS TO RUNTIME", "load"))
+        load(conn, "MYSQL SERVERS")
     code, out = run_pxc("status", str(spec))
     assert code == 2, out
     assert "unloaded edits (memory vs runtime): none" in out

@@ -47,12 +47,27 @@ def test_load_propagates_with_recorded_timing(trio: Sandbox) -> None:
     assert _count(p2, "disk.mysql_query_rules") == 1
 
 
-def test_users_arrive_as_two_rows_in_memory_of_the_puller(trio: Sandbox) -> None:
+def test_users_arrive_as_one_row_per_user_in_runtime_form(trio: Sandbox) -> None:
+    """As a real 2.7.1 peer holds them (measured): a user LOAD split into a frontend and a
+    backend row is one row with both flags again, one-role users stay as they are, NULLs
+    are '' and inactive users never arrive."""
     p1, p2, _ = trio.ports
-    q(p1, "INSERT INTO mysql_users (username, password) VALUES ('app', 'pw')")
+    q(
+        p1,
+        "INSERT INTO mysql_users (username,password,frontend,backend,default_hostgroup) VALUES "
+        "('f','p',1,0,1),('b','p',0,1,1),('n',NULL,1,1,2)",
+    )
+    q(p1, "INSERT INTO mysql_users (username,password,active) VALUES ('i','p',0)")
     q(p1, "LOAD MYSQL USERS TO RUNTIME")
-    wait_for(lambda: _count(p2, "mysql_users") == 2, timeout=3)
-    assert _count(p1, "mysql_users") == 1
+    wanted = [
+        ["b", "p", "1", "1", "", "1", "0"],
+        ["f", "p", "1", "1", "", "0", "1"],
+        ["n", "", "1", "2", "", "1", "1"],
+    ]
+    columns = "username,password,active,default_hostgroup,default_schema,backend,frontend"
+    read = f"SELECT {columns} FROM mysql_users ORDER BY 1"
+    wait_for(lambda: q(p2, read) == wanted, timeout=3)
+    assert _count(p1, "mysql_users") == 4
 
 
 def test_save_to_disk_false_keeps_the_pull_in_memory(trio: Sandbox) -> None:

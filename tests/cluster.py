@@ -1,0 +1,58 @@
+"""What a test that writes to a node itself must do, on the sandbox and on a real ProxySQL:
+LOAD in a wall-clock second of its own (equal epochs split a cluster for good), and wait
+for the peers by reading their checksums, never by sleeping a fixed time."""
+
+import time
+
+from proxysql_iac.admin.connection import AdminConnection
+from proxysql_iac.admin.live import read_checksums, read_clock
+from proxysql_iac.admin.sql import raw_query
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD
+
+# Generous: a loaded CI machine may take many check intervals to pull.
+PEER_DEADLINE_S = 60.0
+# Checksums the Monitor may move on its own, or that hold runtime state, not configuration.
+NOT_COMPARED = {"mysql_servers"}
+
+
+def load(conn: AdminConnection, module: str, *, save: bool = False) -> None:
+    """LOAD `module` once the node's clock is past the module's last epoch."""
+    names = set(MODULE_BY_KEYWORD[module].checksum_names) if module in MODULE_BY_KEYWORD else set()
+    while names:
+        sums = [s for n, s in read_checksums(conn).items() if n in names]
+        if not sums or all(s.version <= 1 for s in sums):
+            break
+        if max(s.epoch for s in sums) < read_clock(conn):
+            break
+        time.sleep(0.05)
+    conn.execute(raw_query(f"LOAD {module} TO RUNTIME", "test load"))
+    if save:
+        conn.execute(raw_query(f"SAVE {module} TO DISK", "test save"))
+
+
+def new_second(conn: AdminConnection) -> None:
+    """Wait until the node's clock is past every module's epoch (for tests whose own
+    statements must land in a second of their own, such as a deliberate same-second split)."""
+    while True:
+        sums = read_checksums(conn).values()
+        latest = max((s.epoch for s in sums if s.version > 1), default=0)
+        if latest < read_clock(conn):
+            return
+        time.sleep(0.05)
+
+
+def wait_for_peers(primary: AdminConnection, peers: list[AdminConnection]) -> None:
+    """Return once every peer shows the primary's configuration checksums."""
+    deadline = time.monotonic() + PEER_DEADLINE_S
+    while True:
+        want = {n: s.checksum for n, s in read_checksums(primary).items() if n not in NOT_COMPARED}
+        lagging = []
+        for peer in peers:
+            have = read_checksums(peer)
+            if any(n in have and have[n].checksum != c for n, c in want.items()):
+                lagging.append(peer)
+        if not lagging:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"peers did not converge within {PEER_DEADLINE_S:.0f}s")
+        time.sleep(0.05)
