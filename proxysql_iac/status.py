@@ -46,6 +46,7 @@ from proxysql_iac.plan.layers import (
     CAP,
     TOPOLOGY_TABLES,
     difference_query,
+    kept_from_runtime,
     runtime_only_rows,
     variables_unloaded,
     variables_unsaved,
@@ -129,6 +130,8 @@ class NodeStatus:
     moved_by_monitor: list[RuntimeServer] = field(default_factory=list)
     runtime_only: list[RuntimeServer] = field(default_factory=list)
     not_online: list[RuntimeServer] = field(default_factory=list)
+    # rows LOAD leaves out of runtime, as "table key": on this node only, peers never get them
+    not_synced: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -416,6 +419,12 @@ def read_status(
         live = primary_read.result()
         peers = [r.result() for r in peer_reads]
     nodes[0].modules = module_states(live, live, is_primary=True, grace=grace)
+    for table in managed_tables(desired):
+        key = [table.column_names.index(c) for c in table.key]
+        nodes[0].not_synced += [
+            f"{table.name} {tuple(row[i] for i in key)!r}"
+            for row in kept_from_runtime(table, live.memory.get(table.name, []))
+        ]
     peer_states = []
     for endpoint, node, peer in zip(target.peers, nodes[1:], peers, strict=True):
         if peer is None:
@@ -568,6 +577,12 @@ def render_text(report: StatusReport) -> str:
                 f"    {s.hostname}:{s.port} hostgroup {s.hostgroup_id} {s.status}: {s.why}"
                 for s in node.runtime_only[:10]
             )
+        if node.not_synced and len(report.nodes) > 1:
+            out.append(
+                f"  rows on this node only (runtime leaves them out, so peers never get "
+                f"them; a failover loses them): {len(node.not_synced)}"
+            )
+            out.extend(f"    {row}" for row in node.not_synced[:10])
         if node.not_online:
             out.append(f"  servers not ONLINE: {len(node.not_online)}")
             out.extend(
@@ -619,6 +634,7 @@ def to_dict(report: StatusReport) -> dict[str, Any]:
                 "moved_by_monitor": [asdict(s) for s in n.moved_by_monitor],
                 "runtime_only_servers": [asdict(s) for s in n.runtime_only],
                 "servers_not_online": [asdict(s) for s in n.not_online],
+                "rows_not_synced": n.not_synced,
             }
             for n in report.nodes
         ],

@@ -45,14 +45,19 @@ def wait_for_peers(primary: AdminConnection, peers: list[AdminConnection]) -> No
     """Return once every peer shows the primary's configuration checksums."""
     deadline = time.monotonic() + PEER_DEADLINE_S
     while True:
-        want = {n: s.checksum for n, s in read_checksums(primary).items() if n not in NOT_COMPARED}
+        mine = {n: s for n, s in read_checksums(primary).items() if n not in NOT_COMPARED}
         lagging = []
         for peer in peers:
             have = read_checksums(peer)
-            if any(n in have and have[n].checksum != c for n, c in want.items()):
-                lagging.append(peer)
+            lagging += [
+                f"{peer.endpoint.name} {n}: {have[n]} vs the primary's {s}"
+                for n, s in mine.items()
+                if n in have and have[n].checksum != s.checksum
+            ]
         if not lagging:
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"peers did not converge within {PEER_DEADLINE_S:.0f}s")
+            raise AssertionError(
+                f"peers did not converge within {PEER_DEADLINE_S:.0f}s: " + "; ".join(lagging)
+            )
         time.sleep(0.05)

@@ -179,3 +179,17 @@ def variables_unsaved(names: list[str], live: Live) -> list[str]:
     return [
         n for n in names if n in live.variables and live.variables[n] != live.disk_variables.get(n)
     ]
+
+
+def kept_from_runtime(table: Table, memory: list[Row]) -> list[Row]:
+    """Memory rows LOAD leaves out of runtime (inactive rules and users, users with a
+    negative default_hostgroup, OFFLINE_HARD servers): a Cluster peer never gets them."""
+    index = {c: i for i, c in enumerate(table.column_names)}
+    out = []
+    for row in memory:
+        for condition in table.reaches_runtime:
+            column = table.column_by_name[condition.column]
+            if not condition.holds(column.loaded(row[index[condition.column]])):
+                out.append(row)
+                break
+    return out

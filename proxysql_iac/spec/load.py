@@ -41,6 +41,11 @@ class LoadedSpec:
     model: BaseModel | None
     findings: list[Finding] = field(default_factory=list)
 
+    def written(self, path: PathT) -> Any:
+        """The value the spec files wrote at `path` (None when nothing was written there)."""
+        depth, node = _walk(self.data, path)
+        return node if depth == len(path) else None
+
     def locate(self, path: PathT) -> tuple[str, int, int]:
         """File, line and column where `path` (or its closest written ancestor) came from."""
         best: tuple[int, Document] | None = None

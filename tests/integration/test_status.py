@@ -16,7 +16,7 @@ from proxysql_iac.planning import load_desired, read_primary
 from proxysql_iac.spec.tables import TABLE_BY_NAME
 from proxysql_iac.status import read_status
 from tests.cluster import load
-from tests.integration.conftest import connect, run_pxc
+from tests.integration.conftest import connect, run_pxc, settle
 
 SERVERS = """
 hostgroups: {writer: 10, reader: 20}
@@ -210,6 +210,7 @@ def test_json_shape(write_spec) -> None:  # type: ignore[no-untyped-def]
             "moved_by_monitor",
             "runtime_only_servers",
             "servers_not_online",
+            "rows_not_synced",
         }
         assert node["reachable"] and node["clock"] > 0
         names = {m["name"] for m in node["modules"]}
@@ -285,3 +286,29 @@ def test_reading_is_cheap_on_the_wire(write_spec, proxysql_cluster) -> None:  # 
     row_reads = [q for q in sent if " ORDER BY " in q and "mysql_users" in q]
     assert row_reads == [q for q in row_reads if "FROM mysql_users ORDER BY" in q]  # memory
     assert len(row_reads) == 1  # the primary's memory, for the diff with the spec
+
+
+def test_rows_runtime_leaves_out_are_shown_as_on_the_primary_only(  # type: ignore[no-untyped-def]
+    write_spec, proxysql_cluster
+) -> None:
+    spec = _applied(
+        write_spec,
+        SERVERS
+        + "  - {rule_id: 99, active: 0, match_digest: '^DELETE', destination_hostgroup: writer}\n",
+    )
+    settle(proxysql_cluster.nodes)
+    for peer in proxysql_cluster.nodes[1:]:  # peers pull runtime: the inactive rule is not there
+        with connect(peer) as conn:
+            rules = conn.query(raw_query("SELECT rule_id FROM mysql_query_rules", "read"))
+        assert ("99",) not in rules
+    code, out = run_pxc("status", str(spec))
+    assert code == 0, out
+    assert "rows on this node only" in out
+    code, out = run_pxc("status", str(spec), "--format", "json")
+    node1 = json.loads(out)["nodes"][0]
+    # the inactive user and the two inactive rules of SERVERS too (rule 11: no `active`)
+    assert node1["rows_not_synced"] == [
+        "mysql_users ('report', '1')",
+        "mysql_query_rules ('11',)",
+        "mysql_query_rules ('99',)",
+    ]

@@ -1,0 +1,51 @@
+"""PXC129: rows LOAD leaves out of runtime never reach a Cluster peer."""
+
+from collections.abc import Iterator
+
+from proxysql_iac.findings import Severity
+from proxysql_iac.rules import Issue, RuleContext, rule
+from proxysql_iac.spec.tables import TABLES
+
+
+@rule("PXC129", "row-not-synced-to-peers", Severity.WARNING)
+def row_not_synced_to_peers(ctx: RuleContext) -> Iterator[Issue]:
+    """A row runtime leaves out lives only on the primary: peers never get it.
+
+    ProxySQL Cluster peers pull a module from the primary's runtime, and LOAD leaves out
+    inactive query rules, inactive users, users with a negative default_hostgroup and
+    OFFLINE_HARD servers. Such a row exists in the primary's memory and disk only; after a
+    failover to a peer it is gone (and `pxc plan` against the new primary adds it again).
+    Delete the row from the spec if it is not needed; keep it only if that is acceptable.
+
+    Bad::
+
+        mysql_query_rules:
+          - {rule_id: 90, active: 0, match_digest: '^DELETE', destination_hostgroup: 10}
+
+    Good::
+
+        mysql_query_rules:
+          - {rule_id: 90, active: 1, match_digest: '^DELETE', destination_hostgroup: 10}
+    """
+    cluster = ctx.desired.cluster
+    if cluster is not None and len(cluster.nodes) < 2:
+        return
+    for table in TABLES:
+        for row in ctx.desired.rows(table.name):
+            for condition in table.reaches_runtime:
+                if condition.column not in row.written:
+                    continue  # a default that keeps a row out has a rule of its own
+                value = row.values[condition.column]
+                column = table.column_by_name[condition.column]
+                loaded = column.loaded(value) if isinstance(value, str) else value
+                if isinstance(loaded, int | str) and condition.holds(loaded):
+                    continue
+                yield Issue(
+                    (*row.origin, condition.column),
+                    f"this {table.name} row has {condition.column} {value}: LOAD leaves it out "
+                    "of runtime, so Cluster peers (which pull runtime) never get it and a "
+                    "failover to a peer loses it",
+                    f"remove the row, or accept that it lives on the primary only "
+                    f"(reaching runtime needs {condition.describe()})",
+                )
+                break
