@@ -1,8 +1,10 @@
 """Shared fixtures.
 
-`proxysql_cluster` starts the pxc sandbox (3 nodes on loopback) once per session, or, when
-PXC_TEST_PROXYSQL is set (`user:pass@host:port,user:pass@host:port`, first node primary),
-points the tests at a real ProxySQL cluster instead.
+`proxysql_cluster` starts the pxc sandbox (3 nodes on loopback) once per session; with
+PXC_TEST_SERVER=real it starts a real 3-node ProxySQL cluster from PXC_PROXYSQL_BIN instead
+(and the tests marked `real_process` can stop, kill and restart its processes); with
+PXC_TEST_PROXYSQL (`user:pass@host:port,...`, first node primary) it points the tests at a
+cluster someone else runs.
 """
 
 import os
@@ -17,6 +19,7 @@ import pytest
 class ClusterTarget:
     nodes: list[tuple[str, int, str, str]]
     sandbox: Any = None  # proxysql_iac.sandbox.Sandbox, or None against a real cluster
+    real: Any = None  # tests.realserver.RealCluster when this run started the real servers
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -34,11 +37,24 @@ def _parse_targets(spec: str) -> list[tuple[str, int, str, str]]:
     return out
 
 
+def _real_run() -> bool:
+    return os.environ.get("PXC_TEST_SERVER") == "real"
+
+
 @pytest.fixture(scope="session")
-def proxysql_cluster() -> Iterator[ClusterTarget]:
+def proxysql_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterTarget]:
     spec = os.environ.get("PXC_TEST_PROXYSQL")
     if spec:
         yield ClusterTarget(nodes=_parse_targets(spec))
+        return
+    if _real_run():
+        from tests.realserver import RealCluster
+
+        binary = os.environ.get("PXC_PROXYSQL_BIN", "")
+        if not os.access(binary, os.X_OK):
+            pytest.exit(f"PXC_TEST_SERVER=real needs PXC_PROXYSQL_BIN (got {binary!r})", 1)
+        with RealCluster(binary, tmp_path_factory.mktemp("real-proxysql")) as cluster:
+            yield ClusterTarget(nodes=cluster.endpoints(), real=cluster)
         return
     from proxysql_iac.sandbox import Sandbox
 
@@ -47,9 +63,14 @@ def proxysql_cluster() -> Iterator[ClusterTarget]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not os.environ.get("PXC_TEST_PROXYSQL"):
-        return
-    skip = pytest.mark.skip(reason="needs the sandbox's Python API (PXC_TEST_PROXYSQL is set)")
+    external = bool(os.environ.get("PXC_TEST_PROXYSQL"))
+    real = external or _real_run()
+    on_sandbox = pytest.mark.skip(reason="needs the sandbox's Python API (a real ProxySQL run)")
+    own_processes = pytest.mark.skip(
+        reason="needs ProxySQL processes this run started (PXC_TEST_SERVER=real)"
+    )
     for item in items:
-        if "sandbox" in item.keywords:
-            item.add_marker(skip)
+        if real and "sandbox" in item.keywords:
+            item.add_marker(on_sandbox)
+        if "real_process" in item.keywords and (external or not real):
+            item.add_marker(own_processes)
