@@ -13,6 +13,7 @@ from proxysql_iac.admin.live import (
     Live,
     ModuleChecksum,
     TableRead,
+    read_apply_mark,
     read_checksums,
     read_live,
     read_memory_checksum,
@@ -144,7 +145,38 @@ def read_primary(conn: AdminConnection, desired: Desired) -> Live:
             live.differences[(table.name, layer)] = conn.query(difference_query(table, layer))
         if table.checksum_command:
             live.memory_checksums[table.name] = read_memory_checksum(conn, table.checksum_command)
+    live.apply_mark = read_apply_mark(conn)
     return live
+
+
+def interrupted_apply(live: Live, desired: Desired, node: str) -> list[Finding]:
+    """PXC119: memory still carries the mark of an apply that stopped before its LOAD and
+    could not put memory back (pxc was killed, or the node lost it mid-way)."""
+    if not live.apply_mark:
+        return []
+    unloaded = {
+        t.module.keyword
+        for t in managed_tables(desired)
+        if table_unloaded(t, live) or table_unsaved(t, live)
+    }
+    names = sorted(desired.variables)
+    unloaded |= {
+        variable_module(n).keyword
+        for n in [*variables_unloaded(names, live), *variables_unsaved(names, live)]
+    }
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(live.apply_mark))
+    if not unloaded:
+        return []
+    return [
+        Finding(
+            "PXC119",
+            Severity.WARNING,
+            f"memory of {node} holds edits of a pxc apply started {started} that was stopped "
+            f"before it could LOAD them or put memory back: {', '.join(sorted(unloaded))}",
+            "pxc apply completes memory to the spec and LOADs it (the plan below); do not "
+            "LOAD or SAVE the module by hand",
+        )
+    ]
 
 
 def managed_tables(desired: Desired) -> list[Table]:
@@ -214,7 +246,11 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     managed = {TABLE_MODULE[t.name] for t in managed_tables(desired)}
     managed |= {variable_module(name).keyword for name in desired.variables}
     health, heal = cluster_findings(live, peer_states, touched, managed)
-    findings: list[Finding] = [*health, *aurora_tls_findings(desired, live)]
+    findings: list[Finding] = [
+        *interrupted_apply(live, desired, primary.name),
+        *health,
+        *aurora_tls_findings(desired, live),
+    ]
     plan = Plan(
         spec_files=[str(f) for f in files],
         primary=primary.name,

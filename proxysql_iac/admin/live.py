@@ -35,6 +35,7 @@ class Live:
     # (table, "runtime"|"disk") -> keys of rows that differ from memory, compared on the node
     differences: dict[tuple[str, str], list[Row]] = field(default_factory=dict)
     clock: int = 0  # the node's own Unix time when it was read
+    apply_mark: int = 0  # start time of a pxc apply that left memory edits behind (0: none)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,21 @@ def read_memory_checksum(conn: AdminConnection, command: str) -> str:
 def read_clock(conn: AdminConnection) -> int:
     value = conn.scalar(raw_query("SELECT strftime('%s','now')", "read the node's clock"))
     return int(value or 0)
+
+
+def read_precise_clock(conn: AdminConnection) -> float:
+    """The node's clock with milliseconds (epochs are whole seconds of this clock)."""
+    value = conn.scalar(
+        raw_query(
+            "SELECT strftime('%s','now')||substr(strftime('%f','now'),3)",
+            "read the node's clock",
+        )
+    )
+    return float(value or 0)
+
+
+def read_apply_mark(conn: AdminConnection) -> int:
+    return int(conn.scalar(raw_query("PRAGMA main.user_version", "read the apply mark")) or 0)
 
 
 def read_version(conn: AdminConnection) -> str:

@@ -223,6 +223,13 @@ def save_to_disk(module: str) -> Statement:
     return Statement(f"SAVE {_module(module)} TO DISK", f"SAVE {module} TO DISK")
 
 
+def mark_apply(started: int) -> Statement:
+    """Mark the node's memory as being edited by an apply started at `started` (Unix time),
+    or clear the mark (0). SQLite's user_version of the memory database: ProxySQL does not
+    use it, and it is reset to 0 whenever memory is rebuilt from disk (a restart)."""
+    return Statement(f"PRAGMA main.user_version={int(started)}", "mark the apply in memory")
+
+
 def raw_query(sql: str, summary: str) -> Statement:
     """A fixed read-only query written in pxc's own code (no user values in it)."""
     return Statement(sql, summary)

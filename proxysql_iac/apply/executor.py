@@ -10,11 +10,12 @@ from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.live import (
     read_checksums,
-    read_clock,
     read_memory_checksum,
+    read_precise_clock,
     read_rows,
     read_variables,
 )
+from proxysql_iac.apply import signals
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
 from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table
 from proxysql_iac.plan.health import cluster_syncs, compared_checksums, propagation_deadline
@@ -37,6 +38,16 @@ class ModuleResult:
     statements: int
     not_taken: list[str] = field(default_factory=list)
     reason: str = ""
+    loaded: bool = True
+    saved: bool = True
+    ms: float = 0.0
+
+    def describe(self) -> str:
+        done = " and ".join(w for w, did in (("LOADed", self.loaded), ("SAVEd", self.saved)) if did)
+        return (
+            f"{self.module} on {self.node}: {self.statements} statement(s), "
+            f"{done or 'edited'} ({self.ms:.0f} ms)"
+        )
 
 
 @dataclass
@@ -53,6 +64,7 @@ class ApplyReport:
     statements: list[str] = field(default_factory=list)  # summaries, in the order sent
     lagging: list[str] = field(default_factory=list)  # peers that missed the deadline
     deadline_s: float = 0.0
+    not_applied: list[str] = field(default_factory=list)  # steps that did not go live
 
     @property
     def writes(self) -> list[str]:
@@ -69,6 +81,7 @@ class Executor:
         self.ctx = ctx
         self.log = log
         self.report = ApplyReport()
+        self.mark = int(time.time())  # written into memory while a step edits it
         self.checked: set[str] = set()  # primary tables preflight found exactly as planned
         # (table, key) of rows a later step of this apply removes: still expected in memory
         self.pending: set[tuple[str, tuple[str | None, ...]]] = set()
@@ -164,6 +177,7 @@ class Executor:
                     )
                 if sorted(again, key=_sort_key) != sorted(before, key=_sort_key):
                     raise ApplyError(f"could not restore {name} exactly")
+            conn.execute(sql.mark_apply(0))
 
     # -- verification -----------------------------------------------------------------
     def _verify_memory(
@@ -247,24 +261,56 @@ class Executor:
         return problems
 
     # -- LOAD with the same-second guard ---------------------------------------------
-    def _load(self, conn: AdminConnection, module: str) -> None:
-        """LOAD in a wall-clock second of its own. Epochs are whole seconds: a LOAD in the
-        same second as one a peer has already pulled gets an equal epoch with a different
-        checksum, and that peer never syncs it. A module still at version 1 has never been
-        LOADed since the node started, and no peer pulls from a version-1 node: no wait."""
+    def _wait_for_new_second(self, conn: AdminConnection, module: str) -> dict[str, int]:
+        """Wait (without polling the node) until a LOAD would get an epoch of its own, and
+        return the module's checksum versions as they are before the LOAD.
+
+        Epochs are whole seconds: a LOAD in the same second as one a peer has already pulled
+        gets an equal epoch with a different checksum, and that peer never syncs it. A
+        module still at version 1 has never been LOADed since the node started, and no peer
+        pulls from a version-1 node: no wait."""
         names = MODULE_BY_KEYWORD[module].checksum_names
-        deadline = time.monotonic() + 2.5
-        while names:
-            sums = [s for n, s in read_checksums(conn).items() if n in names]
-            if not sums or all(s.version <= 1 for s in sums):
-                break
-            if max(s.epoch for s in sums) < read_clock(conn):
-                break
-            if time.monotonic() > deadline:
-                self.log(f"{module}: the node's epoch is ahead of its clock; LOADing anyway")
-                break
-            time.sleep(0.05)
-        conn.execute(sql.load_to_runtime(module))
+        sums = [s for n, s in read_checksums(conn).items() if n in names]
+        if sums and any(s.version > 1 for s in sums):
+            now = read_precise_clock(conn)
+            latest = max(s.epoch for s in sums)
+            if latest >= int(now):
+                time.sleep(min(latest + 1 - now, 2.5) + 0.02)
+        return {s.name: s.version for s in sums}
+
+    def _load(
+        self, conn: AdminConnection, endpoint: Endpoint, step: ModuleStep, before: dict[str, int]
+    ) -> tuple[AdminConnection, bool]:
+        """Send the LOAD and know whether it took. A connection lost before its answer is
+        opened again and the node is asked: a newer checksum version of the module (or,
+        for modules without one, runtime equal to memory) means it took."""
+        try:
+            with signals.shielded():
+                conn.execute(sql.load_to_runtime(step.module))
+            return conn, True
+        except AdminConnectionError:
+            conn.close()
+        try:
+            again = AdminConnection(endpoint)
+        except AdminConnectionError:
+            raise ApplyError(
+                f"lost the connection to {endpoint.name} while its LOAD {step.module} ran, and "
+                "cannot reach it again: whether the LOAD took is unknown (pxc does not guess)",
+                "when the node answers, run pxc plan: it names the interrupted apply",
+            ) from None
+        took = self._took(again, step, before)
+        self.log(
+            f"{step.module} on {endpoint.name}: the connection was lost while LOAD ran; "
+            f"the node shows that it {'took' if took else 'did not take'}"
+        )
+        return again, took
+
+    def _took(self, conn: AdminConnection, step: ModuleStep, before: dict[str, int]) -> bool:
+        if before:
+            now = {n: s.version for n, s in read_checksums(conn).items() if n in before}
+            return any(now.get(n, 0) > v for n, v in before.items())
+        tables = [t for t in _module_tables(step.module) if self.ctx.desired.manages(t.name)]
+        return not any(conn.query(difference_query(t, "runtime")) for t in tables)
 
     # -- the run ------------------------------------------------------------------------
     def preflight(self) -> None:
@@ -313,45 +359,111 @@ class Executor:
         return changes
 
     def _run_on(self, endpoint: Endpoint, step: ModuleStep, changes: ChangeSet) -> None:
+        """One step on one node. Until the LOAD's answer, any failure or signal puts the
+        step's memory rows back (module wholly old); after it, the SAVE follows whatever
+        comes (module wholly new)."""
+        started = time.monotonic()
         statements = self._statements(step, changes)
-        with AdminConnection(endpoint) as conn:
-            if statements:
-                saved = self._capture(conn, step, changes, endpoint == self.ctx.primary)
-                try:
+        on_primary = endpoint == self.ctx.primary
+        conn = AdminConnection(endpoint)
+        try:
+            saved: dict[str, list[Row]] | None = None
+            loaded = False
+            try:
+                if statements:
+                    saved = self._capture(conn, step, changes, on_primary)
+                    _send(conn, sql.mark_apply(self.mark))
                     for statement in statements:
-                        conn.execute(statement)
-                    self._verify_memory(conn, step, changes, endpoint == self.ctx.primary)
-                except BaseException as exc:  # Ctrl-C and CI cancellations restore too
-                    reason = exc.message if isinstance(exc, PxcError) else type(exc).__name__
-                    self.log(f"{step.module} on {endpoint.name}: {reason}; restoring memory")
-                    try:
-                        self._restore(endpoint, saved, step, changes)
-                    except PxcError as restore_exc:
-                        raise ApplyError(
-                            f"{step.module} failed on {endpoint.name} before LOAD ({reason}) and "
-                            f"memory could not be put back ({restore_exc.message}). Runtime and "
-                            "disk are unchanged, memory is not: do not LOAD it by hand; run pxc "
-                            "apply again"
-                        ) from None
-                    if not isinstance(exc, Exception):
-                        raise  # KeyboardInterrupt, SystemExit: memory is back, stop as asked
-                    raise ApplyError(
-                        f"{step.module} failed on {endpoint.name} before LOAD: {reason}; its "
-                        "memory was put back exactly as it was and its runtime is unchanged "
-                        "(steps reported above as LOADed stay applied); run pxc apply again"
-                    ) from None
-            problems: list[str] = []
-            if step.load:
-                self._load(conn, step.module)
-                problems = self._verify_runtime(conn, step, changes)
-            if step.save:
-                conn.execute(sql.save_to_disk(step.module))
+                        _send(conn, statement)
+                    self._verify_memory(conn, step, changes, on_primary)
+                if step.load:
+                    before = self._wait_for_new_second(conn, step.module)
+                    conn, loaded = self._load(conn, endpoint, step, before)
+                    if not loaded:
+                        raise ApplyError(f"LOAD {step.module} did not take on {endpoint.name}")
+            except BaseException as exc:
+                if saved is not None and not loaded:
+                    self._undo(endpoint, saved, step, changes, exc)
+                raise
+            with signals.shielded():  # runtime is new: disk follows, whatever comes
+                conn = self._finish(conn, endpoint, step, changes, bool(statements))
+        finally:
+            conn.close()
             self.report.statements.extend(conn.sent)
-            self.report.modules.append(
-                ModuleResult(step.module, endpoint.name, len(statements), problems, step.reason)
-            )
-            for problem in problems:
-                self.log(problem)
+        result = self.report.modules[-1]
+        result.ms = (time.monotonic() - started) * 1000
+        self.log(result.describe())
+        for problem in result.not_taken:
+            self.log(problem)
+
+    def _finish(
+        self,
+        conn: AdminConnection,
+        endpoint: Endpoint,
+        step: ModuleStep,
+        changes: ChangeSet,
+        edited: bool,
+    ) -> AdminConnection:
+        """After the LOAD: prove runtime, SAVE, clear the mark (once more on a new
+        connection if this one is lost: the step must not stop half-saved)."""
+        for attempt in (1, 2):
+            try:
+                problems = self._verify_runtime(conn, step, changes) if step.load else []
+                if step.save:
+                    conn.execute(sql.save_to_disk(step.module))
+                if edited:
+                    conn.execute(sql.mark_apply(0))
+                self.report.modules.append(
+                    ModuleResult(
+                        step.module,
+                        endpoint.name,
+                        len(self._statements(step, changes)) if edited else 0,
+                        problems,
+                        step.reason,
+                        loaded=step.load,
+                        saved=step.save,
+                    )
+                )
+                return conn
+            except AdminConnectionError:
+                if attempt == 2:
+                    raise
+                conn.close()
+                self.report.statements.extend(conn.sent)
+                conn = AdminConnection(endpoint)
+        raise AssertionError("unreachable")
+
+    def _undo(
+        self,
+        endpoint: Endpoint,
+        saved: dict[str, list[Row]],
+        step: ModuleStep,
+        changes: ChangeSet,
+        exc: BaseException,
+    ) -> None:
+        """Put the step's memory back, with signals held off; raise what explains it."""
+        if isinstance(exc, signals.Interrupted):
+            reason = f"interrupted by {exc.name}"
+        else:
+            reason = exc.message if isinstance(exc, PxcError) else type(exc).__name__
+        self.log(f"{step.module} on {endpoint.name}: {reason}; putting its memory back")
+        with signals.shielded():
+            try:
+                self._restore(endpoint, saved, step, changes)
+            except PxcError as restore_exc:
+                self.report.not_applied.append(f"{step.module} on {endpoint.name}")
+                raise ApplyError(
+                    f"{step.module} failed on {endpoint.name} before LOAD ({reason}) and its "
+                    f"memory could not be put back ({restore_exc.message}). Runtime and disk "
+                    "are unchanged, memory is not: do not LOAD it by hand; run pxc apply "
+                    "again (pxc plan names the interrupted apply)"
+                ) from None
+        self.log(f"{step.module} on {endpoint.name}: memory put back; runtime and disk unchanged")
+        if isinstance(exc, Exception) and not isinstance(exc, ApplyError):
+            raise ApplyError(
+                f"{step.module} failed on {endpoint.name} before LOAD: {reason}; its memory "
+                "was put back exactly as it was and its runtime and disk are unchanged"
+            ) from None
 
     def _cluster_settings(self) -> dict[str, str]:
         """The primary's variables as this apply leaves them."""
@@ -455,6 +567,16 @@ def stale_reasons(
     return reasons
 
 
+def _send(conn: AdminConnection, statement: sql.Statement) -> None:
+    """One statement, its answer read before any signal is acted on."""
+    with signals.shielded():
+        conn.execute(statement)
+
+
+def step_name(step: ModuleStep) -> str:
+    return step.module + (" (every node)" if step.every_node else "")
+
+
 def execute(
     ctx: PlanContext,
     log: Log,
@@ -463,23 +585,33 @@ def execute(
     timeout: float | None = None,
     progress: Progress | None = None,
 ) -> ApplyReport:
+    """Run the plan's steps in order, then wait for the peers. On a failure or a signal,
+    `report.not_applied` names the steps that did not go live, and the exception carries
+    the report (`report` attribute)."""
     executor = Executor(ctx, log)
-    executor.preflight()
-    for number, step in enumerate(ctx.plan.steps):
-        later = ctx.plan.steps[number + 1 :]
-        executor.pending = {
-            (b.table, _text_key(ctx.plan.changes.rows[i].key))
-            for s in later
-            if s.module == step.module
-            for b in s.batches
-            if b.action == "remove"
-            for i in b.changes
-        }
-        executor.run_step(step)
-    if wait:
-        touched = [s.module for s in ctx.plan.steps]
-        # The spec's own cluster settings take effect with this apply: they set the pace.
-        settings = executor._cluster_settings()
-        deadline = timeout if timeout is not None else propagation_deadline(settings, touched)
-        executor.converge(touched, deadline, progress)
+    current = 0
+    try:
+        executor.preflight()
+        for current, step in enumerate(ctx.plan.steps):
+            later = ctx.plan.steps[current + 1 :]
+            executor.pending = {
+                (b.table, _text_key(ctx.plan.changes.rows[i].key))
+                for s in later
+                if s.module == step.module
+                for b in s.batches
+                if b.action == "remove"
+                for i in b.changes
+            }
+            executor.run_step(step)
+        current = len(ctx.plan.steps)
+        if wait:
+            touched = [s.module for s in ctx.plan.steps]
+            # The spec's own cluster settings take effect with this apply: they set the pace.
+            settings = executor._cluster_settings()
+            deadline = timeout if timeout is not None else propagation_deadline(settings, touched)
+            executor.converge(touched, deadline, progress)
+    except BaseException as exc:
+        executor.report.not_applied += [step_name(s) for s in ctx.plan.steps[current:]]
+        exc.report = executor.report  # type: ignore[attr-defined]
+        raise
     return executor.report

@@ -4,6 +4,7 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from proxysql_iac.apply import signals
 from proxysql_iac.apply.executor import ApplyReport, execute, stale_reasons
 from proxysql_iac.errors import ApplyError, ExitCode, PxcError, SpecError
 from proxysql_iac.plan.model import plan_from_dict, plan_to_dict
@@ -46,11 +47,19 @@ def load_context(files: Sequence[Path]) -> PlanContext:
 
 def describe(report: ApplyReport) -> list[str]:
     lines = []
-    for m in report.modules:
-        lines.append(f"{m.module} on {m.node}: {m.statements} statement(s), LOADed and SAVEd")
     for c in report.convergence:
         when = f"{c.seconds * 1000:.0f} ms" if c.seconds is not None else "NOT converged"
         lines.append(f"  peer {c.peer} {c.module}: {when}")
+    return lines
+
+
+def outcome(report: ApplyReport) -> list[str]:
+    """What went live and what did not, for a log cut short or an apply that stopped."""
+    live = [m.describe() for m in report.modules]
+    lines = ["Went live:" + ("" if live else " nothing")]
+    lines += [f"  {line}" for line in live]
+    lines.append("Did not go live:" + ("" if report.not_applied else " nothing"))
+    lines += [f"  {name}" for name in report.not_applied]
     return lines
 
 
@@ -66,6 +75,47 @@ def run_apply(
     confirm: Callable[[str], bool],
     progress: Callable[[str], None] | None = None,
     verbose: bool = False,
+) -> int:
+    """`pxc apply`. SIGINT, SIGTERM and SIGHUP alike stop it cleanly at any point: exit
+    128 + the signal's number, with what went live and what did not."""
+    try:
+        with signals.handled():
+            return _apply(
+                files,
+                auto_approve=auto_approve,
+                allow_destructive=allow_destructive,
+                wait=wait,
+                converge_timeout=converge_timeout,
+                interactive=interactive,
+                echo=echo,
+                confirm=confirm,
+                progress=progress,
+                verbose=verbose,
+            )
+    except signals.Interrupted as exc:
+        report: ApplyReport | None = getattr(exc, "report", None)
+        echo(f"apply interrupted by {exc.name}")
+        if report is None:
+            echo("nothing was written")
+        else:
+            echo("\n".join(outcome(report)))
+            if not report.not_applied:
+                echo("every step went live on the primary; the peers were not waited for")
+        return exc.exit_code
+
+
+def _apply(
+    files: Sequence[Path],
+    *,
+    auto_approve: bool,
+    allow_destructive: bool,
+    wait: bool,
+    converge_timeout: float | None,
+    interactive: bool,
+    echo: Callable[[str], None],
+    confirm: Callable[[str], bool],
+    progress: Callable[[str], None] | None,
+    verbose: bool,
 ) -> int:
     ctx = load_context(files)
     plan = ctx.plan
@@ -95,7 +145,9 @@ def run_apply(
             progress=progress,
         )
     except PxcError as exc:
-        exc.message = scrub(exc.message, node_values=True)
+        failed: ApplyReport | None = getattr(exc, "report", None)
+        lines = [] if failed is None else outcome(failed)
+        exc.message = scrub("\n".join([exc.message, *lines]), node_values=True)
         raise
     if verbose:
         for statement in report.writes:

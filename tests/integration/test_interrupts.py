@@ -1,0 +1,350 @@
+"""Nothing is half-applied: a connection cut, a signal or a crash at any statement of an
+apply leaves each module wholly old or wholly new, pxc says what went live, and a re-run
+converges with an empty plan after it.
+
+Every test here runs the same way on the sandbox and on a real ProxySQL started by the
+suite (PXC_TEST_SERVER=real): a relay (tests/relay.py) between pxc and one node cuts the
+connection or signals pxc at exactly the N-th statement, and a node of our own can be
+killed and booted again from a saved disk.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from proxysql_iac.sandbox import Sandbox
+from tests.integration.conftest import cluster_block, rows, run_pxc
+from tests.realserver import RealCluster
+from tests.relay import Relay
+
+Node = tuple[str, int, str, str]
+SECRET = "r3liable-S3cret"
+
+OLD = """
+hostgroups: {writer: 10, reader: 20}
+mysql_servers:
+  - {hostgroup_id: writer, hostname: db1}
+  - {hostgroup_id: reader, hostname: db2}
+mysql_users:
+  - {username: app, password: {env: PXC_TEST_APP_PW}, default_hostgroup: writer}
+mysql_variables:
+  max_connections: 2048
+"""
+NEW = """
+hostgroups: {writer: 10, reader: 20, reporting: 30}
+mysql_servers:
+  - {hostgroup_id: writer, hostname: db1}
+  - {hostgroup_id: reader, hostname: db3}
+  - {hostgroup_id: reporting, hostname: db4}
+mysql_users:
+  - {username: app, password: {env: PXC_TEST_APP_PW}, default_hostgroup: writer}
+  - {username: reports, password: {env: PXC_TEST_APP_PW}, default_hostgroup: reporting}
+mysql_variables:
+  max_connections: 3000
+"""
+# The documented in-between state of one apply that adds and removes servers: the servers
+# module LOADs twice (additions before users move onto them, removals after), so between
+# the two it holds the old and the new servers.
+MID = OLD.replace(
+    "  - {hostgroup_id: reader, hostname: db2}\n",
+    "  - {hostgroup_id: reader, hostname: db2}\n  - {hostgroup_id: reader, hostname: db3}\n"
+    "  - {hostgroup_id: reporting, hostname: db4}\n",
+).replace("{writer: 10, reader: 20}", "{writer: 10, reader: 20, reporting: 30}")
+
+MODULES = {
+    "MYSQL SERVERS": "SELECT * FROM {}mysql_servers ORDER BY 1,2",
+    "MYSQL USERS": "SELECT * FROM {}mysql_users ORDER BY 1,2",
+    "MYSQL VARIABLES": (
+        "SELECT variable_value FROM {}global_variables WHERE variable_name='mysql-max_connections'"
+    ),
+}
+
+
+@dataclass
+class LoneNode:
+    """One admin node of our own (no peers), reached by pxc through a relay."""
+
+    endpoint: Node
+    disk_file: Path
+    kill: Callable[[], None]  # no chance to save anything
+    start: Callable[[], None]  # from the disk file
+    relay: Relay
+
+    @property
+    def via_relay(self) -> Node:
+        host, _, user, password = self.endpoint
+        return (host, self.relay.port, user, password)
+
+    def boot(self, disk: Path) -> None:
+        """Kill the node and boot it from `disk` (a saved proxysql.db): an exact reset."""
+        self.kill()
+        shutil.copyfile(disk, self.disk_file)
+        self.start()
+
+    def save_disk(self, to: Path) -> None:
+        self.kill()
+        shutil.copyfile(self.disk_file, to)
+        self.start()
+
+
+@pytest.fixture
+def lone_node(proxysql_cluster, tmp_path: Path) -> Iterator[LoneNode]:  # type: ignore[no-untyped-def]
+    if proxysql_cluster.sandbox is not None:
+        with Sandbox(nodes=1, data_dir=str(tmp_path / "sandbox")) as sb:
+            handle = sb.node(1)
+            endpoint = sb.endpoints("radmin", "radmin")[0]
+            relay = Relay(endpoint[:2])
+            try:
+                yield LoneNode(
+                    endpoint,
+                    Path(handle.data_dir) / "proxysql.db",
+                    handle.stop,
+                    handle.start,
+                    relay,
+                )
+            finally:
+                relay.close()
+    elif proxysql_cluster.real is not None:
+        binary = proxysql_cluster.real.binary
+        with RealCluster(binary, tmp_path / "real", size=1) as cluster:
+            node = cluster.nodes[0]
+            relay = Relay(node.endpoint[:2])
+            try:
+                yield LoneNode(
+                    node.endpoint,
+                    node.data_dir / "proxysql.db",
+                    node.kill,
+                    lambda: node.start(binary),
+                    relay,
+                )
+            finally:
+                relay.close()
+    else:
+        pytest.skip("needs ProxySQL processes this run started (PXC_TEST_SERVER=real)")
+
+
+@pytest.fixture(autouse=True)
+def _app_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PXC_TEST_APP_PW", SECRET)
+
+
+def _spec(path: Path, node: Node, body: str) -> Path:
+    path.write_text("version: 1\n" + cluster_block([node]) + body)
+    return path
+
+
+def whole_state(node: Node) -> dict[str, tuple[object, ...]]:
+    """Per module, its memory, runtime and disk together: one value."""
+    return {
+        module: tuple(
+            tuple(rows(node, query.format(layer))) for layer in ("main.", "runtime_", "disk.")
+        )
+        for module, query in MODULES.items()
+    }
+
+
+@dataclass
+class States:
+    old: dict[str, tuple[object, ...]]
+    mid: dict[str, tuple[object, ...]]
+    new: dict[str, tuple[object, ...]]
+    disk: Path  # the node's disk holding OLD
+
+    def allowed(self, module: str) -> list[tuple[object, ...]]:
+        return [self.old[module], self.new[module], self.mid[module]]
+
+
+@pytest.fixture
+def states(lone_node: LoneNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> States:
+    node = lone_node.endpoint
+    monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", node[3])
+    for name, body in (("old", OLD), ("mid", MID), ("new", NEW)):
+        _spec(tmp_path / f"{name}.yaml", lone_node.via_relay, body)
+    found = {}
+    disk = tmp_path / "old-proxysql.db"
+    for name in ("old", "mid", "new"):
+        code, out = run_pxc("apply", str(tmp_path / f"{name}.yaml"), "--auto-approve")
+        assert code == 0, out
+        found[name] = whole_state(node)
+        if name == "old":
+            lone_node.save_disk(disk)
+        else:
+            lone_node.boot(disk)
+    assert found["old"] != found["new"]
+    # MID holds the old and the new servers, with the old users and variables: only its
+    # servers module is a state an interrupted OLD -> NEW apply may be left in.
+    mid = dict(found["old"], **{"MYSQL SERVERS": found["mid"]["MYSQL SERVERS"]})
+    return States(found["old"], mid, found["new"], disk)
+
+
+def _count(lone_node: LoneNode, *args: str) -> int:
+    lone_node.relay.count_only()
+    code, out = run_pxc(*args)
+    assert code in (0, 2), out
+    return lone_node.relay.commands
+
+
+def _assert_whole(lone_node: LoneNode, states: States, where: object) -> None:
+    for module, value in whole_state(lone_node.endpoint).items():
+        assert value in states.allowed(module), (where, module)
+
+
+def _converges(lone_node: LoneNode, spec: Path, states: States, where: object) -> None:
+    lone_node.relay.count_only()
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
+    assert code == 0, (where, out)
+    assert whole_state(lone_node.endpoint) == states.new, where
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
+    assert code == 0, (where, out)
+
+
+@pytest.mark.parametrize("cut", ["cut", "cut_after"])
+def test_connection_cut_at_every_statement_leaves_each_module_wholly_old_or_new(
+    lone_node: LoneNode, states: States, tmp_path: Path, cut: str
+) -> None:
+    """A cut before a statement reaches the node ("cut") and after it ran but before its
+    answer ("cut_after"), at every statement index of a three-module apply.
+
+    Checked by breaking the code on purpose: with `Executor._restore` made a no-op, or with
+    the epoch wait and LOAD moved back outside the restore block, this test fails (memory
+    left new while runtime is old)."""
+    new = tmp_path / "new.yaml"
+    lone_node.boot(states.disk)
+    reads = _count(lone_node, "plan", str(new))
+    lone_node.boot(states.disk)
+    total = _count(lone_node, "apply", str(new), "--auto-approve")
+    lone_node.boot(states.disk)
+    assert _count(lone_node, "apply", str(new), "--auto-approve") == total  # deterministic
+    # every statement of the apply proper; of its plan's reads (which write nothing), the
+    # first and the last
+    for index in [0, reads - 1, *range(reads, total)]:
+        lone_node.boot(states.disk)
+        lone_node.relay.arm(index, cut)  # type: ignore[arg-type]
+        code, out = run_pxc("apply", str(new), "--auto-approve")
+        assert lone_node.relay.fired, index
+        assert SECRET not in out
+        _assert_whole(lone_node, states, (index, code, out))
+        if code == 0:  # pxc finished the step on a new connection: it must all be new
+            assert whole_state(lone_node.endpoint) == states.new, (index, out)
+        elif index >= reads:
+            assert "Went live:" in out and "Did not go live:" in out, (index, out)
+        _converges(lone_node, new, states, index)
+
+
+def _pxc_process(
+    args: list[str], env: dict[str, str]
+) -> tuple[subprocess.Popen[str], Callable[[int], Callable[[], None]]]:
+    """pxc as its own process, and a factory of callbacks that signal it."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("pxc")), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+
+    def sender(signum: int) -> Callable[[], None]:
+        return lambda: process.send_signal(signum)
+
+    return process, sender
+
+
+LARGE_USERS = 3000  # twelve INSERT batches
+
+
+def _large(path: Path, node: Node) -> Path:
+    users = "".join(
+        f"  - {{username: u{i:05d}, password: p{i}, default_hostgroup: 10}}\n"
+        for i in range(LARGE_USERS)
+    )
+    return _spec(path, node, OLD.split("mysql_users:")[0] + "mysql_users:\n" + users)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_signal_at_many_points_of_a_large_apply_restores_or_finishes_each_module(
+    lone_node: LoneNode, states: States, tmp_path: Path, signum: int
+) -> None:
+    """SIGTERM (what `kill`, a CI job cancel and Kubernetes send), SIGINT and SIGHUP alike:
+    exit 128 + the signal, each module wholly old or new, the steps that went live named."""
+    spec = _large(tmp_path / "large.yaml", lone_node.via_relay)
+    lone_node.boot(states.disk)
+    total = _count(lone_node, "apply", str(spec), "--auto-approve")
+    env = dict(os.environ)
+    points = sorted({total * k // 7 for k in range(1, 7)} | {total - 1})
+    for index in points:
+        lone_node.boot(states.disk)
+        before = whole_state(lone_node.endpoint)
+        process, sender = _pxc_process(["apply", str(spec), "--auto-approve"], env)
+        lone_node.relay.arm(index, sender(signum))
+        out, _ = process.communicate(timeout=300)
+        assert lone_node.relay.fired, index
+        assert process.returncode == 128 + signum, (index, out)
+        assert f"apply interrupted by {signal.Signals(signum).name}" in out, out
+        assert SECRET not in out
+        after = whole_state(lone_node.endpoint)
+        users = rows(lone_node.endpoint, "SELECT COUNT(*) FROM main.mysql_users")[0][0]
+        for module, value in after.items():
+            # this spec changes users only: users wholly old (1 row) or new, the rest as was
+            assert value == before[module] or module == "MYSQL USERS", (index, module)
+        assert users in ("1", str(LARGE_USERS)), (index, users, out)
+        loaded = rows(lone_node.endpoint, "SELECT COUNT(*) FROM runtime_mysql_users")[0][0]
+        saved = rows(lone_node.endpoint, "SELECT COUNT(*) FROM disk.mysql_users")[0][0]
+        assert (loaded, saved) == (("2", "1") if users == "1" else (str(2 * LARGE_USERS), users))
+        lone_node.relay.count_only()
+        code, out = run_pxc("apply", str(spec), "--auto-approve")
+        assert code == 0, (index, out)
+        assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0, index
+
+
+def test_sigkill_of_pxc_mid_apply_is_named_by_the_next_plan_and_apply_converges(
+    lone_node: LoneNode, states: States, tmp_path: Path
+) -> None:
+    spec = _large(tmp_path / "large.yaml", lone_node.via_relay)
+    lone_node.boot(states.disk)
+    total = _count(lone_node, "apply", str(spec), "--auto-approve")
+    lone_node.boot(states.disk)
+    process, sender = _pxc_process(["apply", str(spec), "--auto-approve"], dict(os.environ))
+    lone_node.relay.arm(total // 2, sender(signal.SIGKILL))  # amid the user INSERTs
+    process.communicate(timeout=300)
+    assert process.returncode == -signal.SIGKILL
+    lone_node.relay.count_only()
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
+    assert code == 2, out
+    assert "PXC119" in out and "stopped before it could LOAD" in out, out
+    assert "MYSQL USERS" in out.split("PXC119")[1]
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
+    assert code == 0, out
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
+    assert code == 0 and "PXC119" not in out, out
+
+
+def test_primary_killed_and_restarted_from_disk_mid_apply_is_old_and_rerun_converges(
+    lone_node: LoneNode, states: States, tmp_path: Path
+) -> None:
+    """The node dies amid the user INSERTs and comes back from its disk: memory is the old
+    disk again, pxc reports the lost connection, and a re-run applies everything."""
+    spec = _large(tmp_path / "large.yaml", lone_node.via_relay)
+    lone_node.boot(states.disk)
+    total = _count(lone_node, "apply", str(spec), "--auto-approve")
+    lone_node.boot(states.disk)
+
+    def crash() -> None:
+        lone_node.kill()
+        lone_node.start()
+
+    lone_node.relay.arm(total // 2, crash)
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
+    assert code == 1, out
+    assert "Did not go live:" in out and "MYSQL USERS" in out.split("Did not go live:")[1]
+    assert whole_state(lone_node.endpoint) == states.old
+    lone_node.relay.count_only()
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
+    assert code == 0, out
+    assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0

@@ -1,0 +1,147 @@
+"""A TCP relay between pxc and one admin node that can act at the N-th statement.
+
+It counts the client's commands over every connection it carries (a MySQL packet with
+sequence id 0 after the handshake is a command: COM_QUERY, COM_QUIT, ...), and at command
+number `at` (0-based) does one thing, once:
+
+- "cut": closes both sides instead of forwarding it (the node never sees the statement);
+- "cut_after": forwards it and closes both sides before the answer comes back (the node
+  runs it, the client never learns how it went);
+- a callable: calls it (for example to signal the pxc process), then forwards as usual.
+
+It works for the sandbox and a real ProxySQL alike, since it only reads the wire. TLS
+connections pass through uncounted (the packets are encrypted): tests that count use
+plaintext.
+"""
+
+import contextlib
+import socket
+import threading
+from collections.abc import Callable
+from typing import Literal
+
+Action = Literal["cut", "cut_after"] | Callable[[], None]
+
+
+class Relay:
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port: int = self.listener.getsockname()[1]
+        self.commands = 0
+        self.at: int | None = None
+        self.action: Action = "cut"
+        self.fired = False
+        self.lock = threading.Lock()
+        self.sockets: set[socket.socket] = set()
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    # -- control -----------------------------------------------------------------------
+    def arm(self, at: int, action: Action = "cut") -> None:
+        with self.lock:
+            self.commands, self.at, self.action, self.fired = 0, at, action, False
+
+    def count_only(self) -> None:
+        with self.lock:
+            self.commands, self.at, self.fired = 0, None, False
+
+    def close(self) -> None:
+        self.closed = True
+        self.listener.close()
+        for sock in list(self.sockets):
+            _shut(sock)
+
+    # -- relaying ----------------------------------------------------------------------
+    def _accept(self) -> None:
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                _shut(client)
+                continue
+            server.settimeout(None)
+            self.sockets |= {client, server}
+            threading.Thread(target=self._upstream, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._downstream, args=(server, client), daemon=True).start()
+
+    def _decide(self) -> Action | None:
+        """Count one command; the action to take on it, if this is the armed one."""
+        with self.lock:
+            index = self.commands
+            self.commands += 1
+            if self.at is not None and not self.fired and index == self.at:
+                self.fired = True
+                return self.action
+        return None
+
+    def _upstream(self, client: socket.socket, server: socket.socket) -> None:
+        plaintext = True
+        try:
+            while True:
+                header = _read(client, 4)
+                if header is None:
+                    break
+                length = int.from_bytes(header[:3], "little")
+                sequence = header[3]
+                payload = _read(client, length)
+                if payload is None:
+                    break
+                if sequence == 1 and length == 32:
+                    plaintext = False  # an SSLRequest: what follows is TLS, not packets
+                    server.sendall(header + payload)
+                    _pump(client, server)
+                    break
+                action = self._decide() if plaintext and sequence == 0 else None
+                if action == "cut":
+                    break
+                if callable(action):
+                    action()
+                if action == "cut_after":
+                    _shut(client)  # first: the answer must not reach the client
+                    server.sendall(header + payload)
+                    break
+                server.sendall(header + payload)
+        except OSError:
+            pass
+        _shut(client)
+        _shut(server)
+
+    def _downstream(self, server: socket.socket, client: socket.socket) -> None:
+        _pump(server, client)
+        _shut(client)
+        _shut(server)
+
+
+def _read(sock: socket.socket, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while True:
+            chunk = source.recv(65536)
+            if not chunk:
+                return
+            sink.sendall(chunk)
+    except OSError:
+        return
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
