@@ -183,6 +183,11 @@ class Platform:
             403: f"the token may not comment on the {self.noun}",
             404: f"check the project and the {self.noun} (a token without access also gets 404)",
         }.get(status)
+        if self.token_variable == "CI_JOB_TOKEN" and status in (401, 403, 404):
+            advice = (
+                "GitLab's job token may not read or write merge request notes: set "
+                "GITLAB_TOKEN to a project access token with the api scope"
+            )
         line = f"{self.name} API: {method} {where} answered {status}"
         line += f": {_one_line(detail)}" if detail else ""
         return line + (f"; {advice}" if advice else "")
