@@ -1,7 +1,7 @@
 """`pxc comment` and `pxc reviewed` against a fake GitHub and a fake GitLab REST API.
 
-The plans are built the way `pxc plan` builds them (spec → diff against a node's rows →
-order), against an empty node, so these tests need no cluster. pxc runs through its real
+The plans are built the way `pxc plan` builds them, for an empty node (tests/plans.py), so
+these tests need no cluster. pxc runs through its real
 entry point: the errors are what a user sees on stderr.
 """
 
@@ -15,14 +15,10 @@ from typing import Any
 
 import pytest
 
-from proxysql_iac.admin.live import Live
 from proxysql_iac.cli import main
-from proxysql_iac.plan.diff import diff
-from proxysql_iac.plan.model import Plan, plan_to_dict
-from proxysql_iac.plan.order import order
-from proxysql_iac.planning import cluster_key, load_desired
-from proxysql_iac.secrets import SecretStore
+from proxysql_iac.plan.model import plan_to_dict
 from tests.fake_review_api import GITHUB_LIMIT, FakeApi, serve
+from tests.plans import plan_for_an_empty_node
 
 TOKEN = "ghp_T0kenThatMustNeverBeSeen1234"
 APP_PASSWORD = "Sup3r-s3cret-app-pw"
@@ -68,17 +64,7 @@ def make_plan_file(
         for i in range(servers)
     ]
     spec.write_text(SPEC.format(name=name, servers="\n".join(rows)))
-    desired = load_desired([spec])
-    assert desired.cluster is not None
-    changes = diff(desired, Live("proxysql-1"), SecretStore(directory).resolve)
-    plan = Plan(
-        spec_files=[str(spec)],
-        primary="proxysql-1",
-        primary_address="10.0.0.1:6032",
-        cluster=cluster_key(desired.cluster),
-        changes=changes,
-        steps=order(changes),
-    )
+    plan = plan_for_an_empty_node(spec)
     out = directory / f"{name}-plan.json"
     out.write_text(json.dumps(plan_to_dict(plan, for_file=True), indent=2))
     return out

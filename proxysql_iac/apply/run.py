@@ -68,10 +68,11 @@ def run_apply(
     plan = ctx.plan
     scrub = ctx.secrets.scrub
     echo(scrub(render_text(plan)))
-    if reviewed_id is not None and reviewed_id.strip().lower() != plan_id(plan):
+    current = plan_id(plan) if reviewed_id is not None else ""
+    if reviewed_id is not None and reviewed_id.strip().lower() != current:
         echo(
             "apply refused: the plan changed since it was reviewed: re-plan "
-            f"(reviewed {reviewed_id.strip()}, now {plan_id(plan)})"
+            f"(reviewed {reviewed_id.strip()}, now {current})"
         )
         return ExitCode.ERROR
     if plan.blocked:

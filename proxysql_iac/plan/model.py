@@ -55,6 +55,10 @@ def fingerprint_rows(rows: list[Row]) -> str:
 
 
 def _value_json(value: Value) -> Any:
+    # The builtin test first: isinstance() against a pydantic model is slow, and a plan of
+    # 50,000 users holds 700,000 values.
+    if value is None or isinstance(value, (str, int)):
+        return value
     if isinstance(value, SecretRef):
         return {"secret": value.describe()}
     return value
