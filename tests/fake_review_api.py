@@ -40,6 +40,7 @@ class FakeApi:
     requests: list[Recorded] = field(default_factory=list)
     injected: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)  # method
     redirect_to: str = ""  # answer every request with a redirect there
+    link_host: str = ""  # GitHub: next-page links point at this host instead
     url: str = ""
     _next_id: int = 1000
 
@@ -129,7 +130,8 @@ class FakeApi:
                 items, following = self._page(self.comments.get(number, []), query)
                 extra = {}
                 if following:
-                    nxt = f"{self.url}/repositories/4242/issues/{number}/comments"
+                    host = self.link_host or self.url
+                    nxt = f"{host}/repositories/4242/issues/{number}/comments"
                     extra["Link"] = f'<{nxt}?per_page=100&page={following}>; rel="next"'
                 return 200, extra, [self._shown(c) for c in items]
             if method == "POST":

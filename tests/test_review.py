@@ -260,6 +260,20 @@ def test_a_redirect_to_another_host_is_not_followed_with_the_token(
     assert elsewhere.requests == []
 
 
+def test_a_next_page_on_another_host_is_not_requested_with_the_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    with serve("github", TOKEN) as elsewhere, serve("github", TOKEN) as api:
+        api.link_host = elsewhere.url.replace("127.0.0.1", "localhost")
+        for i in range(3):
+            api.add_comment(7, f"comment {i}")
+        env = ci_env(api, tmp_path)
+        code, _, err = pxc(monkeypatch, capsys, env, "comment", str(make_plan_file(tmp_path)))
+    assert code == 1
+    assert "a next page on another host" in err
+    assert elsewhere.requests == [] and api.writes() == []
+
+
 def test_a_plan_longer_than_a_comment_is_cut_with_a_note_and_keeps_its_id(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
