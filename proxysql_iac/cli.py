@@ -223,6 +223,10 @@ def apply(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="list every statement sent (no values)")
     ] = False,
+    plan_id: Annotated[
+        str | None,
+        typer.Option("--plan-id", help="refuse unless the plan computed now has this ID"),
+    ] = None,
 ) -> None:
     """Apply the spec (or a saved plan file) to the primary and wait for every peer."""
     from proxysql_iac.apply.run import run_apply
@@ -249,11 +253,57 @@ def apply(
             confirm=lambda question: typer.confirm(question, default=False),
             progress=progress if console.is_terminal else None,
             verbose=verbose,
+            reviewed_id=plan_id,
         )
     finally:
         for status in spinner:
             status.stop()
     raise typer.Exit(code)
+
+
+@app.command()
+def comment(
+    plan_file: Annotated[Path, typer.Argument(help="a plan file (pxc plan --out)")],
+    print_only: Annotated[
+        bool, typer.Option("--print", help="print the comment instead of posting it")
+    ] = False,
+) -> None:
+    """Put a saved plan on the pull request (GitHub) or merge request (GitLab) under review:
+    one comment per cluster, updated in place on every later run."""
+    from proxysql_iac.review import post_plan, preview
+
+    if print_only:
+        typer.echo(preview(plan_file, os.environ), nl=False)
+        return
+    posted = post_plan(plan_file, os.environ)
+    verb = "created" if posted.created else "updated"
+    where = f"{posted.noun} {posted.sign}{posted.number}"
+    typer.echo(f"{verb} the pxc comment on {where}" + (f": {posted.url}" if posted.url else ""))
+
+
+@app.command()
+def reviewed(
+    files: SpecFiles,
+    label: Annotated[
+        str, typer.Option(help="the label that allows destructive changes")
+    ] = "pxc:allow-destructive",
+    commit: Annotated[
+        str | None, typer.Option(help="the merge commit (default: GITHUB_SHA or CI_COMMIT_SHA)")
+    ] = None,
+) -> None:
+    """For the apply job: find the merged pull/merge request of this commit and the plan ID
+    its pxc comment shows. Prints plan-id=, pull-request= and allow-destructive= lines."""
+    from proxysql_iac.review import reviewed_plan
+
+    found = reviewed_plan(files, os.environ, label=label, commit=commit)
+    for line in found.outputs():
+        typer.echo(line)
+    _err().print(
+        f"{found.noun} {found.sign}{found.number} was reviewed with plan {found.plan_id} for "
+        f"cluster {found.cluster}; label {label}: "
+        + ("present" if found.destructive_allowed else "absent"),
+        markup=False,
+    )
 
 
 @sandbox_app.command("up")

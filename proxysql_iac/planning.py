@@ -3,10 +3,12 @@
 This module talks to ProxySQL only to read; the diff and ordering it calls are pure.
 """
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint
 from proxysql_iac.admin.live import (
@@ -39,7 +41,7 @@ from proxysql_iac.plan.layers import (
     variables_unloaded,
     variables_unsaved,
 )
-from proxysql_iac.plan.model import PeerState, Plan, fingerprint_rows
+from proxysql_iac.plan.model import PeerState, Plan, fingerprint_rows, plan_from_dict
 from proxysql_iac.plan.order import ModuleStep, order, phase_of, sort_steps
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
@@ -200,6 +202,33 @@ def fingerprints(live: Live, desired: Desired) -> dict[str, str]:
     return prints
 
 
+def cluster_key(cluster: Cluster) -> str:
+    """How pull request comments tell clusters apart: `cluster.name`, else the primary's
+    admin address (known offline, so the apply job can find its comment before planning)."""
+    if cluster.name:
+        return cluster.name
+    primary = next(n for n in cluster.nodes if n.name == cluster.primary)  # validated
+    return f"{primary.host}:{primary.port}"
+
+
+def read_plan_file(path: Path) -> tuple[dict[str, Any], Plan]:
+    """A plan file as written by `pxc plan --out`: its JSON, and the Plan it holds."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError(f"cannot read the plan file {path}: {exc.strerror}") from None
+    except ValueError:
+        raise SpecError(
+            f"{path} is not a pxc plan file: it is not JSON", "`pxc plan --out FILE` writes one"
+        ) from None
+    try:
+        return raw, plan_from_dict(raw)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise SpecError(
+            f"{path} is not a pxc plan file: {exc}", "`pxc plan --out FILE` writes one"
+        ) from None
+
+
 def load_desired(files: Sequence[str | Path]) -> Desired:
     validation = validate_files(files)
     if not validation.ok:
@@ -255,6 +284,7 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
         spec_files=[str(f) for f in files],
         primary=primary.name,
         primary_address=primary.address,
+        cluster=cluster_key(desired.cluster),
         changes=changes,
         steps=steps,
         findings=findings,

@@ -56,7 +56,7 @@ def test_spec_md_documents_secrets_merging_and_hostgroup_names() -> None:
     assert "{env: " in text and "{file: " in text
 
 
-DOCS = ["README.md", "docs/spec.md", "docs/editor.md", "docs/pre-commit.md"]
+DOCS = ["README.md", "docs/spec.md", "docs/editor.md", "docs/pre-commit.md", "docs/workflow.md"]
 
 
 @pytest.mark.parametrize("doc", DOCS)

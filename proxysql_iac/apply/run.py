@@ -6,10 +6,10 @@ from pathlib import Path
 
 from proxysql_iac.apply import signals
 from proxysql_iac.apply.executor import ApplyReport, execute, stale_reasons
-from proxysql_iac.errors import ApplyError, ExitCode, PxcError, SpecError
-from proxysql_iac.plan.model import plan_from_dict, plan_to_dict
+from proxysql_iac.errors import ApplyError, ExitCode, PxcError
+from proxysql_iac.plan.model import plan_id, plan_to_dict
 from proxysql_iac.plan.render import render_text
-from proxysql_iac.planning import PlanContext, make_plan
+from proxysql_iac.planning import PlanContext, make_plan, read_plan_file
 
 
 def _is_plan_file(path: Path) -> bool:
@@ -24,11 +24,7 @@ def _is_plan_file(path: Path) -> bool:
 def load_context(files: Sequence[Path]) -> PlanContext:
     """Plan from the spec; for a saved plan, plan again and refuse if anything moved."""
     if len(files) == 1 and _is_plan_file(files[0]):
-        try:
-            raw = json.loads(files[0].read_text(encoding="utf-8"))
-            saved = plan_from_dict(raw)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise SpecError(f"{files[0]} is not a pxc plan file: {exc}") from None
+        raw, saved = read_plan_file(files[0])
         ctx = make_plan(saved.spec_files)
         reasons = stale_reasons(ctx, saved.fingerprints, saved.checksums)
         # What was reviewed is what runs: every change, value for value, and every step.
@@ -75,6 +71,7 @@ def run_apply(
     confirm: Callable[[str], bool],
     progress: Callable[[str], None] | None = None,
     verbose: bool = False,
+    reviewed_id: str | None = None,
 ) -> int:
     """`pxc apply`. SIGINT, SIGTERM and SIGHUP alike stop it cleanly at any point: exit
     128 + the signal's number, with what went live and what did not."""
@@ -121,6 +118,13 @@ def _apply(
     plan = ctx.plan
     scrub = ctx.secrets.scrub
     echo(scrub(render_text(plan)))
+    current = plan_id(plan) if reviewed_id is not None else ""
+    if reviewed_id is not None and reviewed_id.strip().lower() != current:
+        echo(
+            "apply refused: the plan changed since it was reviewed: re-plan "
+            f"(reviewed {reviewed_id.strip()}, now {current})"
+        )
+        return ExitCode.ERROR
     if plan.blocked:
         echo("apply refused: the cluster is not healthy (see the findings above)")
         return ExitCode.ERROR

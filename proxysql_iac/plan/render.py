@@ -6,7 +6,7 @@ from importlib import resources
 import jinja2
 
 from proxysql_iac.plan.diff import RowChange, VariableChange
-from proxysql_iac.plan.model import Plan, plan_to_dict, summary
+from proxysql_iac.plan.model import Plan, plan_id, plan_to_dict, summary
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import TABLES
 from proxysql_iac.spec.variables import is_secret_variable
@@ -91,6 +91,7 @@ def render_text(plan: Plan) -> str:
         lines.append("")
         lines.append("Live state not planned as changes:")
         lines.extend(f"  * {d}" for d in plan.drift)
+    lines.extend(["", f"Plan ID: {plan_id(plan)}"])
     return "\n".join(lines)
 
 
@@ -99,7 +100,7 @@ def render_markdown(plan: Plan) -> str:
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, trim_blocks=False)
     tables, variables = grouped(plan)
     return env.from_string(text).render(
-        plan=plan, summary=summary(plan), tables=tables, variables=variables
+        plan=plan, summary=summary(plan), tables=tables, variables=variables, plan_id=plan_id(plan)
     )
 
 
