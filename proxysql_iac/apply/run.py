@@ -88,6 +88,7 @@ def run_apply(
                 confirm=confirm,
                 progress=progress,
                 verbose=verbose,
+                reviewed_id=reviewed_id,
             )
     except signals.Interrupted as exc:
         report: ApplyReport | None = getattr(exc, "report", None)
@@ -113,6 +114,7 @@ def _apply(
     confirm: Callable[[str], bool],
     progress: Callable[[str], None] | None,
     verbose: bool,
+    reviewed_id: str | None,
 ) -> int:
     ctx = load_context(files)
     plan = ctx.plan
