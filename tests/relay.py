@@ -1,8 +1,7 @@
 """A TCP relay between pxc and one admin node that can act at the N-th statement.
 
-It counts the client's commands over every connection it carries (a MySQL packet with
-sequence id 0 after the handshake is a command: COM_QUERY, COM_QUIT, ...), and at command
-number `at` (0-based) does one thing, once:
+It counts the client's statements over every connection it carries (COM_QUERY packets:
+sequence id 0, command byte 3), and at statement number `at` (0-based) does one thing, once:
 
 - "cut": closes both sides instead of forwarding it (the node never sees the statement);
 - "cut_after": forwards it and closes both sides before the answer comes back (the node
@@ -21,6 +20,7 @@ from collections.abc import Callable
 from typing import Literal
 
 Action = Literal["cut", "cut_after"] | Callable[[], None]
+COM_QUERY = b"\x03"
 
 
 class Relay:
@@ -32,6 +32,7 @@ class Relay:
         self.listener.listen(64)
         self.port: int = self.listener.getsockname()[1]
         self.commands = 0
+        self.log: list[str] = []  # the statements counted since the last arm/count_only
         self.at: int | None = None
         self.action: Action = "cut"
         self.fired = False
@@ -44,10 +45,12 @@ class Relay:
     def arm(self, at: int, action: Action = "cut") -> None:
         with self.lock:
             self.commands, self.at, self.action, self.fired = 0, at, action, False
+            self.log = []
 
     def count_only(self) -> None:
         with self.lock:
             self.commands, self.at, self.fired = 0, None, False
+            self.log = []
 
     def close(self) -> None:
         self.closed = True
@@ -72,9 +75,12 @@ class Relay:
             threading.Thread(target=self._upstream, args=(client, server), daemon=True).start()
             threading.Thread(target=self._downstream, args=(server, client), daemon=True).start()
 
-    def _decide(self) -> Action | None:
+    def _decide(self, payload: bytes) -> Action | None:
         """Count one command; the action to take on it, if this is the armed one."""
         with self.lock:
+            # with query attributes (MySQL 8 clients) two bytes precede the text: 0 and 1
+            text = payload[3:] if payload[1:3] == b"\x00\x01" else payload[1:]
+            self.log.append(text[:80].decode("utf-8", "replace"))
             index = self.commands
             self.commands += 1
             if self.at is not None and not self.fired and index == self.at:
@@ -99,7 +105,8 @@ class Relay:
                     server.sendall(header + payload)
                     _pump(client, server)
                     break
-                action = self._decide() if plaintext and sequence == 0 else None
+                query = plaintext and sequence == 0 and payload[:1] == COM_QUERY
+                action = self._decide(payload) if query else None
                 if action == "cut":
                     break
                 if callable(action):

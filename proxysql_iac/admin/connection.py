@@ -47,6 +47,7 @@ class AdminConnection:
     def __init__(self, endpoint: Endpoint, *, timeout: float = 10.0) -> None:
         self.endpoint = endpoint
         self.sent: list[str] = []  # summaries of the statements sent (never their values)
+        self._cursor: Any = None
         try:
             self._conn: Any = mysql.connector.connect(
                 host=endpoint.host,
@@ -92,15 +93,16 @@ class AdminConnection:
     def _run(self, statement: Statement, *, want_rows: bool) -> tuple[list[Row], int]:
         self.sent.append(statement.summary)
         try:
-            cursor = self._conn.cursor(raw=False)
-            try:
-                cursor.execute(statement.sql)
-                rows: list[Row] = []
-                if cursor.with_rows:
-                    rows = [tuple(_text(v) for v in row) for row in cursor.fetchall()]
-                affected = cursor.rowcount if cursor.rowcount is not None else 0
-            finally:
-                cursor.close()
+            # One cursor per connection: the connector pings the server (a round trip of
+            # its own) each time a cursor is made.
+            if self._cursor is None:
+                self._cursor = self._conn.cursor(raw=False)
+            cursor = self._cursor
+            cursor.execute(statement.sql)
+            rows: list[Row] = []
+            if cursor.with_rows:
+                rows = [tuple(_text(v) for v in row) for row in cursor.fetchall()]
+            affected = cursor.rowcount if cursor.rowcount is not None else 0
         except mysql_errors.Error as exc:
             if isinstance(exc, (mysql_errors.OperationalError, mysql_errors.InterfaceError)) and (
                 getattr(exc, "errno", None) in (2013, 2055, 2006, None) or not self._alive()

@@ -141,7 +141,7 @@ class Executor:
     ) -> None:
         """Undo this step's DML: only the keys it touched are deleted and the rows captured
         for them put back, so a failure here never leaves a table emptied."""
-        with AdminConnection(endpoint) as conn:
+        with connect_again(endpoint) as conn:
             for name, rows in saved.items():
                 if name == "global_variables":
                     for var, value in rows:
@@ -291,7 +291,7 @@ class Executor:
         except AdminConnectionError:
             conn.close()
         try:
-            again = AdminConnection(endpoint)
+            again = connect_again(endpoint)
         except AdminConnectionError:
             raise ApplyError(
                 f"lost the connection to {endpoint.name} while its LOAD {step.module} ran, and "
@@ -430,7 +430,7 @@ class Executor:
                     raise
                 conn.close()
                 self.report.statements.extend(conn.sent)
-                conn = AdminConnection(endpoint)
+                conn = connect_again(endpoint)
         raise AssertionError("unreachable")
 
     def _undo(
@@ -451,7 +451,6 @@ class Executor:
             try:
                 self._restore(endpoint, saved, step, changes)
             except PxcError as restore_exc:
-                self.report.not_applied.append(f"{step.module} on {endpoint.name}")
                 raise ApplyError(
                     f"{step.module} failed on {endpoint.name} before LOAD ({reason}) and its "
                     f"memory could not be put back ({restore_exc.message}). Runtime and disk "
@@ -565,6 +564,21 @@ def stale_reasons(
         if now is not None and now != value:
             reasons.append(f"runtime checksum of {name} changed since the plan was made")
     return reasons
+
+
+RECONNECT_PATIENCE_S = 20.0  # a node that restarts (from its disk) is back within this
+
+
+def connect_again(endpoint: Endpoint, patience_s: float = RECONNECT_PATIENCE_S) -> AdminConnection:
+    """A new connection after one was lost, waiting a little for a node that restarts."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            return AdminConnection(endpoint, timeout=2)
+        except AdminConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _send(conn: AdminConnection, statement: sql.Statement) -> None:
