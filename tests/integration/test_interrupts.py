@@ -366,3 +366,38 @@ def test_primary_killed_and_restarted_from_disk_mid_apply_is_old_and_rerun_conve
     code, out = run_pxc("apply", str(spec), "--auto-approve")
     assert code == 0, out
     assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0
+
+
+@pytest.mark.sandbox
+def test_a_signal_while_waiting_for_peers_says_every_step_went_live(
+    write_spec, proxysql_cluster, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The wait for peers is the only part left: stopping it loses nothing, and pxc says so.
+    (The signal comes through a relay in front of a peer the sandbox keeps from pulling.)"""
+    sb = proxysql_cluster.sandbox
+    write_spec(OLD)  # the known starting state
+    relay = Relay(proxysql_cluster.nodes[2][:2])
+    nodes = [
+        *proxysql_cluster.nodes[:2],
+        (*proxysql_cluster.nodes[2][:1], relay.port, "radmin", "radmin"),
+    ]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\n" + cluster_block(nodes) + OLD)
+    relay.count_only()
+    assert run_pxc("plan", str(spec))[0] == 0
+    reads = relay.commands
+    sb.node(3).freeze_cluster(True)
+    try:
+        process, sender = _pxc_process(
+            ["apply", str(spec), "--auto-approve", "--converge-timeout", "60"], dict(os.environ)
+        )
+        relay.arm(reads + 4, sender(signal.SIGINT))  # a few polls into the wait
+        out, _ = process.communicate(timeout=120)
+    finally:
+        sb.node(3).freeze_cluster(False)
+        relay.close()
+    assert relay.fired
+    assert process.returncode == 130, out
+    assert "apply interrupted by SIGINT" in out
+    assert "Did not go live: nothing" in out
+    assert "every step went live on the primary; the peers were not waited for" in out
