@@ -43,6 +43,7 @@ from proxysql_iac.plan.layers import (
 )
 from proxysql_iac.plan.model import PeerState, Plan, fingerprint_rows, plan_from_dict
 from proxysql_iac.plan.order import ModuleStep, order, phase_of, sort_steps
+from proxysql_iac.plan.versions import refuse_what_nodes_lack
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.models import Cluster, SecretRef
@@ -265,9 +266,11 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     primary = next(e for e in all_endpoints if e.name == primary_name)
     peers = [e for e in all_endpoints if e.name != primary_name]
     with AdminConnection(primary) as conn:
+        refuse_what_nodes_lack(desired, {primary.name: read_version(conn)})
         live = read_primary(conn, desired)
     remember_live_secrets(live, secrets)
     peer_states = read_peers(peers, live)
+    refuse_what_nodes_lack(desired, {p.name: p.version for p in peer_states})
     changes = diff(desired, live, secrets.resolve)
     steps = order(changes)
     steps += unsynced_peer_steps(desired, peers, secrets, {s.module for s in steps})

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from proxysql_iac.rules import Rule, load_all
-from proxysql_iac.spec.tables import TABLES, Column, Kind, OneOf, Range, StartsWith, Table
+from proxysql_iac.spec.tables import SPEC_TABLES, Column, Kind, OneOf, Range, StartsWith, Table
 
 SPEC_MD = Path(__file__).resolve().parent.parent / "docs" / "spec.md"
 MARKERS = {
@@ -119,12 +119,18 @@ def _table_section(table: Table) -> str:
     module = table.module
     synced = "synced by ProxySQL Cluster" if module.synced else "not synced by ProxySQL Cluster"
     keys = ", ".join(f"`{k}`" for k in table.key)
+    versions = " and ".join(table.versions)
+    loads = (
+        f"Module: `LOAD {module.keyword} TO RUNTIME` ({synced})."
+        if module.loadable
+        else "No LOAD or SAVE command exists for it (its rows never reach runtime or disk)."
+    )
     out = [
         f"### `{table.name}`",
         "",
         table.description,
         "",
-        f"Module: `LOAD {module.keyword} TO RUNTIME` ({synced}). Key: {keys}.",
+        f"ProxySQL {versions}. {loads} Key: {keys}.",
     ]
     if table.unique:
         uniques = "; ".join(", ".join(f"`{c}`" for c in u) for u in table.unique)
@@ -149,7 +155,7 @@ def _table_section(table: Table) -> str:
 
 
 def render_tables() -> str:
-    return "\n\n".join(_table_section(t) for t in TABLES)
+    return "\n\n".join(_table_section(t) for t in SPEC_TABLES)
 
 
 # ---------------------------------------------------------------- the file

@@ -15,7 +15,7 @@ from typing import Literal
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.load import LoadedSpec, PathT
-from proxysql_iac.spec.variables import CATALOG, VariableCatalog
+from proxysql_iac.spec.variables import VariableCatalog, catalog_for
 
 When = Literal["validate", "plan"]
 
@@ -32,7 +32,11 @@ class Issue:
 class RuleContext:
     loaded: LoadedSpec
     desired: Desired
-    catalog: VariableCatalog = CATALOG
+
+    @property
+    def catalog(self) -> VariableCatalog:
+        """The variables of the ProxySQL version the spec targets."""
+        return catalog_for(self.desired.proxysql_version)
 
 
 Check = Callable[[RuleContext], Iterable[Issue]]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from proxysql_iac.spec.compile import DesiredRow, Value
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import (
-    TABLES,
+    SPEC_TABLES,
     Column,
     Kind,
     OneOf,
@@ -60,6 +60,6 @@ def column_problem(column: Column, value: Value) -> str | None:
 def rows_with_tables(
     desired_tables: dict[str, list[DesiredRow]],
 ) -> Iterator[tuple[Table, DesiredRow]]:
-    for table in TABLES:
+    for table in SPEC_TABLES:
         for row in desired_tables.get(table.name, []):
             yield table, row

@@ -7,7 +7,8 @@ from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.rules._variables import range_problem
 from proxysql_iac.rules.sync_algorithm import NAME as SYNC_ALGORITHM
 from proxysql_iac.spec.load import did_you_mean
-from proxysql_iac.spec.tables import VARIABLE_PREFIX
+from proxysql_iac.spec.tables import SPEC_VARIABLE_PREFIX, VERSIONS, section_versions
+from proxysql_iac.spec.variables import catalog_for
 
 
 @rule("PXC113", "unknown-variable", Severity.ERROR)
@@ -30,13 +31,16 @@ def unknown_variable(ctx: RuleContext) -> Iterator[Issue]:
     """
     for full, variable in sorted(ctx.desired.variables.items()):
         section, written = (str(step) for step in variable.origin)
-        prefix = VARIABLE_PREFIX[section]
+        prefix = SPEC_VARIABLE_PREFIX[section]
+        if ctx.desired.proxysql_version not in section_versions(section):
+            continue  # PXC142 reports the whole section
         info = ctx.catalog.get(full)
         if info is None:
             yield Issue(
                 variable.origin,
-                f"{full} is not a ProxySQL 2.7.1 variable: LOAD deletes it with only a log line",
-                _name_hint(ctx, section, prefix, written),
+                f"{full} is not a ProxySQL {ctx.catalog.release} variable: "
+                "LOAD deletes it with only a log line",
+                _name_hint(ctx, section, prefix, written, full),
                 at_key=True,
             )
             continue
@@ -51,11 +55,17 @@ def unknown_variable(ctx: RuleContext) -> Iterator[Issue]:
             )
 
 
-def _name_hint(ctx: RuleContext, section: str, prefix: str, written: str) -> str:
+def _name_hint(ctx: RuleContext, section: str, prefix: str, written: str, full: str) -> str:
+    others = [v for v in VERSIONS if v != ctx.desired.proxysql_version and catalog_for(v).get(full)]
+    if others:
+        return (
+            f"only ProxySQL {' and '.join(others)} has it: if the nodes run it, set "
+            f'`cluster.proxysql_version: "{others[-1]}"`'
+        )
     if written.startswith(prefix) and ctx.catalog.get(written) is not None:
         return f"write it without the {prefix!r} prefix: `{written.removeprefix(prefix)}`"
-    for other_section, other_prefix in VARIABLE_PREFIX.items():
+    for other_section, other_prefix in SPEC_VARIABLE_PREFIX.items():
         if other_section != section and ctx.catalog.get(other_prefix + written) is not None:
             return f"it is {other_prefix}{written}: move it under `{other_section}:`"
     names = [n.removeprefix(prefix) for n in ctx.catalog.names if n.startswith(prefix)]
-    return did_you_mean(written, names) or f"see the {section} ProxySQL 2.7 knows"
+    return did_you_mean(written, names) or f"see the {section} ProxySQL {ctx.catalog.release} knows"

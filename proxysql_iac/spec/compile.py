@@ -13,8 +13,10 @@ from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.spec.load import LoadedSpec, PathT, did_you_mean
 from proxysql_iac.spec.models import Cluster, SecretRef
 from proxysql_iac.spec.tables import (
-    TABLES,
-    VARIABLE_PREFIX,
+    DEFAULT_VERSION,
+    SPEC_TABLES,
+    SPEC_VARIABLE_PREFIX,
+    VERSIONS,
     Column,
     Kind,
     Load,
@@ -63,6 +65,7 @@ class Desired:
     hostgroups: dict[str, int] = field(default_factory=dict)
     cluster: Cluster | None = None
     rule_overrides: dict[str, str] = field(default_factory=dict)
+    proxysql_version: str = DEFAULT_VERSION  # the release series the spec targets
 
     def rows(self, table: str) -> list[DesiredRow]:
         return self.tables.get(table, [])
@@ -124,7 +127,12 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
     if model is not None:
         desired.cluster = getattr(model, "cluster", None)
         desired.rule_overrides = dict(getattr(model, "rules", None) or {})
-    for table in TABLES:
+    # read from the data, so that a spec with a shape error elsewhere still checks its version
+    cluster = data.get("cluster")
+    version = cluster.get("proxysql_version") if isinstance(cluster, dict) else None
+    if version in VERSIONS:
+        desired.proxysql_version = version
+    for table in SPEC_TABLES:
         section = data.get(table.name)
         if section is None and table.name not in data:
             continue
@@ -145,7 +153,7 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
                 continue
             rows.append(row)
         desired.tables[table.name] = rows
-    for section, prefix in VARIABLE_PREFIX.items():
+    for section, prefix in SPEC_VARIABLE_PREFIX.items():
         variables = data.get(section)
         if not isinstance(variables, dict):
             continue
@@ -195,9 +203,9 @@ def _compile_row(
 # Text columns whose values LOAD rewrites (`online` runs as `ONLINE`): compiled to the form
 # runtime shows, so memory, runtime and every peer hold one value and plans stay empty.
 _REWRITTEN: dict[str, list[Column]] = {
-    t.name: [c for c in t.columns if c.load is not Load.KEEP and not c.secret] for t in TABLES
+    t.name: [c for c in t.columns if c.load is not Load.KEEP and not c.secret] for t in SPEC_TABLES
 }
 # Every row starts from its table's defaults, in column order (the order rows compare in).
 _DEFAULTS: dict[str, dict[str, Value]] = {
-    t.name: {c.name: c.default for c in t.columns} for t in TABLES
+    t.name: {c.name: c.default for c in t.columns} for t in SPEC_TABLES
 }

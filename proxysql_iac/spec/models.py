@@ -19,7 +19,15 @@ from pydantic import (
     model_validator,
 )
 
-from proxysql_iac.spec.tables import TABLES, Column, Kind, OneOf, Range, StartsWith, Table
+from proxysql_iac.spec.tables import (
+    SPEC_TABLES,
+    Column,
+    Kind,
+    OneOf,
+    Range,
+    StartsWith,
+    Table,
+)
 
 SPEC_VERSION = 1
 
@@ -63,8 +71,18 @@ class Node(_Strict):
     admin: AdminCredentials | None = None
 
 
+ProxysqlVersion = Literal["2.7", "3.0"]
+
+
 class Cluster(_Strict):
     name: StrictStr | None = None
+    proxysql_version: Annotated[
+        ProxysqlVersion,
+        Field(
+            description='the ProxySQL release series the nodes run: "2.7" (default) or "3.0"; '
+            "validate checks tables, columns and variables against it"
+        ),
+    ] = "2.7"
     primary: Annotated[StrictStr, Field(description="the only node pxc writes synced modules to")]
     admin: AdminCredentials | None = None
     nodes: Annotated[list[Node], Field(min_length=1)]
@@ -123,7 +141,7 @@ def _row_model(table: Table) -> type[BaseModel]:
     return model
 
 
-ROW_MODELS: dict[str, type[BaseModel]] = {t.name: _row_model(t) for t in TABLES}
+ROW_MODELS: dict[str, type[BaseModel]] = {t.name: _row_model(t) for t in SPEC_TABLES}
 
 VariableValue = StrictBool | StrictInt | StrictFloat | StrictStr | SecretRef | None
 Severityish = Literal["error", "warning", "info", "off"]
@@ -148,7 +166,7 @@ def _spec_model() -> type[BaseModel]:
             Field(None, description="hostgroup names and their ids"),
         ),
     }
-    for table in TABLES:
+    for table in SPEC_TABLES:
         fields[table.name] = (
             _optional_list_of(ROW_MODELS[table.name]),
             Field(
@@ -164,6 +182,14 @@ def _spec_model() -> type[BaseModel]:
         dict[str, VariableValue] | None,
         Field(None, description="admin-* variables without the prefix; only those listed"),
     )
+    fields["pgsql_variables"] = (
+        dict[str, VariableValue] | None,
+        Field(
+            None,
+            description="pgsql-* variables without the prefix; only those listed "
+            '(ProxySQL 3.0: cluster.proxysql_version "3.0")',
+        ),
+    )
     fields["rules"] = (
         dict[str, Severityish] | None,
         Field(None, description="severity overrides for findings, by code or name"),
@@ -171,7 +197,7 @@ def _spec_model() -> type[BaseModel]:
     model = create_model(
         "Spec",
         __config__=ConfigDict(extra="forbid", frozen=True, title="pxc spec v1"),
-        __doc__="A pxc spec: the desired configuration of a ProxySQL 2.7 cluster.",
+        __doc__="A pxc spec: the desired configuration of a ProxySQL 2.7 or 3.0 cluster.",
         **fields,
     )
     return model

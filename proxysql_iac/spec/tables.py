@@ -1,13 +1,19 @@
-"""The one description of every ProxySQL 2.7 configuration table pxc manages.
+"""The one description of every ProxySQL configuration table a spec may declare.
 
 Everything downstream is generic over these descriptions: the spec models and JSON Schema,
 the constraint checks, compile, diff, ordering into LOAD phases, SQL rendering and export.
-Facts (columns in order, defaults, CHECKs, keys) are ProxySQL 2.7.1's, as recorded in
-shared/reference/proxysql-2.7.1/tables-2.7.1.json.
+Facts (columns in order, defaults, CHECKs, keys) are what real ProxySQL 2.7.1 and 3.0.1
+servers answered. Each module (and so each table) names the server versions that have it:
+the MySQL tables have the same columns, in the same order, on 2.7.1 and 3.0.1; the `pgsql_*`
+tables exist only on 3.0.
 """
 
 from dataclasses import dataclass, field
 from enum import Enum
+
+VERSIONS: tuple[str, ...] = ("2.7", "3.0")
+"""The ProxySQL release series a spec may target (`cluster.proxysql_version`)."""
+DEFAULT_VERSION = "2.7"
 
 INT32_MAX = 2**31 - 1
 INT32_MIN = -(2**31)
@@ -182,6 +188,8 @@ class Module:
     synced: bool  # does ProxySQL Cluster copy it between nodes?
     save_to_disk_variable: str = ""
     diffs_variable: str = ""
+    versions: tuple[str, ...] = VERSIONS  # the server versions that have it
+    loadable: bool = True  # False: no LOAD/SAVE command exists; rows never reach runtime
 
 
 @dataclass(frozen=True)
@@ -201,6 +209,10 @@ class Table:
     # LOAD turns each row into one runtime row per flag set: (frontend, backend) for users
     split_flags: tuple[str, ...] = ()
     column_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        return self.module.versions
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column_by_name", {c.name: c for c in self.columns})
@@ -688,7 +700,249 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
-TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+# ProxySQL 3.0's PostgreSQL side, as a fresh 3.0.1 showed it. ProxySQL Cluster in 3.0.1
+# syncs none of these modules (a peer never pulls them, though the primary's
+# runtime_checksums_values lists pgsql_servers, pgsql_users, pgsql_query_rules and
+# pgsql_variables), and `CHECKSUM MEMORY` answers for none of them.
+_V3 = ("3.0",)
+PGSQL_SERVERS = Module("PGSQL SERVERS", ("pgsql_servers",), synced=False, versions=_V3)
+PGSQL_USERS = Module("PGSQL USERS", ("pgsql_users",), synced=False, versions=_V3)
+PGSQL_QUERY_RULES = Module("PGSQL QUERY RULES", ("pgsql_query_rules",), synced=False, versions=_V3)
+PGSQL_VARIABLES = Module("PGSQL VARIABLES", ("pgsql_variables",), synced=False, versions=_V3)
+PGSQL_FIREWALL = Module("PGSQL FIREWALL", (), synced=False, versions=_V3)
+# 3.0.1 has no LOAD or SAVE command for pgsql_ldap_mapping (every form is a syntax error).
+PGSQL_LDAP_MAPPING = Module("PGSQL LDAP MAPPING", (), synced=False, versions=_V3, loadable=False)
+
+PGSQL_MODULES: tuple[Module, ...] = (
+    PGSQL_VARIABLES,
+    PGSQL_SERVERS,
+    PGSQL_USERS,
+    PGSQL_QUERY_RULES,
+    PGSQL_FIREWALL,
+    PGSQL_LDAP_MAPPING,
+)
+
+PGSQL_TABLES: tuple[Table, ...] = (
+    Table(
+        "pgsql_servers",
+        PGSQL_SERVERS,
+        (
+            _int("hostgroup_id", 0, check=NON_NEGATIVE, hostgroup=True, description=_HG),
+            _text("hostname", required=True, description="hostname, IP, or socket path"),
+            _int("port", 5432, check=PORT),
+            _text(
+                "status",
+                "ONLINE",
+                check=OneOf(("ONLINE", "SHUNNED", "OFFLINE_SOFT", "OFFLINE_HARD"), True),
+            ),
+            _int("weight", 1, check=Range(0, 10_000_000)),
+            _int("compression", 0, check=FLAG),
+            _int("max_connections", 1000, check=NON_NEGATIVE),
+            _int("max_replication_lag", 0, check=Range(0, 126_144_000)),
+            _int("use_ssl", 0, check=FLAG, description="1: connect to this backend with TLS"),
+            _int("max_latency_ms", 0, check=NON_NEGATIVE),
+            _text("comment", ""),
+        ),
+        key=("hostgroup_id", "hostname", "port"),
+        monitor_owned=("status",),
+        description="Backend PostgreSQL servers, by hostgroup (ProxySQL 3.0).",
+    ),
+    Table(
+        "pgsql_replication_hostgroups",
+        PGSQL_SERVERS,
+        (
+            _int("writer_hostgroup", required=True, check=NON_NEGATIVE, hostgroup=True),
+            _int("reader_hostgroup", required=True, check=NON_NEGATIVE, hostgroup=True),
+            _text(
+                "check_type",
+                "read_only",
+                check=OneOf(
+                    (
+                        "read_only",
+                        "innodb_read_only",
+                        "super_read_only",
+                        "read_only|innodb_read_only",
+                        "read_only&innodb_read_only",
+                    ),
+                    True,
+                ),
+            ),
+            _text("comment", ""),
+        ),
+        key=("writer_hostgroup",),
+        unique=(("reader_hostgroup",),),
+        row_checks=(DiffersFrom("reader_hostgroup", "writer_hostgroup"),),
+        description="PostgreSQL replication: the Monitor moves servers by read_only "
+        "(ProxySQL 3.0).",
+    ),
+    Table(
+        "pgsql_hostgroup_attributes",
+        PGSQL_SERVERS,
+        (
+            _int("hostgroup_id", required=True, hostgroup=True),
+            _int("max_num_online_servers", 1000000, check=Range(0, 1000000)),
+            _int("autocommit", -1, check=OneOf((-1, 0, 1))),
+            _int("free_connections_pct", 10, check=Range(0, 100)),
+            _text("init_connect", ""),
+            _int("multiplex", 1, check=FLAG),
+            _int("connection_warming", 0, check=FLAG),
+            _int("throttle_connections_per_sec", 1000000, check=Range(1, 1000000)),
+            _json("ignore_session_variables"),
+            _json("hostgroup_settings"),
+            _json("servers_defaults"),
+            _text("comment", ""),
+        ),
+        key=("hostgroup_id",),
+        description="Per-hostgroup settings of PostgreSQL hostgroups (ProxySQL 3.0).",
+    ),
+    Table(
+        "pgsql_users",
+        PGSQL_USERS,
+        (
+            _text("username", required=True),
+            _text(
+                "password",
+                None,
+                not_null=False,
+                secret=True,
+                description="{env: NAME}, {file: path}, a hash, or (discouraged) clear text",
+                load=Load.EMPTY_FOR_NULL,
+            ),
+            _int("active", 1, check=FLAG),
+            _int("use_ssl", 0, check=FLAG),
+            _int("default_hostgroup", 0, hostgroup=True, description=_HG),
+            _int("transaction_persistent", 1, check=FLAG),
+            _int("fast_forward", 0, check=FLAG),
+            _int("backend", 1, check=FLAG),
+            _int("frontend", 1, check=FLAG),
+            _int("max_connections", 10000, check=NON_NEGATIVE),
+            _json("attributes"),
+            _text("comment", ""),
+        ),
+        key=("username", "backend"),
+        unique=(("username", "frontend"),),
+        reaches_runtime=(Reaches("active", "=", 1), Reaches("default_hostgroup", ">=", 0)),
+        split_flags=("frontend", "backend"),
+        description="PostgreSQL client and backend users (ProxySQL 3.0).",
+    ),
+    Table(
+        "pgsql_query_rules",
+        PGSQL_QUERY_RULES,
+        (
+            _int("rule_id", required=True),
+            _int("active", 0, check=FLAG, description="table default 0: the rule is inactive"),
+            _text("username", None, not_null=False),
+            _text("database", None, not_null=False),
+            _int("flagIN", 0, check=NON_NEGATIVE),
+            _text("client_addr", None, not_null=False),
+            _text("proxy_addr", None, not_null=False),
+            _int("proxy_port", None, not_null=False, check=PORT),
+            _text("digest", None, not_null=False),
+            _text("match_digest", None, not_null=False),
+            _text("match_pattern", None, not_null=False),
+            _int("negate_match_pattern", 0, check=FLAG),
+            _text("re_modifiers", "CASELESS", not_null=False),
+            _int("flagOUT", None, not_null=False, check=NON_NEGATIVE),
+            _text("replace_pattern", None, not_null=False),
+            _int("destination_hostgroup", None, not_null=False, hostgroup=True, description=_HG),
+            _int("cache_ttl", None, not_null=False, check=Range(min=1)),
+            _int("cache_empty_result", None, not_null=False, check=FLAG),
+            _int("cache_timeout", None, not_null=False, check=NON_NEGATIVE),
+            _int("reconnect", None, not_null=False, check=FLAG),
+            _int("timeout", None, not_null=False, check=NON_NEGATIVE),
+            _int("retries", None, not_null=False, check=Range(0, 1000)),
+            _int("delay", None, not_null=False, check=NON_NEGATIVE),
+            _int("next_query_flagIN", None, not_null=False),
+            _int("mirror_flagOUT", None, not_null=False),
+            _int("mirror_hostgroup", None, not_null=False, hostgroup=True, description=_HG),
+            _text("error_msg", None, not_null=False),
+            _text("OK_msg", None, not_null=False),
+            _int("sticky_conn", None, not_null=False, check=FLAG),
+            _int("multiplex", None, not_null=False, check=OneOf((0, 1, 2))),
+            _int("log", None, not_null=False, check=FLAG),
+            _int("apply", 0, check=FLAG),
+            _json("attributes"),
+            _text("comment", None, not_null=False),
+        ),
+        key=("rule_id",),
+        row_checks=(RequiresNotNull("replace_pattern", "match_pattern"),),
+        auto_id="rule_id",
+        reaches_runtime=(Reaches("active", "=", 1),),
+        description="PostgreSQL query routing, rewriting and caching rules (ProxySQL 3.0).",
+    ),
+    Table(
+        "pgsql_query_rules_fast_routing",
+        PGSQL_QUERY_RULES,
+        (
+            _text("username", required=True),
+            _text("database", required=True),
+            _int("flagIN", 0),
+            _int("destination_hostgroup", required=True, check=NON_NEGATIVE, hostgroup=True),
+            _text("comment", required=True),
+        ),
+        key=("username", "database", "flagIN"),
+        description="PostgreSQL routing by (username, database, flagIN) (ProxySQL 3.0).",
+    ),
+    Table(
+        "pgsql_firewall_whitelist_users",
+        PGSQL_FIREWALL,
+        (
+            _int("active", 1, check=FLAG),
+            _text("username", required=True),
+            _text("client_address", required=True),
+            _text("mode", "OFF", check=OneOf(("OFF", "DETECTING", "PROTECTING"))),
+            _text("comment", required=True),
+        ),
+        key=("username", "client_address"),
+        description="PostgreSQL firewall whitelist: users and their mode (ProxySQL 3.0).",
+    ),
+    Table(
+        "pgsql_firewall_whitelist_rules",
+        PGSQL_FIREWALL,
+        (
+            _int("active", 1, check=FLAG),
+            _text("username", required=True),
+            _text("client_address", required=True),
+            _text("database", required=True),
+            _int("flagIN", 0),
+            _text("digest", required=True),
+            _text("comment", required=True),
+        ),
+        key=("username", "client_address", "database", "flagIN", "digest"),
+        description="PostgreSQL firewall whitelist: allowed digests per user (ProxySQL 3.0).",
+    ),
+    Table(
+        "pgsql_firewall_whitelist_sqli_fingerprints",
+        PGSQL_FIREWALL,
+        (
+            _int("active", 1, check=FLAG),
+            _text("fingerprint", required=True),
+        ),
+        key=("fingerprint",),
+        description="PostgreSQL firewall whitelist: SQL-injection fingerprints to allow "
+        "(ProxySQL 3.0).",
+    ),
+    Table(
+        "pgsql_ldap_mapping",
+        PGSQL_LDAP_MAPPING,
+        (
+            _int("priority", required=True, check=Range(1, 1000000)),
+            _text("frontend_entity", required=True),
+            _text("backend_entity", required=True),
+            _text("comment", ""),
+        ),
+        key=("priority",),
+        unique=(("frontend_entity",),),
+        auto_id="priority",
+        description="LDAP group to backend user mapping (ProxySQL 3.0; 3.0.1 has no LOAD "
+        "command for it, so its rows never take effect).",
+    ),
+)
+
+SPEC_TABLES: tuple[Table, ...] = (*TABLES, *PGSQL_TABLES)
+"""Every table a spec may declare. `TABLES` are those plan, apply and export manage."""
+
+TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in SPEC_TABLES}
 
 
 def tables_of(module: Module) -> tuple[Table, ...]:
@@ -700,10 +954,27 @@ VARIABLE_SECTIONS: dict[str, Module] = {
     "admin_variables": ADMIN_VARIABLES,
 }
 VARIABLE_PREFIX: dict[str, str] = {"mysql_variables": "mysql-", "admin_variables": "admin-"}
+# Every variable section a spec may declare: pgsql_variables only for ProxySQL 3.0.
+SPEC_VARIABLE_SECTIONS: dict[str, Module] = {
+    **VARIABLE_SECTIONS,
+    "pgsql_variables": PGSQL_VARIABLES,
+}
+SPEC_VARIABLE_PREFIX: dict[str, str] = {**VARIABLE_PREFIX, "pgsql_variables": "pgsql-"}
 
 MODULE_BY_KEYWORD: dict[str, Module] = {m.keyword: m for m in MODULES}
 
 
 def variable_module(name: str) -> Module:
     """The module a global variable belongs to, by its prefix."""
+    if name.startswith("pgsql-"):
+        return PGSQL_VARIABLES
     return MYSQL_VARIABLES if name.startswith("mysql-") else ADMIN_VARIABLES
+
+
+def section_versions(section: str) -> tuple[str, ...]:
+    """The server versions that have a spec section (every version for the others)."""
+    if section in TABLE_BY_NAME:
+        return TABLE_BY_NAME[section].versions
+    if section in SPEC_VARIABLE_SECTIONS:
+        return SPEC_VARIABLE_SECTIONS[section].versions
+    return VERSIONS

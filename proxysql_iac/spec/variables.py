@@ -1,7 +1,8 @@
-"""ProxySQL 2.7.1's global variables: names, types, defaults and accepted ranges.
+"""ProxySQL's global variables per server version: names, types, defaults, accepted ranges.
 
-The catalog (data/variables-2.7.1.json) was built from a real 2.7.1's recorded answers and
-its source; validate uses it to catch names LOAD would delete and values LOAD would reset.
+Each catalog (data/variables-2.7.1.json, data/variables-3.0.1.json) was built from what a
+real server of that version answered; validate uses the one of the version a spec targets
+to catch names LOAD would delete and values LOAD would reset.
 """
 
 import json
@@ -50,14 +51,22 @@ class VariableInfo:
         return None
 
 
+# The recorded release each series' catalog comes from.
+RECORDED_RELEASE: dict[str, str] = {"2.7": "2.7.1", "3.0": "3.0.1"}
+
+
 class VariableCatalog:
-    def __init__(self, entries: dict[str, VariableInfo]) -> None:
+    def __init__(self, entries: dict[str, VariableInfo], release: str = "2.7.1") -> None:
         self._entries = entries
+        self.release = release
 
     @classmethod
-    def load(cls) -> "VariableCatalog":
+    def load(cls, version: str = "2.7") -> "VariableCatalog":
+        release = RECORDED_RELEASE[version]
         text = (
-            resources.files("proxysql_iac.spec").joinpath("data/variables-2.7.1.json").read_text()
+            resources.files("proxysql_iac.spec")
+            .joinpath(f"data/variables-{release}.json")
+            .read_text()
         )
         raw = json.loads(text)["variables"]
         entries = {}
@@ -74,7 +83,7 @@ class VariableCatalog:
                 secret=bool(info.get("secret")),
                 note=info.get("note") or "",
             )
-        return cls(entries)
+        return cls(entries, release)
 
     def get(self, name: str) -> VariableInfo | None:
         return self._entries.get(name)
@@ -90,7 +99,7 @@ class VariableCatalog:
 def is_secret_variable(name: str) -> bool:
     """A credential (admin/stats credentials, cluster and monitor passwords): never printed.
     The four ProxySQL credentials are secret even if a catalog were to miss them."""
-    info = CATALOG.get(name)
+    info = CATALOG.get(name) or CATALOGS["3.0"].get(name)
     return bool(info and info.secret) or name in _ALWAYS_SECRET
 
 
@@ -100,6 +109,7 @@ _ALWAYS_SECRET = frozenset(
         "admin-stats_credentials",
         "admin-cluster_password",
         "mysql-monitor_password",
+        "pgsql-monitor_password",
     }
 )
 
@@ -107,12 +117,14 @@ _ALWAYS_SECRET = frozenset(
 class _LazyCatalog(VariableCatalog):
     """Loaded on first use so that importing pxc stays fast."""
 
-    def __init__(self) -> None:
+    def __init__(self, version: str = "2.7") -> None:
+        self._version = version
+        self.release = RECORDED_RELEASE[version]
         self._loaded: VariableCatalog | None = None
 
     def _real(self) -> VariableCatalog:
         if self._loaded is None:
-            self._loaded = VariableCatalog.load()
+            self._loaded = VariableCatalog.load(self._version)
         return self._loaded
 
     def get(self, name: str) -> VariableInfo | None:
@@ -126,4 +138,11 @@ class _LazyCatalog(VariableCatalog):
         return name in self._real()
 
 
-CATALOG: VariableCatalog = _LazyCatalog()
+CATALOGS: dict[str, VariableCatalog] = {v: _LazyCatalog(v) for v in RECORDED_RELEASE}
+CATALOG: VariableCatalog = CATALOGS["2.7"]
+"""ProxySQL 2.7's catalog: the default a spec targets."""
+
+
+def catalog_for(version: str) -> VariableCatalog:
+    """The catalog of a release series (`cluster.proxysql_version`)."""
+    return CATALOGS[version]
