@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
 # The test job: set up, lint, type-check, run the whole suite. Fails when anything fails.
+#
+# The suite runs on the sandbox and, when PXC_PROXYSQL_BIN names a ProxySQL 2.7 binary (CI
+# sets it), again against a real 3-node cluster the tests start from that binary. The two
+# runs go side by side (they mostly wait on the network and on epoch seconds); the real run's
+# output follows the sandbox run's. Without a binary the real run is skipped, and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -7,14 +12,28 @@ echo "== ruff"
 .venv/bin/ruff check proxysql_iac tests benchmarks
 echo "== mypy --strict"
 .venv/bin/mypy --strict proxysql_iac
-echo "== pytest (sandbox)"
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
-# The same suite against a real 3-node ProxySQL cluster, started by the tests from the binary
-# PXC_PROXYSQL_BIN names (CI sets it). Without one the run is skipped, and says so.
+
+real_pid=""
+real_log=""
 if [ -n "${PXC_PROXYSQL_BIN:-}" ]; then
   [ -x "$PXC_PROXYSQL_BIN" ] || { echo "PXC_PROXYSQL_BIN=$PXC_PROXYSQL_BIN is not executable" >&2; exit 1; }
+  real_log=$(mktemp)
+  trap 'rm -f "$real_log"' EXIT
+  PXC_TEST_SERVER=real .venv/bin/python -m pytest -q -p no:cacheprovider "$@" >"$real_log" 2>&1 &
+  real_pid=$!
+fi
+
+echo "== pytest (sandbox)"
+sandbox_status=0
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@" || sandbox_status=$?
+
+real_status=0
+if [ -n "$real_pid" ]; then
+  wait "$real_pid" || real_status=$?
   echo "== pytest (real ProxySQL: $("$PXC_PROXYSQL_BIN" --version 2>&1 | grep -m1 "ProxySQL version"))"
-  PXC_TEST_SERVER=real .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+  cat "$real_log"
 else
   echo "== real-server run SKIPPED: PXC_PROXYSQL_BIN is not set (point it at a ProxySQL 2.7 binary)"
 fi
+[ "$sandbox_status" -eq 0 ] || { echo "the sandbox run failed" >&2; exit "$sandbox_status"; }
+[ "$real_status" -eq 0 ] || { echo "the real-server run failed" >&2; exit "$real_status"; }
