@@ -191,7 +191,10 @@ class Bench:
         )
 
     def empty(self) -> None:
-        """Empty the managed tables on the primary (every layer), and wait for the peer."""
+        """Empty the managed tables on the primary (every layer), and wait for the peer.
+        A LOAD in the same second as the previous one (the floor's, pxc's) would give the peer
+        an equal epoch with another checksum, which ProxySQL never syncs: wait a second."""
+        time.sleep(1.1)
         conn = self.admin()
         cur = conn.cursor()
         for table in TABLES:
@@ -200,6 +203,7 @@ class Bench:
             cur.execute(f"SAVE MYSQL {MODULES[table]} TO DISK")
         conn.close()
         self.wait_for_peers()
+        time.sleep(1.1)  # so that pxc's own guard against a same-second LOAD does not wait
 
     def wait_for_peers(self, timeout: float = 60.0) -> None:
         """Until every peer's runtime checksums equal the primary's (the cluster has settled)."""
@@ -216,8 +220,10 @@ class Bench:
                 cur.execute(query)
                 seen.append(cur.fetchall())
                 conn.close()
-            if all(s == seen[0] for s in seen) or time.monotonic() > deadline:
+            if all(s == seen[0] for s in seen):
                 return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the peers did not settle within {timeout:.0f}s: {seen}")
             time.sleep(0.1)
 
     def pxc(self, *args: str) -> Run:
@@ -253,8 +259,8 @@ class Bench:
     def config(self, config: Config, *, runs: int, wait_runs: int, extra_plan: bool) -> None:
         spec = self.work / f"{config.name}.yaml"
         spec.write_text(config.spec(self.endpoints))
-        size = f"{config.servers:,} servers + {config.users:,} users + {config.rules:,} rules"
-        size = size.replace("0 servers + ", "").replace(" + 0 rules", "")
+        parts = [(config.servers, "servers"), (config.users, "users"), (config.rules, "rules")]
+        size = " + ".join(f"{n:,} {what}" for n, what in parts if n)
         floor = self.repeat(runs, self.empty, lambda: self.floor(config))
         applies = self.repeat(
             runs, self.empty, lambda: self.pxc("apply", str(spec), "--auto-approve", "--no-wait")
