@@ -64,3 +64,19 @@ def test_relative_links_in_the_docs_point_at_files_that_exist(doc: str) -> None:
     path = ROOT / doc
     for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", path.read_text()):
         assert (path.parent / target).exists(), f"{doc} links to missing {target}"
+
+
+def test_performance_md_was_written_from_the_current_benchmark() -> None:
+    """docs/performance.md records a digest of the benchmark's definitions; changing what is
+    measured without measuring again (and running benchmarks/report.py) fails here."""
+    script = ROOT / "benchmarks" / "report.py"
+    spec = importlib.util.spec_from_file_location("bench_report", script)
+    assert spec is not None and spec.loader is not None
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    doc = (ROOT / "docs" / "performance.md").read_text()
+    found = re.search(r"<!-- benchmark definitions: ([0-9a-f]+) ", doc)
+    assert found is not None, "docs/performance.md was not written by benchmarks/report.py"
+    assert found.group(1) == report.digest(), (
+        "docs/performance.md is stale: run benchmarks/real_server.py and benchmarks/report.py"
+    )

@@ -386,7 +386,7 @@ class Executor:
                     self._undo(endpoint, saved, step, changes, exc)
                 raise
             with signals.shielded():  # runtime is new: disk follows, whatever comes
-                conn = self._finish(conn, endpoint, step, changes, bool(statements))
+                conn = self._finish(conn, endpoint, step, changes, len(statements))
         finally:
             conn.close()
             self.report.statements.extend(conn.sent)
@@ -402,7 +402,7 @@ class Executor:
         endpoint: Endpoint,
         step: ModuleStep,
         changes: ChangeSet,
-        edited: bool,
+        sent: int,
     ) -> AdminConnection:
         """After the LOAD: prove runtime, SAVE, clear the mark (once more on a new
         connection if this one is lost: the step must not stop half-saved)."""
@@ -411,13 +411,13 @@ class Executor:
                 problems = self._verify_runtime(conn, step, changes) if step.load else []
                 if step.save:
                     conn.execute(sql.save_to_disk(step.module))
-                if edited:
+                if sent:
                     conn.execute(sql.mark_apply(0))
                 self.report.modules.append(
                     ModuleResult(
                         step.module,
                         endpoint.name,
-                        len(self._statements(step, changes)) if edited else 0,
+                        sent,
                         problems,
                         step.reason,
                         loaded=step.load,

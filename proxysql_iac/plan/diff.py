@@ -6,6 +6,7 @@ JSON columns by their parsed value, `status` case-insensitively, as ProxySQL rea
 """
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -209,6 +210,10 @@ def diff_table(
 ) -> list[RowChange]:
     columns = table.columns
     names = table.column_names
+    if len(live) == len(desired) and Counter(live) == Counter(
+        _as_text(row.values, names, resolve) for row in desired
+    ):
+        return []  # the common case: every row exactly as a node shows it, nothing else
     live = _rejoin_split_rows(table, desired, live, resolve)
     by_key: dict[tuple[str | None, ...], Row] = {live_key(table, row): row for row in live}
     changes: list[RowChange] = []

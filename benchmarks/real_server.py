@@ -1,0 +1,356 @@
+"""Whole `pxc` processes against a real ProxySQL pair, each figure beside its floor.
+
+Starts a 2-node ProxySQL cluster from PXC_PROXYSQL_BIN (or uses the pair given with
+--endpoints) and times, with the wall clock around a subprocess, exactly what a user runs:
+
+- apply of a config into an empty node (`pxc apply --auto-approve --no-wait`, and again
+  waiting for the peer), beside the FLOOR: the same rows sent as multi-row INSERTs (250 rows
+  each) + LOAD + SAVE by the `mysql` client (or, without one, by a bare mysql-connector
+  script in its own interpreter), into the same empty node, in the same run;
+- `pxc plan --detailed-exitcode` and `pxc status` when nothing changed;
+- `pxc validate` (offline) of the same files;
+
+for a config of 10,000 users + 1,000 query rules, the same at twice the size (to see how cost
+grows), 50 users, and the large config: 2,000 servers + 50,000 users + 10,000 rules. Every
+figure is the median of --runs runs (1 for the large config) and peak RSS is the process's
+own (wait4). Nothing is asserted: the JSON goes to --json, and benchmarks/report.py writes
+docs/performance.md from it.
+
+    .venv/bin/python benchmarks/real_server.py --json /tmp/bench.json [--runs 3] [--quick]
+    .venv/bin/python benchmarks/report.py /tmp/bench.json
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import mysql.connector
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.realserver import RealCluster  # noqa: E402  (the harness the suite uses)
+
+PXC = Path(sys.executable).with_name("pxc")
+APP_PASSWORD = "app-password"
+BATCH = 250
+TABLES = ("mysql_servers", "mysql_users", "mysql_query_rules")
+MODULES = {"mysql_servers": "SERVERS", "mysql_users": "USERS", "mysql_query_rules": "QUERY RULES"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """A config by its row counts; the spec and the floor's SQL are made from the same rows."""
+
+    name: str
+    servers: int
+    users: int
+    rules: int
+
+    def rows(self) -> dict[str, tuple[list[str], list[tuple[object, ...]]]]:
+        hostgroups = 20
+        return {
+            "mysql_servers": (
+                ["hostgroup_id", "hostname"],
+                [(i % hostgroups + 1, f"db{i}.example.com") for i in range(self.servers)],
+            ),
+            "mysql_users": (
+                ["username", "password", "default_hostgroup"],
+                [(f"user{i}", APP_PASSWORD, i % hostgroups + 1) for i in range(self.users)],
+            ),
+            "mysql_query_rules": (
+                ["rule_id", "active", "match_digest", "destination_hostgroup", "apply"],
+                [
+                    (i, 1, f"^SELECT .* FROM t{i}$", i % hostgroups + 1, 1)
+                    for i in range(1, self.rules + 1)
+                ],
+            ),
+        }
+
+    def spec(self, endpoints: list[tuple[str, int, str, str]]) -> str:
+        out = ["version: 1", "cluster:", "  primary: p1"]
+        out.append("  admin: {user: radmin, password: {env: PXC_ADMIN_PASSWORD}}")
+        out.append("  nodes:")
+        out += [
+            f"    - {{name: p{k}, host: {h}, port: {p}}}"
+            for k, (h, p, _, _) in enumerate(endpoints, 1)
+        ]
+        for table, (columns, rows) in self.rows().items():
+            if not rows:
+                continue
+            out.append(f"{table}:")
+            for row in rows:
+                values = dict(zip(columns, row, strict=True))
+                if table == "mysql_users":
+                    values["password"] = "{env: APP_PW}"
+                if table == "mysql_query_rules":
+                    values["match_digest"] = f"'{values['match_digest']}'"
+                out.append("  - {" + ", ".join(f"{k}: {v}" for k, v in values.items()) + "}")
+        return "\n".join(out) + "\n"
+
+    def floor_sql(self) -> str:
+        lines = []
+        for table, (columns, rows) in self.rows().items():
+            for i in range(0, len(rows), BATCH):
+                values = ",".join(
+                    "(" + ",".join(_literal(v) for v in row) + ")" for row in rows[i : i + BATCH]
+                )
+                lines.append(f"INSERT INTO {table} ({','.join(columns)}) VALUES {values};")
+            if rows:
+                lines += [f"LOAD MYSQL {MODULES[table]} TO RUNTIME;"]
+                lines += [f"SAVE MYSQL {MODULES[table]} TO DISK;"]
+        return "\n".join(lines) + "\n"
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+FLOOR_SCRIPT = """
+import sys, mysql.connector
+host, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+conn = mysql.connector.connect(host=host, port=port, user=user, password=password,
+                               use_pure=True, autocommit=True, ssl_disabled=True)
+cur = conn.cursor()
+for statement in sys.stdin.read().split(";\\n"):
+    if statement.strip():
+        cur.execute(statement)
+conn.close()
+"""
+
+
+@dataclass
+class Run:
+    seconds: float
+    rss_mb: float
+    exit_code: int
+
+
+def timed(argv: list[str], stdin: str | None = None) -> Run:
+    """Wall clock around a whole process, with that process's own peak RSS. Its output
+    goes to a file (as a CI log would take it)."""
+    with tempfile.TemporaryFile("w+") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        if stdin is not None:
+            assert proc.stdin is not None
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 2):
+            out.seek(0)
+            raise RuntimeError(f"{argv[:3]} exited {proc.returncode}: {out.read()[-3000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode)
+
+
+class Bench:
+    def __init__(self, endpoints: list[tuple[str, int, str, str]], work: Path, runs: int) -> None:
+        self.endpoints = endpoints
+        self.work = work
+        self.runs = runs
+        self.results: list[dict[str, object]] = []
+        mysql = shutil.which("mysql")
+        host, port, user, password = endpoints[0]
+        if mysql:
+            self.floor_name = "mysql client"
+            self.floor_argv = [mysql, f"-h{host}", f"-P{port}", f"-u{user}", f"-p{password}"]
+            self.floor_argv.append("--skip-ssl")
+        else:
+            self.floor_name = "mysql-connector script"
+            self.floor_argv = [sys.executable, "-c", FLOOR_SCRIPT, host, str(port), user, password]
+
+    def admin(self, index: int = 0) -> "mysql.connector.MySQLConnection":
+        host, port, user, password = self.endpoints[index]
+        return mysql.connector.connect(  # type: ignore[return-value]
+            host=host,
+            port=port,
+            user=user,
+            password=password,
+            use_pure=True,
+            autocommit=True,
+            ssl_disabled=True,
+        )
+
+    def empty(self) -> None:
+        """Empty the managed tables on the primary (every layer), and wait for the peer.
+        A LOAD in the same second as the previous one (the floor's, pxc's) would give the peer
+        an equal epoch with another checksum, which ProxySQL never syncs: wait a second."""
+        time.sleep(1.1)
+        conn = self.admin()
+        cur = conn.cursor()
+        for table in TABLES:
+            cur.execute(f"DELETE FROM {table}")
+            cur.execute(f"LOAD MYSQL {MODULES[table]} TO RUNTIME")
+            cur.execute(f"SAVE MYSQL {MODULES[table]} TO DISK")
+        conn.close()
+        self.wait_for_peers()
+        time.sleep(1.1)  # so that pxc's own guard against a same-second LOAD does not wait
+
+    def wait_for_peers(self, timeout: float = 60.0) -> None:
+        """Until every peer's runtime checksums equal the primary's (the cluster has settled)."""
+        query = (
+            "SELECT name, checksum FROM runtime_checksums_values "
+            "WHERE name IN ('mysql_servers','mysql_users','mysql_query_rules') ORDER BY name"
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = []
+            for index in range(len(self.endpoints)):
+                conn = self.admin(index)
+                cur = conn.cursor()
+                cur.execute(query)
+                seen.append(cur.fetchall())
+                conn.close()
+            if all(s == seen[0] for s in seen):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the peers did not settle within {timeout:.0f}s: {seen}")
+            time.sleep(0.1)
+
+    def pxc(self, *args: str) -> Run:
+        return timed([str(PXC), *args])
+
+    def floor(self, config: Config) -> Run:
+        return timed(self.floor_argv, stdin=config.floor_sql())
+
+    def record(
+        self, work: str, runs: list[Run], floor: list[Run] | None = None, **extra: object
+    ) -> None:
+        entry: dict[str, object] = {
+            "work": work,
+            "seconds": statistics.median(r.seconds for r in runs),
+            "all_seconds": [round(r.seconds, 3) for r in runs],
+            "rss_mb": max(r.rss_mb for r in runs),
+            **extra,
+        }
+        if floor:
+            entry["floor"] = self.floor_name
+            entry["floor_seconds"] = statistics.median(r.seconds for r in floor)
+            entry["ratio"] = entry["seconds"] / entry["floor_seconds"]  # type: ignore[operator]
+        self.results.append(entry)
+        print(json.dumps(entry), flush=True)
+
+    def repeat(self, n: int, before: Callable[[], None], run: Callable[[], Run]) -> list[Run]:
+        out = []
+        for _ in range(n):
+            before()
+            out.append(run())
+        return out
+
+    def config(self, config: Config, *, runs: int, wait_runs: int, extra_plan: bool) -> None:
+        spec = self.work / f"{config.name}.yaml"
+        spec.write_text(config.spec(self.endpoints))
+        parts = [(config.servers, "servers"), (config.users, "users"), (config.rules, "rules")]
+        size = " + ".join(f"{n:,} {what}" for n, what in parts if n)
+        floor = self.repeat(runs, self.empty, lambda: self.floor(config))
+        applies = self.repeat(
+            runs, self.empty, lambda: self.pxc("apply", str(spec), "--auto-approve", "--no-wait")
+        )
+        self.record(
+            f"apply {size} into an empty node (--no-wait)", applies, floor, config=config.name
+        )
+        if wait_runs:
+            waited = self.repeat(
+                wait_runs, self.empty, lambda: self.pxc("apply", str(spec), "--auto-approve")
+            )
+            self.record(
+                f"apply {size} into an empty node, waiting for the peer",
+                waited,
+                floor,
+                config=config.name,
+            )
+        self.wait_for_peers()
+        plans = self.repeat(
+            runs, lambda: None, lambda: self.pxc("plan", str(spec), "--detailed-exitcode")
+        )
+        assert all(r.exit_code == 0 for r in plans), "plan found changes after apply"
+        self.record(f"plan, no changes, {size}", plans, config=config.name)
+        if extra_plan:
+            status = self.repeat(runs, lambda: None, lambda: self.pxc("status", str(spec)))
+            self.record(f"status, no changes, {size}", status, config=config.name)
+            validate = self.repeat(runs, lambda: None, lambda: self.pxc("validate", str(spec)))
+            self.record(f"validate (offline), {size}", validate, config=config.name)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", type=Path, required=True, help="where to write the results")
+    parser.add_argument(
+        "--endpoints", help="user:password@host:port,... of a running pair (primary first)"
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="skip the large config")
+    args = parser.parse_args()
+    os.environ["PXC_ADMIN_PASSWORD"] = "radmin"
+    os.environ["APP_PW"] = APP_PASSWORD
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = None
+        if args.endpoints:
+            endpoints = []
+            for item in args.endpoints.split(","):
+                cred, _, addr = item.rpartition("@")
+                user, _, password = cred.partition(":")
+                host, _, port = addr.rpartition(":")
+                endpoints.append((host, int(port), user, password))
+            os.environ["PXC_ADMIN_PASSWORD"] = endpoints[0][3]
+            server = "given endpoints"
+        else:
+            binary = os.environ.get("PXC_PROXYSQL_BIN", "")
+            if not binary:
+                parser.error("set PXC_PROXYSQL_BIN to a proxysql binary, or pass --endpoints")
+            cluster = RealCluster(binary, Path(tmp) / "cluster", size=2).start()
+            endpoints = cluster.endpoints()
+            server = Path(binary).name
+        try:
+            bench = Bench(endpoints, Path(tmp), args.runs)
+            bench.config(
+                Config("50 users", 0, 50, 0), runs=args.runs, wait_runs=0, extra_plan=False
+            )
+            bench.config(
+                Config("10k", 0, 10_000, 1_000), runs=args.runs, wait_runs=1, extra_plan=True
+            )
+            bench.config(
+                Config("20k", 0, 20_000, 2_000), runs=args.runs, wait_runs=0, extra_plan=False
+            )
+            if not args.quick:
+                large = Config("large", 2_000, 50_000, 10_000)
+                bench.config(large, runs=1, wait_runs=1, extra_plan=True)
+        finally:
+            if cluster is not None:
+                cluster.stop()
+    args.json.write_text(
+        json.dumps(
+            {
+                "server": server,
+                "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+                "date": time.strftime("%Y-%m-%d"),
+                "floor": bench.floor_name,
+                "results": bench.results,
+            },
+            indent=2,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

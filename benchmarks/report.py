@@ -1,0 +1,103 @@
+"""Write docs/performance.md from the JSON of benchmarks/real_server.py.
+
+    .venv/bin/python benchmarks/report.py /tmp/bench.json
+
+Everything above the line `<!-- written by hand below -->` is generated: the figures exactly
+as measured (nothing is typed in by hand) and a digest of the benchmark's definitions, so a
+test fails when the benchmark changes and the figures are not taken again. What is below the
+line (where the time goes, what was tried) is kept as it is.
+"""
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+SOURCES = ("benchmarks/real_server.py", "benchmarks/report.py")
+MARK = "<!-- written by hand below -->"
+
+# The issue's targets, by the start of the benchmark's "work" text.
+TARGETS = {
+    "apply 10,000 users + 1,000 rules into an empty node (--no-wait)": "≤ 1.0 s, within 8x",
+    "plan, no changes, 10,000 users + 1,000 rules": "≤ 0.5 s",
+    "plan, no changes, 2,000 servers": "≤ 1.5 s, ≤ 400 MB",
+    "status, no changes, 2,000 servers": "≤ 1.5 s, ≤ 400 MB",
+    "apply 2,000 servers + 50,000 users + 10,000 rules into an empty node (--no-wait)": "within 8x",
+    "validate (offline), 2,000 servers": "≤ 1.5 s",
+}
+
+
+def digest() -> str:
+    """The benchmark's definitions: what is measured, and how it is written down."""
+    h = hashlib.sha256()
+    for name in SOURCES:
+        h.update((ROOT / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def target(work: str) -> str:
+    return next((t for prefix, t in TARGETS.items() if work.startswith(prefix)), "")
+
+
+def render(data: dict[str, object], hand_written: str) -> str:
+    results: list[dict[str, object]] = data["results"]  # type: ignore[assignment]
+    out = [
+        "# Performance",
+        "",
+        f"<!-- benchmark definitions: {digest()} (benchmarks/report.py writes this part) -->",
+        "",
+        f"Measured on {data['date']} by `benchmarks/real_server.py` against a real ProxySQL pair "
+        f"({data['server']}, loopback) on the project's machine ({data['machine']}). Every "
+        "figure is the wall clock of a whole `pxc` process, started as a user starts it, and "
+        f"the floor beside it is the same rows sent by the {data['floor']} as multi-row "
+        "INSERTs (250 rows each) with LOAD and SAVE, into the same empty node, in the same run. "
+        "Medians; peak RSS is the process's own. No test asserts a timing.",
+        "",
+        "| work | pxc | floor | pxc / floor | peak RSS | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    by_work = {str(r["work"]): r for r in results}
+    for r in results:
+        floor = f"{r['floor_seconds']:.2f} s" if "floor_seconds" in r else "—"
+        ratio = f"{r['ratio']:.1f}x" if "ratio" in r else "—"
+        out.append(
+            f"| {r['work']} | {r['seconds']:.2f} s | {floor} | {ratio} | "
+            f"{r['rss_mb']:.0f} MB | {target(str(r['work']))} |"
+        )
+    small = by_work.get("apply 10,000 users + 1,000 rules into an empty node (--no-wait)")
+    double = by_work.get("apply 20,000 users + 2,000 rules into an empty node (--no-wait)")
+    if small and double:
+        growth = float(double["seconds"]) / float(small["seconds"])  # type: ignore[arg-type]
+        out += [
+            "",
+            f"Growth: apply of 20,000 users + 2,000 rules costs {growth:.2f}x the 10,000-user "
+            "apply (target: at most 2.5x).",
+        ]
+    out += [
+        "",
+        "Run it again (about five minutes) and rewrite this part:",
+        "",
+        "```sh",
+        "PXC_PROXYSQL_BIN=/path/to/proxysql .venv/bin/python benchmarks/real_server.py "
+        "--json /tmp/bench.json",
+        ".venv/bin/python benchmarks/report.py /tmp/bench.json",
+        "```",
+        "",
+        MARK,
+    ]
+    return "\n".join(out) + hand_written
+
+
+def main(argv: list[str]) -> int:
+    data = json.loads(Path(argv[0]).read_text())
+    current = DOC.read_text() if DOC.exists() else ""
+    hand_written = current.split(MARK, 1)[1] if MARK in current else "\n"
+    DOC.write_text(render(data, hand_written))
+    print(f"wrote {DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
