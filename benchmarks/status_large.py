@@ -28,7 +28,7 @@ from pathlib import Path
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint
 from proxysql_iac.admin.live import read_live
-from proxysql_iac.planning import load_desired, managed_tables, table_read
+from proxysql_iac.planning import load_desired, managed_tables
 from proxysql_iac.status import read_status
 
 TARGET_SECONDS = 15.0  # comfortably inside a one-minute monitoring interval
@@ -116,12 +116,12 @@ def _timed(label: str, times: dict[str, float], fn):  # type: ignore[no-untyped-
 def phases(spec: Path) -> dict[str, float]:
     times: dict[str, float] = {}
     desired = _timed("validate the spec", times, lambda: load_desired([spec]))
-    report = _timed("pxc status in process (total)", times, lambda: read_status([spec])[0])
+    report = _timed("pxc status in process (total)", times, lambda: read_status([spec]))
     assert report.exit_code == 0, report.reasons
     cluster = desired.cluster
     assert cluster is not None
     primary = cluster.nodes[0]
-    tables = [table_read(t) for t in managed_tables(desired)]
+    tables = managed_tables(desired)
     password = os.environ[PASSWORD_ENV]
     with AdminConnection(Endpoint("node1", primary.host, primary.port, "radmin", password)) as c:
         _timed(

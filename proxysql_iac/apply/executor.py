@@ -129,7 +129,7 @@ class Executor:
             if on_primary and name in self.checked:
                 saved[name] = live.memory[name]
             else:
-                saved[name] = read_rows(conn, name, table.column_names, table.key)
+                saved[name] = read_rows(conn, table)
         if step.variables:
             names = [changes.variables[i].name for i in step.variables]
             current = read_variables(conn, "global_variables")
@@ -154,7 +154,7 @@ class Executor:
                                 )
                             )
                         else:
-                            conn.execute(sql.set_variable(str(var), value))
+                            conn.execute(sql.set_variable(str(var), str(value)))
                     continue
                 table = TABLE_BY[name]
                 touched = [
@@ -162,7 +162,7 @@ class Executor:
                 ]
                 wanted = {_text_key(k) for k in touched}
                 index = [table.column_names.index(c) for c in table.key]
-                before = [r for r in rows if tuple(r[i] for i in index) in wanted]
+                before = [r for r in rows if _text_key(tuple(r[i] for i in index)) in wanted]
                 for start in range(0, len(touched), 250):
                     conn.execute(sql.delete_rows(name, table.key, touched[start : start + 250]))
                 for start in range(0, len(before), 250):
@@ -172,7 +172,11 @@ class Executor:
                 for start in range(0, len(touched), 250):
                     again += conn.query(
                         sql.select_keys(
-                            name, table.column_names, table.key, touched[start : start + 250]
+                            name,
+                            table.column_names,
+                            table.key,
+                            touched[start : start + 250],
+                            integers=table.integer_columns,
                         )
                     )
                 if sorted(again, key=_sort_key) != sorted(before, key=_sort_key):
@@ -199,7 +203,7 @@ class Executor:
                 if read_memory_checksum(conn, table.checksum_command) != planned:
                     raise ApplyError(f"{name} changed on {self.ctx.primary.name} during apply")
                 continue
-            rows = read_rows(conn, name, table.column_names, table.key)
+            rows = read_rows(conn, table)
             leftover = [
                 c
                 for c in diff_table(table, desired.rows(name), rows, resolve)
@@ -353,7 +357,7 @@ class Executor:
         for table in _module_tables(module):
             if not self.ctx.desired.manages(table.name):
                 continue
-            rows = read_rows(conn, table.name, table.column_names, table.key)
+            rows = read_rows(conn, table)
             wanted = self.ctx.desired.rows(table.name)
             changes.rows.extend(diff_table(table, wanted, rows, self.ctx.secrets.resolve))
         return changes
@@ -545,8 +549,8 @@ def _text_key(key: tuple[sql.SqlValue, ...]) -> tuple[str | None, ...]:
     return tuple(None if v is None else str(v) for v in key)
 
 
-def _sort_key(row: Row) -> tuple[str, ...]:
-    return tuple("\x00" if v is None else v for v in row)
+def _sort_key(row: Row) -> tuple[tuple[bool, str], ...]:
+    return tuple((v is not None, str(v)) for v in row)
 
 
 def stale_reasons(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from proxysql_iac.findings import Finding, Severity
-from proxysql_iac.spec.compile import Desired
+from proxysql_iac.spec.compile import Desired, WrittenCluster
 from proxysql_iac.spec.load import LoadedSpec, PathT
 from proxysql_iac.spec.variables import CATALOG, VariableCatalog
 
@@ -33,6 +33,11 @@ class RuleContext:
     loaded: LoadedSpec
     desired: Desired
     catalog: VariableCatalog = CATALOG
+
+    @property
+    def cluster(self) -> WrittenCluster | None:
+        """The `cluster:` block as written (checked even when some of its values are not)."""
+        return self.desired.written_cluster
 
 
 Check = Callable[[RuleContext], Iterable[Issue]]

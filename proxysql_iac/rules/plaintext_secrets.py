@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.spec.models import AdminCredentials
+from proxysql_iac.spec.compile import WrittenCredentials
 
 NATIVE_HASH = re.compile(r"^\*[0-9A-Fa-f]{40}$")
 SHA2_HASH_PREFIX = "$A$005$"
@@ -47,7 +47,7 @@ def plaintext_password(ctx: RuleContext) -> Iterator[Issue]:
                 f"the password of mysql user {row.values['username']!r} is a plaintext literal",
                 REFERENCE_HINT + ", or a hash (* + 40 hex, $A$005$...)",
             )
-    cluster = ctx.desired.cluster
+    cluster = ctx.cluster
     if cluster is not None:
         yield from _admin_literal(cluster.admin, ("cluster", "admin"), "cluster.admin")
         for index, node in enumerate(cluster.nodes):
@@ -66,7 +66,7 @@ def plaintext_password(ctx: RuleContext) -> Iterator[Issue]:
 
 
 def _admin_literal(
-    admin: AdminCredentials | None, path: tuple[str | int, ...], what: str
+    admin: WrittenCredentials | None, path: tuple[str | int, ...], what: str
 ) -> Iterator[Issue]:
     if admin is not None and isinstance(admin.password, str) and admin.password:
         yield Issue(

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.spec.models import SECTIONS, AdminCredentials, Cluster, Node, SpecModel
 from proxysql_iac.spec.source import Document, SourceError, YList, YMap, load_file, parse_text
-from proxysql_iac.spec.tables import TABLE_BY_NAME, VARIABLE_SECTIONS, Kind
+from proxysql_iac.spec.tables import TABLE_BY_NAME, VARIABLE_PREFIX, VARIABLE_SECTIONS, Kind
+from proxysql_iac.spec.variables import is_secret_variable
 
 PathT = tuple[str | int, ...]
 
@@ -126,10 +127,15 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
 
 
 def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, str, str]:
-    """(code, message, hint) for one pydantic error, in the spec's own words."""
+    """(code, message, hint) for one pydantic error, in the spec's own words. The value of a
+    secret (a password, a secret variable) is never quoted, only its kind."""
     kind = error["type"]
     name = str(path[-1]) if path else "spec"
-    shown = _show(value)
+    column = _column_of(path)
+    secret = name == "password" or (column is not None and column.secret)
+    if len(path) == 2 and path[0] in VARIABLE_SECTIONS:
+        secret = is_secret_variable(VARIABLE_PREFIX[str(path[0])] + name)
+    shown = _show(value, secret=secret)
     if kind == "missing":
         if len(path) >= 3 and path[0] in TABLE_BY_NAME:
             return (
@@ -158,7 +164,6 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
                 "write {env: NAME} or {file: path}",
             )
         return ("PXC117", f"{name} must be {what}, got {shown}", "")
-    column = _column_of(path)
     if column is not None:
         if column.kind is Kind.INT:
             what = "an integer" + (" or a hostgroup name" if column.hostgroup else "")
@@ -181,6 +186,10 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
                 "a secret reference has exactly one of `env` or `file`",
             )
         return ("PXC117", f"{name} must be a string, got {shown}", "quote the value")
+    if kind in ("int_type", "int_parsing"):
+        return ("PXC117", f"{name} must be an integer, got {shown}", "write a whole number")
+    if kind == "string_type":
+        return ("PXC117", f"{name} must be a string, got {shown}", "quote the value")
     if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
         expected = "a list" if kind == "list_type" else "a mapping"
         return ("PXC001", f"{name} must be {expected}, got {shown}", "")
@@ -190,13 +199,15 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
     return ("PXC001", f"{name}: {error['msg'].lower()}", "")
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, *, secret: bool = False) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     if value is None:
         return "null"
+    if secret:
+        return "a boolean" if isinstance(value, bool) else f"a {type(value).__name__}"
     if isinstance(value, bool):
         return "true" if value else "false"
     text = repr(value)

@@ -2,8 +2,8 @@
 
 Everything downstream is generic over these descriptions: the spec models and JSON Schema,
 the constraint checks, compile, diff, ordering into LOAD phases, SQL rendering and export.
-Facts (columns in order, defaults, CHECKs, keys) are ProxySQL 2.7.1's, as recorded in
-shared/reference/proxysql-2.7.1/tables-2.7.1.json.
+Facts (columns in order, defaults, CHECKs, keys) are ProxySQL 2.7.1's, as a real 2.7.1 build
+reports them (`SHOW CREATE TABLE` of each admin table).
 """
 
 from dataclasses import dataclass, field
@@ -214,6 +214,11 @@ class Table:
     @property
     def hostgroup_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.hostgroup)
+
+    @property
+    def integer_columns(self) -> frozenset[str]:
+        """Columns read back from a node as int (the admin interface sends text)."""
+        return frozenset(c.name for c in self.columns if c.kind is Kind.INT)
 
 
 def _int(
