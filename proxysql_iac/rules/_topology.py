@@ -67,7 +67,9 @@ def servers_defaults(row: DesiredRow) -> dict[str, Any]:
 
 
 def wants_tls(value: object) -> bool:
-    return value is True or (isinstance(value, int) and value == 1)
+    """`use_ssl` 1. Not `true`: ProxySQL reads an integer from servers_defaults and ignores
+    anything else (PXC126); in a table column, compile has made `true` 1 already."""
+    return type(value) is int and value == 1
 
 
 def attributes_by_hostgroup(desired: Desired) -> dict[int, DesiredRow]:
