@@ -3,6 +3,7 @@
 argv, the terminal, colours and exit codes live here and nowhere else.
 """
 
+import io
 import json
 import os
 import sys
@@ -15,7 +16,8 @@ from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
-from rich.status import Status
+from rich.live import Live
+from rich.spinner import Spinner
 from rich.text import Text
 
 # typer vendors click; its exception base and context are reached through private modules,
@@ -73,11 +75,11 @@ TERMINAL = "/dev/tty"
 @contextmanager
 def _terminal() -> Iterator[TextIO | None]:
     try:
-        tty = open(TERMINAL, "r+", encoding="utf-8")  # noqa: SIM115
+        fd = os.open(TERMINAL, os.O_RDWR | os.O_NOCTTY)
     except OSError:
         yield None
         return
-    with tty:
+    with io.TextIOWrapper(io.FileIO(fd, "r+"), encoding="utf-8", write_through=True) as tty:
         yield tty
 
 
@@ -279,21 +281,24 @@ def apply(
     from proxysql_iac.apply.run import run_apply
 
     console = _err()
-    spinner: list[Status] = []  # shown while nothing else is printed, after any prompt
+    shown: list[tuple[Live, Spinner]] = []  # while nothing else is printed, after any prompt
 
     def progress(text: str) -> None:
-        if not spinner:
-            spinner.append(console.status(Text(text)))
-            spinner[0].start()
-        spinner[0].update(Text(text))
+        if shown:
+            shown[0][1].update(text=Text(text))
+            return
+        spinner = Spinner("dots", Text(text), style="green")
+        live = Live(spinner, console=console, transient=True, refresh_per_second=12.5)
+        live.start(refresh=True)  # drawn at once, even for a step shorter than a frame
+        shown.append((live, spinner))
 
     def echo(text: str) -> None:
         stop_spinner()  # a report line never shares the spinner's line
         typer.echo(text)
 
     def stop_spinner() -> None:
-        while spinner:
-            spinner.pop().stop()
+        while shown:
+            shown.pop()[0].stop()
 
     try:
         code = run_apply(

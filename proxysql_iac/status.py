@@ -40,6 +40,7 @@ from proxysql_iac.plan.health import (
     MODULE_OF_CHECKSUM,
     aurora_tls_findings,
     cluster_findings,
+    cluster_syncs,
     compared_checksums,
     propagation_deadline,
 )
@@ -279,6 +280,8 @@ def _grace(primary: Live, name: str, override: float | None) -> float:
     module = MODULE_OF_CHECKSUM.get(name)
     if module is None or not MODULE_BY_KEYWORD[module].synced:
         module = "MYSQL SERVERS"  # an unknown synced name: the default pace
+    if not cluster_syncs(module, primary.variables):
+        return 0  # nobody pulls it (diffs_before_sync 0): a difference stays
     return propagation_deadline(primary.variables, [module])
 
 

@@ -77,9 +77,10 @@ def _module_tables(module: str) -> list[Table]:
 
 
 class Executor:
-    def __init__(self, ctx: PlanContext, log: Log) -> None:
+    def __init__(self, ctx: PlanContext, log: Log, progress: Progress | None = None) -> None:
         self.ctx = ctx
         self.log = log
+        self.progress = progress or (lambda _text: None)  # a long apply shows where it is
         self.report = ApplyReport()
         self.mark = int(time.time())  # written into memory while a step edits it
         self.checked: set[str] = set()  # primary tables preflight found exactly as planned
@@ -369,6 +370,7 @@ class Executor:
         started = time.monotonic()
         statements = self._statements(step, changes)
         on_primary = endpoint == self.ctx.primary
+        where = f"{step.module} on {endpoint.name}"
         conn = AdminConnection(endpoint)
         try:
             saved: dict[str, list[Row]] | None = None
@@ -377,10 +379,13 @@ class Executor:
                 if statements:
                     saved = self._capture(conn, step, changes, on_primary)
                     _send(conn, sql.mark_apply(self.mark))
-                    for statement in statements:
+                    for number, statement in enumerate(statements, start=1):
+                        self.progress(f"{where}: statement {number} of {len(statements)}")
                         _send(conn, statement)
+                    self.progress(f"{where}: proving memory equals the spec")
                     self._verify_memory(conn, step, changes, on_primary)
                 if step.load:
+                    self.progress(f"{where}: LOAD and verify runtime")
                     before = self._wait_for_new_second(conn, step.module)
                     conn, loaded = self._load(conn, endpoint, step, before)
                     if not loaded:
@@ -592,7 +597,7 @@ def execute(
     """Run the plan's steps in order, then wait for the peers. On a failure or a signal,
     `report.not_applied` names the steps that did not go live, and the exception carries
     the report (`report` attribute)."""
-    executor = Executor(ctx, log)
+    executor = Executor(ctx, log, progress)
     current = 0
     try:
         executor.preflight()

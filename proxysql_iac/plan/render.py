@@ -131,12 +131,13 @@ def render_text(plan: Plan, *, allow_destructive: bool = False) -> str:
     return "\n".join(lines)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def markdown_text(text: object) -> str:
-    """Text from a spec or a node, shown as is in Markdown (no emphasis, links or HTML)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("&", "&amp;")
+    """Text from a spec or a node, shown as is in Markdown (no emphasis, code, links, tables
+    or HTML): `&` as an entity, the other special characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text).replace("&", "&amp;"))
 
 
 def code_fence(lines: list[str]) -> str:

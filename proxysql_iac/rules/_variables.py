@@ -3,6 +3,7 @@
 import re
 
 from proxysql_iac.spec.compile import DesiredVariable
+from proxysql_iac.spec.load import kind_of
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.variables import VariableInfo
 
@@ -10,10 +11,8 @@ _INTEGER = re.compile(r"^-?[0-9]+$")
 
 
 def _shown(value: object, info: VariableInfo) -> str:
-    if value is None:
-        return "null"
-    if info.secret:  # a secret's value is never shown, even a wrong one
-        return f"a {type(value).__name__} value"
+    if value is None or info.secret:  # a secret's value is never shown, even a wrong one
+        return kind_of(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value)

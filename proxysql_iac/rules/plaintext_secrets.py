@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.spec.compile import WrittenCredentials
+from proxysql_iac.spec.models import SecretRef
 
 NATIVE_HASH = re.compile(r"^\*[0-9A-Fa-f]{40}$")
 SHA2_HASH_PREFIX = "$A$005$"
@@ -57,7 +58,8 @@ def plaintext_password(ctx: RuleContext) -> Iterator[Issue]:
     for full, variable in sorted(ctx.desired.variables.items()):
         info = ctx.catalog.get(full)
         value = variable.value
-        if info is not None and info.secret and isinstance(value, str) and value:
+        literal = value not in (None, "") and not isinstance(value, SecretRef)
+        if info is not None and info.secret and literal:
             yield Issue(
                 variable.origin,
                 f"{full} holds a secret and is written as a plaintext literal",

@@ -199,15 +199,22 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
     return ("PXC001", f"{name}: {error['msg'].lower()}", "")
 
 
-def _show(value: Any, *, secret: bool = False) -> str:
+def kind_of(value: Any) -> str:
+    """What a value is, without the value: how a secret of the wrong type is described."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    if value is None:
-        return "null"
-    if secret:
-        return "a boolean" if isinstance(value, bool) else f"a {type(value).__name__}"
+    return "null" if value is None else "a string"
+
+
+def _show(value: Any, *, secret: bool = False) -> str:
+    if secret or isinstance(value, (dict, list)) or value is None:
+        return kind_of(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     text = repr(value)
