@@ -159,7 +159,7 @@ def test_a_module_loaded_but_not_changed_is_in_every_plan_format(
     assert [(s["module"], s["load"], s["reason"]) for s in plan["steps"]] == [
         ("MYSQL SERVERS", True, "memory matches the spec but was not loaded to runtime")
     ]
-    assert plan["cluster"] == {f"node{i}": [] for i in range(2, len(proxysql_cluster.nodes) + 1)}
+    assert plan["health"] == {f"node{i}": [] for i in range(2, len(proxysql_cluster.nodes) + 1)}
     assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
 
 
@@ -192,7 +192,7 @@ def test_a_peer_loaded_by_hand_on_a_managed_module_blocks_plan_like_status(
         assert text.rstrip("\n").endswith("Blocked by 1 error finding(s): apply refuses.")
         code, out = run_pxc("plan", str(managed), "--format", "json")
         plan = json.loads(out)
-        assert code == 1 and plan["blocked"] and plan["cluster"]["node2"] == ["MYSQL QUERY RULES"]
+        assert code == 1 and plan["blocked"] and plan["health"]["node2"] == ["MYSQL QUERY RULES"]
         code, out = run_pxc("plan", str(managed), "--format", "markdown")
         assert code == 1 and "`PXC103` error: peer node2 has a newer MYSQL QUERY RULES" in out
         code, out = run_pxc("apply", str(managed), "--auto-approve")

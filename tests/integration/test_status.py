@@ -308,7 +308,7 @@ def test_rows_runtime_leaves_out_are_shown_as_on_the_primary_only(  # type: igno
     node1 = json.loads(out)["nodes"][0]
     # the inactive user and the two inactive rules of SERVERS too (rule 11: no `active`)
     assert node1["rows_not_synced"] == [
-        "mysql_users ('report', '1')",
-        "mysql_query_rules ('11',)",
-        "mysql_query_rules ('99',)",
+        "mysql_users ('report', 1)",
+        "mysql_query_rules (11,)",
+        "mysql_query_rules (99,)",
     ]

@@ -155,5 +155,5 @@ def test_progress_and_report_never_share_a_line(write_spec, proxysql_cluster) ->
     assert len(reports) == 2, raw
     for line in reports:
         assert re.fullmatch(
-            r"MYSQL (SERVERS|USERS) on node1: 1 statement\(s\), LOADed and SAVEd", line
+            r"MYSQL (SERVERS|USERS) on node1: 1 statement\(s\), LOADed and SAVEd \(\d+ ms\)", line
         ), line
