@@ -3,24 +3,43 @@
 argv, the terminal, colours and exit codes live here and nowhere else.
 """
 
+import io
 import json
 import os
 import sys
-from collections.abc import Callable
+import termios
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
-from rich.status import Status
+from rich.live import Live
+from rich.spinner import Spinner
+from rich.text import Text
 
-# typer vendors click; its exception base is reached through a private module, so typer is
-# pinned exactly in pyproject.toml.
+# typer vendors click; its exception base and context are reached through private modules,
+# so typer is pinned exactly in pyproject.toml.
+from typer._click.core import Context
 from typer._click.exceptions import ClickException
+from typer.core import TyperCommand, TyperOption
 
 from proxysql_iac.errors import ExitCode, PxcError
 from proxysql_iac.findings import render_github, render_json, render_text
+
+
+class _Command(TyperCommand):
+    """`--help` lists a flag without a `<bool>` type beside it: a switch takes no value."""
+
+    def get_params(self, ctx: Context) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, TyperOption) and param.is_flag:
+                param.metavar = ""
+        return params
+
 
 app = typer.Typer(
     name="pxc",
@@ -48,21 +67,49 @@ SpecFiles = Annotated[
     list[Path], typer.Argument(help="spec files, merged in order", show_default=False)
 ]
 
+# The controlling terminal: apply asks there (and export reads a password there) even when
+# stdin or stdout is a pipe (`pxc apply spec.yaml | tee log`).
+TERMINAL = "/dev/tty"
 
-def _scrubbed_json(text: str, scrub: Callable[[str], str]) -> str:
-    """Scrub secrets from each string of a JSON document, never from its syntax: a password
-    that happens to be `true` must not turn the document into invalid JSON."""
 
-    def walk(value: Any) -> Any:
-        if isinstance(value, str):
-            return scrub(value)
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
-        return value
+@contextmanager
+def _terminal() -> Iterator[TextIO | None]:
+    try:
+        fd = os.open(TERMINAL, os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        yield None
+        return
+    with io.TextIOWrapper(io.FileIO(fd, "r+"), encoding="utf-8", write_through=True) as tty:
+        yield tty
 
-    return json.dumps(walk(json.loads(text)), indent=2, ensure_ascii=False)
+
+def _has_terminal() -> bool:
+    with _terminal() as tty:
+        return tty is not None
+
+
+def _ask(question: str, *, secret: bool = False) -> str:
+    """Ask on the controlling terminal; a secret answer is not echoed."""
+    with _terminal() as tty:
+        if tty is None:
+            raise PxcError("no terminal to ask on")
+        tty.write(question)
+        tty.flush()
+        if not secret:
+            return tty.readline().rstrip("\r\n")
+        fd = tty.fileno()
+        old = termios.tcgetattr(fd)
+        quiet = [*old[:3], old[3] & ~termios.ECHO, *old[4:]]
+        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+        try:
+            return tty.readline().rstrip("\r\n")
+        finally:
+            termios.tcsetattr(fd, termios.TCSAFLUSH, old)
+            tty.write("\n")
+
+
+def _confirm(question: str) -> bool:
+    return _ask(f"{question} [y/N]: ").strip().lower() in ("y", "yes")
 
 
 def _write_file(path: Path, text: str, *, private: bool) -> None:
@@ -93,18 +140,23 @@ def _echo_plan(text: str, *, colour: bool) -> None:
         style = _PLAN_STYLES.get(stripped[:1], "")
         if stripped.startswith(("error ", "warning ")):
             style = "red" if stripped.startswith("error") else "yellow"
-        console.print(line, style=style or None, markup=False, highlight=False)
+        console.print(Text(line, style=style))
 
 
+# Consoles never read markup: what they print comes from specs, nodes and files, where
+# `[cluster.admin.user]` or `[/]` is text. Styles are given as `Text` styles.
 def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
+    if not console.is_terminal:  # a pipe or a file: no wrapping at 80 columns
+        console = Console(highlight=False, soft_wrap=True, markup=False, width=1_000_000)
+    return console
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
     files: SpecFiles,
     format: Annotated[FindingFormat, typer.Option("--format", "-f")] = FindingFormat.text,
@@ -126,7 +178,7 @@ def validate(
             typer.echo(render_github(findings))
     else:
         if findings:
-            typer.echo(render_text(findings))
+            typer.echo(render_text(findings) + "\n")  # a blank line before the verdict
         errors = sum(1 for f in findings if f.severity.value == "error")
         warnings = sum(1 for f in findings if f.severity.value == "warning")
         verdict = "invalid" if errors else "valid"
@@ -136,7 +188,7 @@ def validate(
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ERROR)
 
 
-@app.command()
+@app.command(cls=_Command)
 def schema() -> None:
     """Print the JSON Schema of the spec (point your editor's YAML language server at it)."""
     from proxysql_iac.spec.models import json_schema
@@ -144,7 +196,7 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
-@app.command("compile")
+@app.command("compile", cls=_Command)
 def compile_(
     files: SpecFiles,
     format: Annotated[DataFormat, typer.Option("--format", "-f")] = DataFormat.text,
@@ -169,7 +221,7 @@ class PlanFormat(StrEnum):
     json = "json"
 
 
-@app.command()
+@app.command(cls=_Command)
 def plan(
     files: SpecFiles,
     node: Annotated[
@@ -193,12 +245,9 @@ def plan(
         PlanFormat.markdown: render_markdown,
         PlanFormat.json: render_json,
     }[format](ctx.plan)
-    if format is PlanFormat.json:
-        typer.echo(_scrubbed_json(rendered, ctx.secrets.scrub))
-    else:
-        _echo_plan(ctx.secrets.scrub(rendered), colour=format is PlanFormat.text)
+    _echo_plan(rendered, colour=format is PlanFormat.text)
     if out is not None:
-        text = ctx.secrets.scrub(json.dumps(plan_to_dict(ctx.plan, for_file=True), indent=2))
+        text = json.dumps(plan_to_dict(ctx.plan, for_file=True), indent=2, ensure_ascii=False)
         try:
             out.write_text(text + "\n", encoding="utf-8")
         except OSError as exc:
@@ -209,7 +258,7 @@ def plan(
         raise typer.Exit(ExitCode.CHANGES)
 
 
-@app.command()
+@app.command(cls=_Command)
 def apply(
     files: SpecFiles,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="do not ask")] = False,
@@ -231,15 +280,25 @@ def apply(
     """Apply the spec (or a saved plan file) to the primary and wait for every peer."""
     from proxysql_iac.apply.run import run_apply
 
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
     console = _err()
-    spinner: list[Status] = []  # started on the first progress line, after any prompt
+    shown: list[tuple[Live, Spinner]] = []  # while nothing else is printed, after any prompt
 
     def progress(text: str) -> None:
-        if not spinner:
-            spinner.append(console.status(text))
-            spinner[0].start()
-        spinner[0].update(text)
+        if shown:
+            shown[0][1].update(text=Text(text))
+            return
+        spinner = Spinner("dots", Text(text), style="green")
+        live = Live(spinner, console=console, transient=True, refresh_per_second=12.5)
+        live.start(refresh=True)  # drawn at once, even for a step shorter than a frame
+        shown.append((live, spinner))
+
+    def echo(text: str) -> None:
+        stop_spinner()  # a report line never shares the spinner's line
+        typer.echo(text)
+
+    def stop_spinner() -> None:
+        while shown:
+            shown.pop()[0].stop()
 
     try:
         code = run_apply(
@@ -248,20 +307,19 @@ def apply(
             allow_destructive=allow_destructive,
             wait=not no_wait,
             converge_timeout=converge_timeout,
-            interactive=interactive,
-            echo=typer.echo,
-            confirm=lambda question: typer.confirm(question, default=False),
+            interactive=auto_approve or _has_terminal(),
+            echo=echo,
+            confirm=_confirm,
             progress=progress if console.is_terminal else None,
             verbose=verbose,
             reviewed_id=plan_id,
         )
     finally:
-        for status in spinner:
-            status.stop()
+        stop_spinner()
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=_Command)
 def comment(
     plan_file: Annotated[Path, typer.Argument(help="a plan file (pxc plan --out)")],
     print_only: Annotated[
@@ -281,7 +339,7 @@ def comment(
     typer.echo(f"{verb} the pxc comment on {where}" + (f": {posted.url}" if posted.url else ""))
 
 
-@app.command()
+@app.command(cls=_Command)
 def reviewed(
     files: SpecFiles,
     label: Annotated[
@@ -301,12 +359,11 @@ def reviewed(
     _err().print(
         f"{found.noun} {found.sign}{found.number} was reviewed with plan {found.plan_id} for "
         f"cluster {found.cluster}; label {label}: "
-        + ("present" if found.destructive_allowed else "absent"),
-        markup=False,
+        + ("present" if found.destructive_allowed else "absent")
     )
 
 
-@sandbox_app.command("up")
+@sandbox_app.command("up", cls=_Command)
 def sandbox_up(
     nodes: Annotated[int, typer.Option(help="how many ProxySQL nodes")] = 3,
     port: Annotated[
@@ -330,7 +387,7 @@ def sandbox_up(
     )
 
 
-@sandbox_app.command("down")
+@sandbox_app.command("down", cls=_Command)
 def sandbox_down() -> None:
     """Stop a sandbox started with --detach."""
     from proxysql_iac.sandbox.launcher import main_down
@@ -338,7 +395,7 @@ def sandbox_down() -> None:
     raise typer.Exit(main_down())
 
 
-@app.command("export")
+@app.command("export", cls=_Command)
 def export_(
     host: Annotated[str | None, typer.Option(help="admin address of the node to read")] = None,
     port: Annotated[int, typer.Option(help="admin port of the node")] = 6032,
@@ -376,13 +433,13 @@ def export_(
     if not spec:
         password = os.environ.get(ADMIN_PASSWORD_ENV)
         if password is None and host is not None:
-            if not sys.stdin.isatty():
+            if not _has_terminal():
                 raise PxcError(
                     f"no admin password: {ADMIN_PASSWORD_ENV} is not set and there is no "
                     "terminal to ask on",
                     f"export {ADMIN_PASSWORD_ENV}=... first",
                 )
-            password = typer.prompt(f"admin password for {user}@{host}:{port}", hide_input=True)
+            password = _ask(f"admin password for {user}@{host}:{port}: ", secret=True)
     result = run_export(
         host=host,
         port=port,
@@ -402,7 +459,7 @@ def export_(
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ERROR)
 
 
-@app.command("status")
+@app.command("status", cls=_Command)
 def status_(
     files: SpecFiles,
     format: Annotated[DataFormat, typer.Option("--format", "-f")] = DataFormat.text,
@@ -423,16 +480,13 @@ def status_(
     from proxysql_iac.status import render_text as status_text
 
     try:
-        report, secrets = read_status(files, grace=grace)
+        report = read_status(files, grace=grace)
     except PxcError as exc:
         if format is DataFormat.json:  # monitoring still gets a document to parse
             typer.echo(json.dumps({"verdict": "error", "exit_code": 1, "reasons": [exc.message]}))
             raise typer.Exit(ExitCode.ERROR) from None
         raise
-    if format is DataFormat.json:
-        typer.echo(_scrubbed_json(status_json(report), secrets.scrub))
-    else:
-        typer.echo(secrets.scrub(status_text(report)))
+    typer.echo(status_json(report) if format is DataFormat.json else status_text(report))
     raise typer.Exit(report.exit_code)
 
 
@@ -441,7 +495,7 @@ class RenderChoice(StrEnum):
     cnf = "cnf"
 
 
-@app.command("render")
+@app.command("render", cls=_Command)
 def render_(
     files: SpecFiles,
     format: Annotated[RenderChoice, typer.Option("--format", "-f")] = RenderChoice.sql,
@@ -471,7 +525,7 @@ def render_(
         )
 
 
-@app.command("explain")
+@app.command("explain", cls=_Command)
 def explain_(
     files: SpecFiles,
     format: Annotated[DataFormat, typer.Option("--format", "-f")] = DataFormat.text,
@@ -498,7 +552,7 @@ def main() -> None:
         _err().print("aborted")
         sys.exit(130)
     except PxcError as exc:
-        _err().print(f"[bold red]error:[/] {exc.message}", markup=True)
+        _err().print(Text.assemble(("error:", "bold red"), " ", exc.message))
         if exc.hint:
             _err().print(f"  hint: {exc.hint}")
         sys.exit(int(exc.exit_code))

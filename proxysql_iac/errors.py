@@ -44,3 +44,7 @@ class AdminQueryError(PxcError):
 
 class ApplyError(PxcError):
     """Apply failed; memory was put back where possible (the message says what happened)."""
+
+
+class ApplyRefused(PxcError):
+    """Apply did not start: the plan is blocked, destructive, or was not confirmed."""

@@ -1,7 +1,7 @@
 """`pxc explain`: what a spec implies over time, as plain numbers a reviewer can check.
 
 Offline: everything comes from the spec, ProxySQL 2.7.1's variable defaults (the catalog) and
-the figures measured in the field (shared/design/field-rules.md). Every number states the
+the figures measured in the field (docs/rules.md). Every number states the
 formula and the inputs it came from.
 """
 
@@ -19,7 +19,7 @@ from proxysql_iac.spec.variables import CATALOG
 
 INTERVAL = "admin-cluster_check_interval_ms"
 
-# shared/design/field-rules.md, "Numbers from the field".
+# docs/rules.md, "Numbers from the field" and "Aurora, measured against a fake Aurora cluster".
 FIELD_PROPAGATION = (
     "measured on a local 2.7.1 pair: 459-612 ms at 200 ms x 3, 102-258 ms at 200 ms x 1, "
     "2.7 s at the built-in 1000 ms x 3"
@@ -28,7 +28,7 @@ FIELD_AURORA = (
     "Aurora writer failover behind ProxySQL (field): writer SHUNNED at +8.7 s, topology "
     "flipped at +15 s, AWS reported completion at +22 s; about 3 errors in 2,020 queries, "
     "only on new connections. Against a fake Aurora at check_interval_ms 1000 the first check "
-    "after a flip came 0.85-0.95 s later (shared/reference/proxysql-2.7.1/aurora-findings.md)."
+    "after a flip came 0.85-0.95 s later (docs/rules.md)."
 )
 FIELD_OTHER = (
     "RDS Multi-AZ failover (DNS-based): 64 s; ProxySQL has nothing to change.",
@@ -287,7 +287,7 @@ def render_text(result: Explanation) -> str:
         note = f"  ({variable.note})" if variable.note else ""
         out.append(f"  {variable.name} = {variable.value}{note}")
     out.append("")
-    out.append("Other field figures (shared/design/field-rules.md)")
+    out.append("Other field figures (docs/rules.md)")
     out.extend(f"  {line}" for line in FIELD_OTHER)
     return "\n".join(out)
 

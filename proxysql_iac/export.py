@@ -229,7 +229,7 @@ def read_node(conn: AdminConnection, sections: Sequence[str], *, explicit: bool)
         if table.name not in sections:
             continue
         try:
-            config.rows[table.name] = read_rows(conn, table.name, table.column_names, table.key)
+            config.rows[table.name] = read_rows(conn, table)
         except AdminQueryError:
             if explicit:
                 raise
@@ -300,7 +300,9 @@ class _Builder:
 
     def tables(self, config: NodeConfig, explicit: bool) -> dict[str, list[dict[str, Any]]]:
         typed = {
-            table.name: _sorted_rows(table, [_typed_row(table, row) for row in rows])
+            table.name: _sorted_rows(
+                table, [dict(zip(table.column_names, r, strict=True)) for r in rows]
+            )
             for table in TABLES
             if (rows := config.rows.get(table.name)) is not None
         }
@@ -426,17 +428,6 @@ class _Builder:
         return Flow(env=env)
 
 
-def _typed_row(table: Table, row: Row) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for column, text in zip(table.columns, row, strict=True):
-        if text is not None and column.kind is Kind.INT:
-            try:
-                out[column.name] = int(text)
-                continue
-            except ValueError:
-                pass  # SQLite keeps what it was given; validate will say what is wrong
-        out[column.name] = text
-    return out
 
 
 def _sort_value(value: Any) -> tuple[int, int, str]:

@@ -14,7 +14,6 @@ from proxysql_iac.admin.connection import AdminConnection, Endpoint
 from proxysql_iac.admin.live import (
     Live,
     ModuleChecksum,
-    TableRead,
     read_apply_mark,
     read_checksums,
     read_live,
@@ -23,6 +22,7 @@ from proxysql_iac.admin.live import (
     read_variables,
     read_version,
 )
+from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff, diff_table
@@ -30,6 +30,7 @@ from proxysql_iac.plan.health import (
     aurora_tls_findings,
     cluster_findings,
     compared_checksums,
+    peer_differences,
     propagation_deadline,
 )
 from proxysql_iac.plan.layers import (
@@ -59,10 +60,6 @@ from proxysql_iac.spec.variables import is_secret_variable
 from proxysql_iac.validate import validate_files
 
 
-def table_read(table: Table) -> TableRead:
-    return TableRead(table.name, table.column_names, table.key, table.runtime_table)
-
-
 @dataclass
 class PlanContext:
     """Everything apply needs besides the plan: endpoints, secrets, what was read."""
@@ -76,6 +73,7 @@ class PlanContext:
 
 
 def endpoints(cluster: Cluster, secrets: SecretStore) -> list[Endpoint]:
+    """Every node's admin endpoint; a node's error texts are redacted of the run's secrets."""
     out = []
     for node in cluster.nodes:
         creds = node.admin or cluster.admin
@@ -89,57 +87,68 @@ def endpoints(cluster: Cluster, secrets: SecretStore) -> list[Endpoint]:
             password = secrets.resolve(password)
         else:
             secrets.remember(password)
-        out.append(Endpoint(node.name, node.host, node.port, creds.user, password))
+        out.append(
+            Endpoint(node.name, node.host, node.port, creds.user, password, secrets.redact)
+        )
     return out
 
 
 def remember_live_secrets(live: Live, secrets: SecretStore) -> None:
-    """Every secret value read from a node is scrubbed from output too (an old password can
-    travel in a restore statement, and ProxySQL error texts may quote statements)."""
+    """Secret values read from a node: apply may write one back (restoring a table), and a
+    node's error text may quote a statement, so they are redacted from node texts too."""
     for name, rows in live.memory.items():
         secret = [i for i, c in enumerate(TABLE_BY_NAME[name].columns) if c.secret]
         for row in rows:
             for i in secret:
-                value = row[i]
-                if value:
-                    secrets.remember(value, from_node=True)
+                secrets.remember(str(row[i] or ""))
     for name, value in live.variables.items():
         if is_secret_variable(name):
-            secrets.remember(value, from_node=True)
+            secrets.remember(value)
             if name.endswith("_credentials"):  # user:password;user2:password2
                 for pair in value.split(";"):
-                    secrets.remember(pair.partition(":")[2], from_node=True)
+                    secrets.remember(pair.partition(":")[2])
+
+
+def secret_refs(desired: Desired) -> list[SecretRef]:
+    """Every secret reference of the spec: the cluster's credentials, secret columns,
+    variables."""
+    refs: list[SecretRef] = []
+    cluster = desired.cluster
+    for creds in [cluster.admin, *(n.admin for n in cluster.nodes)] if cluster else []:
+        if creds is not None and isinstance(creds.password, SecretRef):
+            refs.append(creds.password)
+    for table in TABLES:
+        secret = [c.name for c in table.columns if c.secret]
+        for row in desired.rows(table.name) if secret else []:
+            refs.extend(v for c in secret if isinstance(v := row.values[c], SecretRef))
+    refs.extend(v.value for v in desired.variables.values() if isinstance(v.value, SecretRef))
+    return refs
 
 
 def resolve_all(desired: Desired, secrets: SecretStore) -> None:
-    """Resolve every reference up front: a missing secret fails before any connection."""
-    for rows in desired.tables.values():
-        for row in rows:
-            for value in row.values.values():
-                if isinstance(value, SecretRef):
-                    secrets.resolve(value)
+    """Resolve every reference up front: missing secrets (all of them) fail before any
+    connection. Secret literals of the spec are remembered too."""
+    secrets.resolve_all(secret_refs(desired))
     for variable in desired.variables.values():
-        if isinstance(variable.value, SecretRef):
-            secrets.resolve(variable.value)
-        elif is_secret_variable(variable.name) and isinstance(variable.value, str):
+        if is_secret_variable(variable.name) and isinstance(variable.value, str):
             secrets.remember(variable.value)
-    for rows in desired.tables.values():
-        for row in rows:
-            password = row.values.get("password")
-            if isinstance(password, str):
-                secrets.remember(password)
+    for table in TABLES:
+        secret = [c.name for c in table.columns if c.secret]
+        for row in desired.rows(table.name) if secret else []:
+            for column in secret:
+                value = row.values[column]
+                if isinstance(value, str):
+                    secrets.remember(value)
 
 
 def read_primary(conn: AdminConnection, desired: Desired) -> Live:
     """What plan needs of the primary: memory rows of the managed tables, runtime servers,
     variables in every layer, checksums, and which tables' runtime or disk lag memory."""
     tables = managed_tables(desired)
-    live = read_live(conn, [table_read(t) for t in tables], runtime=False, disk=False)
+    live = read_live(conn, tables, runtime=False, disk=False)
     if desired.manages("mysql_servers"):
         servers = TABLE_BY_NAME["mysql_servers"]
-        live.runtime["mysql_servers"] = read_rows(
-            conn, servers.runtime_table, servers.column_names, servers.key
-        )
+        live.runtime["mysql_servers"] = read_rows(conn, servers, servers.runtime_table)
     if desired.variables:
         live.runtime_variables = read_variables(conn, "runtime_global_variables")
         live.disk_variables = read_variables(conn, "disk.global_variables")
@@ -250,6 +259,7 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
         )
     base = Path(files[0]).resolve().parent if files else Path.cwd()
     secrets = SecretStore(base)
+    resolve_all(desired, secrets)
     all_endpoints = endpoints(desired.cluster, secrets)
     primary_name = desired.cluster.primary
     if node is not None and node not in {e.name for e in all_endpoints}:
@@ -262,7 +272,6 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
             f"{node} is not the cluster's primary ({primary_name}); pxc writes only there",
             "drop --node, or change `cluster.primary` in the spec",
         )
-    resolve_all(desired, secrets)
     primary = next(e for e in all_endpoints if e.name == primary_name)
     peers = [e for e in all_endpoints if e.name != primary_name]
     with AdminConnection(primary) as conn:
@@ -296,6 +305,7 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
         peers=peer_states,
         drift=drift_notes(live, desired),
         destructive=destructive_changes(changes, live),
+        health=peer_differences(live, peer_states),
     )
     plan.steps = sort_steps([*plan.steps, *layer_steps(live, desired, touched, set(heal))])
     return PlanContext(plan, desired, secrets, primary, peers, live)
@@ -354,7 +364,7 @@ def unsynced_peer_steps(
     for endpoint in peers if tables else []:
         with AdminConnection(endpoint) as conn:
             for table in tables:
-                rows = read_rows(conn, table.name, table.column_names, table.key)
+                rows = read_rows(conn, table)
                 if diff_table(table, desired.rows(table.name), rows, secrets.resolve):
                     names = differing.setdefault(table.module.keyword, [])
                     if endpoint.name not in names:
@@ -438,9 +448,9 @@ def drift_notes(live: Live, desired: Desired) -> list[str]:
             )
         status_col = table.column_names.index("status")
         key = [table.column_names.index(c) for c in table.key]
-        written = {tuple(r[i] for i in key): (r[status_col] or "").upper() for r in memory}
+        written = {tuple(r[i] for i in key): str(r[status_col] or "").upper() for r in memory}
         for r in runtime:
-            status = (r[status_col] or "").upper()
+            status = str(r[status_col] or "").upper()
             if status != written.get(tuple(r[i] for i in key), "ONLINE"):
                 notes.append(
                     f"mysql_servers: {r[1]}:{r[2]} (hostgroup {r[0]}) is {r[status_col]} at runtime"
@@ -459,18 +469,18 @@ def destructive_changes(changes: ChangeSet, live: Live) -> list[str]:
         if removed < rows:
             continue
         out.append(f"deletes user {change.key[0]!r} (backend={change.key[1]})")
-    removed_servers: dict[str, int] = {}
+    removed_servers: dict[SqlValue, int] = {}
     for change in changes.rows:
         if change.table == "mysql_servers" and change.action == "remove":
-            hg = str(change.key[0])
+            hg = change.key[0]
             removed_servers[hg] = removed_servers.get(hg, 0) + 1
     memory = live.memory.get("mysql_servers", [])
     added = {
-        str(c.new.get("hostgroup_id"))
+        c.new.get("hostgroup_id")
         for c in changes.rows
         if c.table == "mysql_servers" and c.action == "add"
     }
-    for hg, count in sorted(removed_servers.items()):
+    for hg, count in sorted(removed_servers.items(), key=lambda item: str(item[0])):
         remaining = sum(1 for r in memory if r[0] == hg) - count
         if remaining <= 0 and hg not in added:
             out.append(f"empties hostgroup {hg} (all its servers are removed)")

@@ -6,7 +6,6 @@ API is, which change is under review and which token to use; the token travels o
 request header, to the API's own host, and never appears in output or in a comment.
 """
 
-import contextlib
 import json
 import re
 import urllib.error
@@ -23,8 +22,6 @@ from proxysql_iac.errors import PxcError, SpecError
 from proxysql_iac.plan.model import Plan, plan_id
 from proxysql_iac.plan.render import render_markdown
 from proxysql_iac.planning import cluster_key, load_desired, read_plan_file
-from proxysql_iac.secrets import SecretStore
-from proxysql_iac.spec.models import SecretRef
 
 PLAN_ID_LINE = re.compile(r"^Plan ID: `([0-9a-f]{16})`", re.MULTILINE)
 DESTRUCTIVE_LABEL = "pxc:allow-destructive"
@@ -374,35 +371,20 @@ def detect(env: Mapping[str, str]) -> Platform:
     )
 
 
-def _secret_values(plan: Plan, env: Mapping[str, str]) -> SecretStore:
-    """The values of the plan's secret references that this job can see, to scrub: the plan
-    file holds none, and a comment is the last place one could slip into."""
-    base = Path(plan.spec_files[0]).resolve().parent if plan.spec_files else Path.cwd()
-    store = SecretStore(base)
-    refs = [v for c in plan.changes.rows for v in c.new.values() if isinstance(v, SecretRef)]
-    refs += [v.new for v in plan.changes.variables if isinstance(v.new, SecretRef)]
-    for ref in refs:
-        with contextlib.suppress(SpecError):  # not readable here: cannot reach the comment
-            store.resolve(ref)
-    return store
-
-
 def comment_body(
     plan: Plan,
     *,
     limit: int,
     job_url: str = "",
     commit: str = "",
-    scrub: SecretStore | None = None,
 ) -> str:
     """The Markdown comment: the hidden marker, the plan, and where it came from; cut with a
     note when the platform would refuse it (the plan ID stays: it is near the top)."""
     footer_parts = [f"planned at `{commit[:12]}`" if commit else ""]
     footer_parts.append(f"[job log]({job_url})" if job_url else "")
     footer = " · ".join(p for p in footer_parts if p)
+    # Secret columns and variables are never rendered (see plan/render.py): nothing to scrub.
     text = render_markdown(plan).rstrip("\n")
-    if scrub is not None:
-        text = scrub.scrub(text)
     body = f"{marker(plan.cluster)}\n{text}\n" + (f"\n<sub>{footer}</sub>\n" if footer else "")
     if len(body) <= limit:
         return body
@@ -434,14 +416,8 @@ def post_plan(plan_file: Path, env: Mapping[str, str]) -> Posted:
     plan = checked_plan(plan_file)
     platform = detect(env)
     number = platform.change_number()
-    store = _secret_values(plan, env)
-    store.remember(platform.token)
     body = comment_body(
-        plan,
-        limit=platform.limit,
-        job_url=platform.job_url(),
-        commit=platform.commit(),
-        scrub=store,
+        plan, limit=platform.limit, job_url=platform.job_url(), commit=platform.commit()
     )
     existing = find_comment(platform, number, plan.cluster)
     if existing is None:
@@ -454,7 +430,7 @@ def post_plan(plan_file: Path, env: Mapping[str, str]) -> Posted:
 def preview(plan_file: Path, env: Mapping[str, str]) -> str:
     """The comment as it would be posted, without the CI (no marker limit, no footer)."""
     plan = checked_plan(plan_file)
-    return comment_body(plan, limit=10**9, scrub=_secret_values(plan, env))
+    return comment_body(plan, limit=10**9)
 
 
 def checked_plan(plan_file: Path) -> Plan:

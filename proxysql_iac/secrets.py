@@ -1,23 +1,36 @@
 """Resolving secret references (`{env: NAME}`, `{file: path}`) at plan/apply time.
 
 Values never travel in exceptions or findings: errors name the reference, not its content.
+A relative `{file: ...}` path is relative to the spec file that names it.
 """
 
 import hashlib
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from proxysql_iac.errors import SpecError
 from proxysql_iac.spec.models import SecretRef
 
+SECRET = "<secret>"
+# Values shorter than this are not looked for in a node's error text: a short value (`mysql`,
+# `admin`, `1234`) is more likely a word or a number of the message than the secret.
+MIN_REDACTED_LENGTH = 6
+_TOKEN = re.compile(r"[\w-]")
+
 
 class SecretStore:
-    """Resolves references once and remembers every value, so output can be scrubbed."""
+    """Resolves references once and knows every secret value of a run.
+
+    pxc never renders a secret column or variable (the table descriptions and the variable
+    catalog say which they are), so output needs no scrubbing. The one exception is text
+    a node wrote: an error message may quote a statement pxc sent, and so a password;
+    `redact` is applied to exactly that text."""
 
     def __init__(self, base_dir: Path | None = None) -> None:
         self._values: dict[SecretRef, str] = {}
-        self._extra: set[str] = set()  # secrets written as literals in the spec
-        self._live: set[str] = set()  # secrets read from nodes (old passwords, credentials)
+        self._known: set[str] = set()  # every secret value: resolved, literal, read from nodes
         self._base = base_dir or Path.cwd()
 
     def resolve(self, ref: SecretRef) -> str:
@@ -33,41 +46,55 @@ class SecretStore:
         else:
             path = Path(ref.file or "")
             if not path.is_absolute():
-                path = self._base / path
+                path = (ref.base or self._base) / path
             try:
                 value = path.read_text(encoding="utf-8").rstrip("\r\n")
             except OSError as exc:
                 raise SpecError(
-                    f"secret reference {{file: {ref.file}}} cannot be read: {exc.strerror}",
-                    "check the path (relative paths are relative to the first spec file)",
+                    f"secret reference {{file: {ref.file}}} cannot be read ({path}): "
+                    f"{exc.strerror}",
+                    "check the path (a relative path is relative to the spec file that names it)",
                 ) from None
             except UnicodeDecodeError:
                 raise SpecError(
-                    f"secret reference {{file: {ref.file}}} is not UTF-8 text"
+                    f"secret reference {{file: {ref.file}}} is not UTF-8 text ({path})"
                 ) from None
         self._values[ref] = value
+        self.remember(value)
         return value
 
-    def remember(self, value: str, *, from_node: bool = False) -> None:
-        """Register a secret that did not come from a reference: a literal in the spec, or a
-        value read from a node (`from_node`: there can be tens of thousands of those)."""
+    def resolve_all(self, refs: Iterable[SecretRef]) -> None:
+        """Resolve every reference, and report every one that cannot be, at once."""
+        problems: list[SpecError] = []
+        for ref in dict.fromkeys(refs):
+            try:
+                self.resolve(ref)
+            except SpecError as exc:
+                problems.append(exc)
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise SpecError(
+                f"{len(problems)} secret references cannot be resolved:\n"
+                + "\n".join(f"  {p.message}" for p in problems),
+                "; ".join(dict.fromkeys(p.hint for p in problems if p.hint)),
+            )
+
+    def remember(self, value: str) -> None:
+        """A secret that did not come from a reference: a literal in the spec, or a value read
+        from a node (an old password apply may write back when it restores a table)."""
         if value:
-            (self._live if from_node else self._extra).add(value)
+            self._known.add(value)
 
-    def scrub(self, text: str, *, node_values: bool = False) -> str:
-        """Replace every known secret value in `text` with `<secret>`.
-
-        `node_values=True` also replaces the secrets read from nodes (old passwords,
-        credentials): for messages, errors and logs, where a node's error text can quote a
-        statement. Renderings of a plan never print password columns or secret variables,
-        and scrubbing them of short node values (a monitor password `monitor`) would only
-        mangle names, so they are checked against the spec's own secrets."""
-        known = set(self._values.values()) | self._extra
-        if node_values:
-            known |= {v for v in self._live if v in text}
-        for value in sorted(known, key=len, reverse=True):
-            if len(value) >= 3:
-                text = text.replace(value, "<secret>")
+    def redact(self, text: str) -> str:
+        """A node's error text with every known secret of at least MIN_REDACTED_LENGTH
+        characters replaced by `<secret>`, where it stands as a whole value: not inside a
+        longer word (`monitor` in `mysql-monitor_password` is left alone)."""
+        found = [v for v in self._known if len(v) >= MIN_REDACTED_LENGTH and v in text]
+        for value in sorted(found, key=len, reverse=True):
+            before = r"(?<![\w-])" if _TOKEN.match(value[0]) else ""
+            after = r"(?![\w-])" if _TOKEN.match(value[-1]) else ""
+            text = re.sub(before + re.escape(value) + after, SECRET, text)
         return text
 
 

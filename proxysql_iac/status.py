@@ -32,6 +32,7 @@ from proxysql_iac.admin.live import (
     read_variables,
     read_version,
 )
+from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.errors import ExitCode, PxcError, SpecError
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.plan.diff import ChangeSet, diff
@@ -39,6 +40,7 @@ from proxysql_iac.plan.health import (
     MODULE_OF_CHECKSUM,
     aurora_tls_findings,
     cluster_findings,
+    cluster_syncs,
     compared_checksums,
     propagation_deadline,
 )
@@ -51,9 +53,9 @@ from proxysql_iac.plan.layers import (
     variables_unloaded,
     variables_unsaved,
 )
-from proxysql_iac.plan.model import PeerState
+from proxysql_iac.plan.model import PeerState, change_summary
 from proxysql_iac.plan.render import row_lines, variable_line
-from proxysql_iac.planning import endpoints, load_desired, managed_tables, resolve_all, table_read
+from proxysql_iac.planning import endpoints, load_desired, managed_tables, resolve_all
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, Table, variable_module
@@ -65,6 +67,9 @@ SERVERS = TABLE_BY_NAME["mysql_servers"]
 # checksums themselves (with the propagation grace), except a different build, which never syncs.
 CLUSTER_CODES = frozenset({"PXC100", "PXC102", "PXC103", "PXC104", "PXC105"})
 NEVER_SYNCS = "PXC105"
+
+
+_SETTLING = ("syncing", "ahead")
 
 
 class Verdict(StrEnum):
@@ -108,10 +113,10 @@ class LayerDifference:
 
 @dataclass(frozen=True)
 class RuntimeServer:
-    hostgroup_id: str
-    hostname: str
-    port: str
-    status: str
+    hostgroup_id: SqlValue
+    hostname: SqlValue
+    port: SqlValue
+    status: SqlValue
     why: str = ""
 
 
@@ -171,23 +176,23 @@ def layer_difference(table: str, rows: Sequence[Row]) -> LayerDifference | None:
     )
 
 
-def _key(sign: str, key: Sequence[str | None]) -> str:
+def _key(sign: str, key: Sequence[SqlValue]) -> str:
     return sign + "(" + ", ".join("NULL" if v is None else repr(v) for v in key) + ")"
 
 
 # -- reading one node -------------------------------------------------------------------
 
 
-def _topology(conn: AdminConnection) -> tuple[set[str], list[tuple[set[str], str]]]:
+def _topology(conn: AdminConnection) -> tuple[set[SqlValue], list[tuple[set[SqlValue], str]]]:
     """Hostgroups the Monitor owns (replication, GR, Galera, Aurora) at runtime, and each
     Aurora hostgroup pair with its domain name."""
-    monitored: set[str] = set()
-    aurora: list[tuple[set[str], str]] = []
+    monitored: set[SqlValue] = set()
+    aurora: list[tuple[set[SqlValue], str]] = []
     for name in TOPOLOGY_TABLES:
         table = TABLE_BY_NAME[name]
-        for row in read_rows(conn, table.runtime_table, table.column_names, table.key):
+        for row in read_rows(conn, table, table.runtime_table):
             values = dict(zip(table.column_names, row, strict=True))
-            groups = {str(values[c]) for c in table.hostgroup_columns}
+            groups = {values[c] for c in table.hostgroup_columns}
             monitored |= groups
             if name == "mysql_aws_aurora_hostgroups":
                 aurora.append((groups, str(values["domain_name"] or "")))
@@ -196,28 +201,25 @@ def _topology(conn: AdminConnection) -> tuple[set[str], list[tuple[set[str], str
 
 def _servers(conn: AdminConnection, node: NodeStatus, memory: list[Row] | None) -> list[Row]:
     """Runtime servers: those memory lacks (why), and those not ONLINE. Returns runtime."""
-    cols, key = SERVERS.column_names, SERVERS.key
-    runtime = read_rows(conn, SERVERS.runtime_table, cols, key)
+    runtime = read_rows(conn, SERVERS, SERVERS.runtime_table)
     if memory is None:
-        memory = read_rows(conn, SERVERS.name, cols, key)
+        memory = read_rows(conn, SERVERS)
     monitored, aurora = _topology(conn)
-    status = cols.index("status")
+    status = SERVERS.column_names.index("status")
     for row in runtime_only_rows(SERVERS, runtime, memory):
-        hg, host = str(row[0]), str(row[1])
+        hg, host = row[0], str(row[1])
         if any(hg in groups and host.endswith(domain) for groups, domain in aurora if domain):
             why = "discovered by Aurora monitoring"
         elif hg in monitored:
             why = "placed by the Monitor (replication/Group Replication/Galera/Aurora hostgroup)"
-        elif (row[status] or "").upper() == "OFFLINE_HARD":
+        elif str(row[status]).upper() == "OFFLINE_HARD":
             why = "removed from memory, OFFLINE_HARD until ProxySQL purges it"
         else:
             why = "not in memory: deleted there without a LOAD?"
-        node.runtime_only.append(RuntimeServer(hg, host, str(row[2]), str(row[status]), why))
+        node.runtime_only.append(RuntimeServer(hg, row[1], row[2], row[status], why))
     for row in runtime:
-        if (row[status] or "").upper() != "ONLINE":
-            node.not_online.append(
-                RuntimeServer(str(row[0]), str(row[1]), str(row[2]), str(row[status]))
-            )
+        if str(row[status]).upper() != "ONLINE":
+            node.not_online.append(RuntimeServer(row[0], row[1], row[2], row[status]))
     return runtime
 
 
@@ -253,10 +255,8 @@ def _without_monitor_moves(conn: AdminConnection, rows: list[Row], node: NodeSta
     kept = []
     for row in rows:
         side, hg, host, port = row
-        if side == "memory" and str(hg) in monitored:
-            node.moved_by_monitor.append(
-                RuntimeServer(str(hg), str(host), str(port), "", "moved by the Monitor")
-            )
+        if side == "memory" and hg in monitored:
+            node.moved_by_monitor.append(RuntimeServer(hg, host, port, "", "moved by the Monitor"))
         else:
             kept.append(row)
     return kept
@@ -280,6 +280,8 @@ def _grace(primary: Live, name: str, override: float | None) -> float:
     module = MODULE_OF_CHECKSUM.get(name)
     if module is None or not MODULE_BY_KEYWORD[module].synced:
         module = "MYSQL SERVERS"  # an unknown synced name: the default pace
+    if not cluster_syncs(module, primary.variables):
+        return 0  # nobody pulls it (diffs_before_sync 0): a difference stays
     return propagation_deadline(primary.variables, [module])
 
 
@@ -369,16 +371,15 @@ def _target(files: Sequence[str | Path]) -> _Target:
     if desired.cluster is None:
         raise SpecError("the spec has no `cluster:` block", "status needs the nodes to read")
     secrets = SecretStore(Path(files[0]).resolve().parent if files else Path.cwd())
-    every = endpoints(desired.cluster, secrets)
     resolve_all(desired, secrets)
+    every = endpoints(desired.cluster, secrets)
     primary = next(e for e in every if e.name == desired.cluster.primary)
     return _Target(desired, secrets, primary, [e for e in every if e is not primary])
 
 
 def _read_primary(endpoint: Endpoint, desired: Desired, node: NodeStatus) -> Live:
     with AdminConnection(endpoint) as conn:
-        tables = [table_read(t) for t in managed_tables(desired)]
-        live = read_live(conn, tables, runtime=False, disk=False)
+        live = read_live(conn, managed_tables(desired), runtime=False, disk=False)
         live.runtime["mysql_servers"] = _servers(conn, node, live.memory.get("mysql_servers"))
         _inspect_layers(conn, node, desired, live)
     node.version, node.clock = live.version, live.clock
@@ -399,9 +400,7 @@ def _read_peer(endpoint: Endpoint, desired: Desired, node: NodeStatus) -> Live |
     return live
 
 
-def read_status(
-    files: Sequence[str | Path], *, grace: float | None = None
-) -> tuple[StatusReport, SecretStore]:
+def read_status(files: Sequence[str | Path], *, grace: float | None = None) -> StatusReport:
     """Read every node (at the same time: each one mostly waits for its own comparisons) and
     judge. The primary must answer, else its error is raised; a peer that cannot be read is
     reported and makes the verdict `error`."""
@@ -441,10 +440,17 @@ def read_status(
     changes = diff(desired, live, target.secrets.resolve)
     managed = {t.module.keyword for t in managed_tables(desired)}
     managed |= {variable_module(n).keyword for n in desired.variables}
-    health, _ = cluster_findings(live, peer_states, set(changes.modules()), managed)
+    # A peer catching up with a recent LOAD (or about to be pulled from) is judged by its
+    # state above, not reported as a finding.
+    settling = {
+        (node.name, m.name) for node in nodes for m in node.modules if m.state in _SETTLING
+    }
+    health, _ = cluster_findings(
+        live, peer_states, set(changes.modules()), managed, settling=settling
+    )
     findings = [*health, *aurora_tls_findings(desired, live)]
     verdict, reasons = _verdict(nodes, changes, findings)
-    report = StatusReport(
+    return StatusReport(
         [str(f) for f in files],
         target.primary.name,
         nodes,
@@ -454,11 +460,6 @@ def read_status(
         reasons,
         time.monotonic() - start,
     )
-    return report, target.secrets
-
-
-def status(files: Sequence[str | Path], *, grace: float | None = None) -> StatusReport:
-    return read_status(files, grace=grace)[0]
 
 
 # -- rendering ---------------------------------------------------------------------------
@@ -497,18 +498,6 @@ def _layer_line(d: LayerDifference, layer: str) -> str:
     return f"{d.table}: {what} (e.g. {', '.join(d.examples)})"
 
 
-def summary(changes: ChangeSet) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    for change in changes.rows:
-        module = TABLE_BY_NAME[change.table].module.keyword
-        counts = out.setdefault(module, {"add": 0, "change": 0, "destroy": 0})
-        counts["destroy" if change.action == "remove" else change.action] += 1
-    for variable in changes.variables:
-        counts = out.setdefault(variable.module, {"add": 0, "change": 0, "destroy": 0})
-        counts["add" if variable.old is None else "change"] += 1
-    return out
-
-
 def change_lines(changes: ChangeSet, limit: int = 20) -> list[str]:
     lines = [line for c in changes.rows for line in row_lines(c)]
     lines += [variable_line(v) for v in changes.variables]
@@ -527,7 +516,7 @@ def render_text(report: StatusReport) -> str:
         out.append("Spec vs the primary's memory: in sync")
     else:
         out.append("Spec vs the primary's memory: DRIFT")
-        for module, c in summary(report.changes).items():
+        for module, c in change_summary(report.changes).items():
             out.append(
                 f"  {module}: {c['add']} to add, {c['change']} to change, {c['destroy']} to destroy"
             )
@@ -616,7 +605,7 @@ def to_dict(report: StatusReport) -> dict[str, Any]:
         "seconds": round(report.seconds, 3),
         "spec_drift": {
             "in_sync": report.changes.empty,
-            "summary": summary(report.changes),
+            "summary": change_summary(report.changes),
             "changes": change_lines(report.changes, limit=200),
         },
         "nodes": [

@@ -62,6 +62,13 @@ def proxysql_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clust
         yield ClusterTarget(nodes=sb.endpoints("radmin", "radmin"), sandbox=sb)
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_to_ask_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pxc asks (apply's confirmation, export's password) on the controlling terminal; in the
+    tests it never finds the developer's: a test that wants one gives it a pty."""
+    monkeypatch.setattr("proxysql_iac.cli.TERMINAL", os.devnull + "/no-terminal")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     external = bool(os.environ.get("PXC_TEST_PROXYSQL"))
     real = external or _real_run()

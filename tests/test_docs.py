@@ -56,7 +56,7 @@ def test_spec_md_documents_secrets_merging_and_hostgroup_names() -> None:
     assert "{env: " in text and "{file: " in text
 
 
-DOCS = ["README.md", "docs/spec.md", "docs/editor.md", "docs/pre-commit.md", "docs/workflow.md"]
+DOCS = ["README.md", *(str(p.relative_to(ROOT)) for p in sorted((ROOT / "docs").glob("*.md")))]
 
 
 @pytest.mark.parametrize("doc", DOCS)
@@ -80,3 +80,18 @@ def test_performance_md_was_written_from_the_current_benchmark() -> None:
     assert found.group(1) == report.digest(), (
         "docs/performance.md is stale: run benchmarks/real_server.py and benchmarks/report.py"
     )
+
+
+def _shipped_text() -> list[Path]:
+    """What users get: the package (code, templates, data), the docs, examples, scripts."""
+    roots = [ROOT / "proxysql_iac", ROOT / "docs", ROOT / "examples", ROOT / "scripts"]
+    files = [ROOT / "README.md", *(p for r in roots for p in sorted(r.rglob("*")) if p.is_file())]
+    return [p for p in files if p.suffix in (".py", ".md", ".j2", ".json", ".yaml", ".sh", "")]
+
+
+def test_nothing_users_get_points_outside_the_repository() -> None:
+    """Every file a message or a doc names is in the repository (facts restated in docs/)."""
+    for path in _shipped_text():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for pattern in (r"\bshared/", r"\.\./shared", r"field-rules\.md", r"proxysql-admin\.md"):
+            assert not re.search(pattern, text), f"{path.relative_to(ROOT)} cites {pattern}"

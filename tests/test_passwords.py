@@ -45,12 +45,20 @@ def test_a_hash_in_the_spec_equals_the_clear_text_stored() -> None:
     assert same_value(PASSWORD, spec_hash, "s3cret", lambda ref: "")
 
 
-def test_short_node_secrets_do_not_mangle_rendered_names_but_leave_messages() -> None:
-    from proxysql_iac.secrets import SecretStore
+def test_node_text_is_redacted_by_whole_value_and_only_long_values() -> None:
+    from proxysql_iac.secrets import MIN_REDACTED_LENGTH, SecretStore
 
     store = SecretStore()
-    store.remember("monitor", from_node=True)  # the sandbox's monitor password
-    assert store.scrub("~ mysql-monitor_password: <secret>") == "~ mysql-monitor_password: <secret>"
-    assert store.scrub("near 'monitor': syntax error", node_values=True) == (
-        "near '<secret>': syntax error"
+    for value in ("monitor", "mysql", "radmin", "s3cr3t-Pa55w0rd", "!x$secret"):
+        store.remember(value)
+    assert MIN_REDACTED_LENGTH == 6
+    # names that contain a secret are left alone: only the value standing on its own goes
+    assert store.redact("set variable mysql-monitor_password") == (
+        "set variable mysql-monitor_password"
     )
+    assert store.redact("near 'monitor': syntax error") == "near '<secret>': syntax error"
+    assert store.redact("no such table: mysql") == "no such table: mysql"  # 5 characters
+    assert store.redact("Access denied for user 'radmin'") == "Access denied for user '<secret>'"
+    assert store.redact("x s3cr3t-Pa55w0rd2 y") == "x s3cr3t-Pa55w0rd2 y"
+    assert store.redact("value s3cr3t-Pa55w0rd.") == "value <secret>."
+    assert store.redact("quoted:!x$secret") == "quoted:<secret>"

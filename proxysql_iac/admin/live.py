@@ -1,7 +1,8 @@
 """Reading a node: memory/runtime/disk rows of given tables, variables, checksums, version."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from proxysql_iac.admin.connection import AdminConnection, Row
 from proxysql_iac.admin.sql import raw_query, select
@@ -20,7 +21,8 @@ class ModuleChecksum:
 
 @dataclass
 class Live:
-    """One node's configuration as read, every value as the text the node sent."""
+    """One node's configuration as read: table rows typed by column (integers as int, the
+    rest as the text the node sent), variables as text."""
 
     node: str
     version: str = ""
@@ -38,23 +40,33 @@ class Live:
     apply_mark: int = 0  # start time of a pxc apply that left memory edits behind (0: none)
 
 
-@dataclass(frozen=True)
-class TableRead:
-    name: str
-    columns: Sequence[str]
-    key: Sequence[str]
-    runtime_name: str
-    has_disk: bool = True
+class TableShape(Protocol):
+    """What reading a table needs to know of it (the spec's table descriptions have it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def column_names(self) -> tuple[str, ...]: ...
+    @property
+    def key(self) -> tuple[str, ...]: ...
+    @property
+    def runtime_table(self) -> str: ...
+    @property
+    def integer_columns(self) -> frozenset[str]: ...
 
 
-def read_rows(
-    conn: AdminConnection, table: str, columns: Sequence[str], key: Sequence[str]
-) -> list[Row]:
-    return conn.query(select(table, columns, key))
+def read_rows(conn: AdminConnection, table: TableShape, source: str = "") -> list[Row]:
+    """The rows of `table` (or of its copy `source`: runtime_..., disk....), ordered by key,
+    each value converted by its column's type here, once."""
+    return conn.query(
+        select(
+            source or table.name, table.column_names, table.key, integers=table.integer_columns
+        )
+    )
 
 
 def read_checksums(conn: AdminConnection) -> dict[str, ModuleChecksum]:
-    rows = conn.query(
+    rows = conn.query_text(
         raw_query(
             "SELECT name,version,epoch,checksum FROM runtime_checksums_values ORDER BY name",
             "read runtime_checksums_values",
@@ -73,7 +85,7 @@ def read_memory_checksum(conn: AdminConnection, command: str) -> str:
     the node."""
     if not all(word.isalpha() for word in command.split(" ")):
         raise ValueError(f"unexpected CHECKSUM target {command!r}")
-    rows = conn.query(
+    rows = conn.query_text(
         raw_query(f"CHECKSUM MEMORY {command}", f"read checksum of {command.lower()}")
     )
     return rows[0][1] or "" if rows and len(rows[0]) > 1 else ""
@@ -104,7 +116,7 @@ def read_version(conn: AdminConnection) -> str:
 
 
 def read_variables(conn: AdminConnection, table: str) -> dict[str, str]:
-    rows = conn.query(
+    rows = conn.query_text(
         raw_query(
             f"SELECT variable_name,variable_value FROM {table} ORDER BY variable_name",
             f"read {table}",
@@ -115,7 +127,7 @@ def read_variables(conn: AdminConnection, table: str) -> dict[str, str]:
 
 def read_live(
     conn: AdminConnection,
-    tables: Iterable[TableRead],
+    tables: Iterable[TableShape],
     *,
     variables: bool = True,
     runtime: bool = True,
@@ -125,11 +137,11 @@ def read_live(
     live.version = read_version(conn)
     live.clock = read_clock(conn)
     for table in tables:
-        live.memory[table.name] = read_rows(conn, table.name, table.columns, table.key)
+        live.memory[table.name] = read_rows(conn, table)
         if runtime:
-            live.runtime[table.name] = read_rows(conn, table.runtime_name, table.columns, table.key)
-        if disk and table.has_disk:
-            live.disk[table.name] = read_rows(conn, f"disk.{table.name}", table.columns, table.key)
+            live.runtime[table.name] = read_rows(conn, table, table.runtime_table)
+        if disk:
+            live.disk[table.name] = read_rows(conn, table, f"disk.{table.name}")
     if variables:
         live.variables = read_variables(conn, "global_variables")
         if runtime:

@@ -7,7 +7,7 @@ back). Literals are quoted the SQLite way, `'` doubled: the admin interface has 
 statements, and drivers' backslash escaping is wrong for SQLite.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from proxysql_iac.errors import PxcError
@@ -28,6 +28,9 @@ class Statement:
 
     sql: str
     summary: str  # what to show in logs and errors: never contains literal values
+    # Result columns (by position) that hold integers. The admin interface sends every value
+    # as text; the connection gives these back as int, so a node's rows carry their types.
+    integers: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         stripped = self.sql.strip().strip(";").strip()
@@ -193,10 +196,25 @@ def set_variable(name: str, value: str, *, one_line: bool = False) -> Statement:
     )
 
 
-def select(table: str, columns: Iterable[str], order_by: Sequence[str] = ()) -> Statement:
+def positions(columns: Sequence[str], integers: Collection[str]) -> tuple[int, ...]:
+    """The positions of the integer columns among `columns`."""
+    return tuple(i for i, c in enumerate(columns) if c in integers)
+
+
+def select(
+    table: str,
+    columns: Sequence[str],
+    order_by: Sequence[str] = (),
+    *,
+    integers: Collection[str] = (),
+) -> Statement:
     cols = ",".join(identifier(c) for c in columns)
     order = f" ORDER BY {','.join(identifier(c) for c in order_by)}" if order_by else ""
-    return Statement(f"SELECT {cols} FROM {identifier(table)}{order}", f"read {table}")
+    return Statement(
+        f"SELECT {cols} FROM {identifier(table)}{order}",
+        f"read {table}",
+        positions(columns, integers),
+    )
 
 
 def select_keys(
@@ -204,11 +222,17 @@ def select_keys(
     columns: Sequence[str],
     key_columns: Sequence[str],
     keys: Sequence[Sequence[SqlValue]],
+    *,
+    integers: Collection[str] = (),
 ) -> Statement:
     """The rows of `table` with these keys (one statement; batch the keys)."""
     cols = ",".join(identifier(c) for c in columns)
     where = " OR ".join(_key_condition(key_columns, k) for k in keys) or "0"
-    return Statement(f"SELECT {cols} FROM {identifier(table)} WHERE {where}", f"read {table}")
+    return Statement(
+        f"SELECT {cols} FROM {identifier(table)} WHERE {where}",
+        f"read {table}",
+        positions(columns, integers),
+    )
 
 
 def count_rows(table: str) -> Statement:
@@ -230,9 +254,9 @@ def mark_apply(started: int) -> Statement:
     return Statement(f"PRAGMA main.user_version={int(started)}", "mark the apply in memory")
 
 
-def raw_query(sql: str, summary: str) -> Statement:
+def raw_query(sql: str, summary: str, integers: tuple[int, ...] = ()) -> Statement:
     """A fixed read-only query written in pxc's own code (no user values in it)."""
-    return Statement(sql, summary)
+    return Statement(sql, summary, integers)
 
 
 def _module(module: str) -> str:

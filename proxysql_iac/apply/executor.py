@@ -77,9 +77,10 @@ def _module_tables(module: str) -> list[Table]:
 
 
 class Executor:
-    def __init__(self, ctx: PlanContext, log: Log) -> None:
+    def __init__(self, ctx: PlanContext, log: Log, progress: Progress | None = None) -> None:
         self.ctx = ctx
         self.log = log
+        self.progress = progress or (lambda _text: None)  # a long apply shows where it is
         self.report = ApplyReport()
         self.mark = int(time.time())  # written into memory while a step edits it
         self.checked: set[str] = set()  # primary tables preflight found exactly as planned
@@ -129,7 +130,7 @@ class Executor:
             if on_primary and name in self.checked:
                 saved[name] = live.memory[name]
             else:
-                saved[name] = read_rows(conn, name, table.column_names, table.key)
+                saved[name] = read_rows(conn, table)
         if step.variables:
             names = [changes.variables[i].name for i in step.variables]
             current = read_variables(conn, "global_variables")
@@ -154,7 +155,7 @@ class Executor:
                                 )
                             )
                         else:
-                            conn.execute(sql.set_variable(str(var), value))
+                            conn.execute(sql.set_variable(str(var), str(value)))
                     continue
                 table = TABLE_BY[name]
                 touched = [
@@ -162,7 +163,7 @@ class Executor:
                 ]
                 wanted = {_text_key(k) for k in touched}
                 index = [table.column_names.index(c) for c in table.key]
-                before = [r for r in rows if tuple(r[i] for i in index) in wanted]
+                before = [r for r in rows if _text_key(tuple(r[i] for i in index)) in wanted]
                 for start in range(0, len(touched), 250):
                     conn.execute(sql.delete_rows(name, table.key, touched[start : start + 250]))
                 for start in range(0, len(before), 250):
@@ -172,7 +173,11 @@ class Executor:
                 for start in range(0, len(touched), 250):
                     again += conn.query(
                         sql.select_keys(
-                            name, table.column_names, table.key, touched[start : start + 250]
+                            name,
+                            table.column_names,
+                            table.key,
+                            touched[start : start + 250],
+                            integers=table.integer_columns,
                         )
                     )
                 if sorted(again, key=_sort_key) != sorted(before, key=_sort_key):
@@ -199,7 +204,7 @@ class Executor:
                 if read_memory_checksum(conn, table.checksum_command) != planned:
                     raise ApplyError(f"{name} changed on {self.ctx.primary.name} during apply")
                 continue
-            rows = read_rows(conn, name, table.column_names, table.key)
+            rows = read_rows(conn, table)
             leftover = [
                 c
                 for c in diff_table(table, desired.rows(name), rows, resolve)
@@ -353,7 +358,7 @@ class Executor:
         for table in _module_tables(module):
             if not self.ctx.desired.manages(table.name):
                 continue
-            rows = read_rows(conn, table.name, table.column_names, table.key)
+            rows = read_rows(conn, table)
             wanted = self.ctx.desired.rows(table.name)
             changes.rows.extend(diff_table(table, wanted, rows, self.ctx.secrets.resolve))
         return changes
@@ -365,6 +370,7 @@ class Executor:
         started = time.monotonic()
         statements = self._statements(step, changes)
         on_primary = endpoint == self.ctx.primary
+        where = f"{step.module} on {endpoint.name}"
         conn = AdminConnection(endpoint)
         try:
             saved: dict[str, list[Row]] | None = None
@@ -373,10 +379,13 @@ class Executor:
                 if statements:
                     saved = self._capture(conn, step, changes, on_primary)
                     _send(conn, sql.mark_apply(self.mark))
-                    for statement in statements:
+                    for number, statement in enumerate(statements, start=1):
+                        self.progress(f"{where}: statement {number} of {len(statements)}")
                         _send(conn, statement)
+                    self.progress(f"{where}: proving memory equals the spec")
                     self._verify_memory(conn, step, changes, on_primary)
                 if step.load:
+                    self.progress(f"{where}: LOAD and verify runtime")
                     before = self._wait_for_new_second(conn, step.module)
                     conn, loaded = self._load(conn, endpoint, step, before)
                     if not loaded:
@@ -544,8 +553,8 @@ def _text_key(key: tuple[sql.SqlValue, ...]) -> tuple[str | None, ...]:
     return tuple(None if v is None else str(v) for v in key)
 
 
-def _sort_key(row: Row) -> tuple[str, ...]:
-    return tuple("\x00" if v is None else v for v in row)
+def _sort_key(row: Row) -> tuple[tuple[bool, str], ...]:
+    return tuple((v is not None, str(v)) for v in row)
 
 
 def stale_reasons(
@@ -602,7 +611,7 @@ def execute(
     """Run the plan's steps in order, then wait for the peers. On a failure or a signal,
     `report.not_applied` names the steps that did not go live, and the exception carries
     the report (`report` attribute)."""
-    executor = Executor(ctx, log)
+    executor = Executor(ctx, log, progress)
     current = 0
     try:
         executor.preflight()

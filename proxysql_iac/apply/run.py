@@ -6,7 +6,7 @@ from pathlib import Path
 
 from proxysql_iac.apply import signals
 from proxysql_iac.apply.executor import ApplyReport, execute, stale_reasons
-from proxysql_iac.errors import ApplyError, ExitCode, PxcError
+from proxysql_iac.errors import ApplyError, ApplyRefused, ExitCode, PxcError
 from proxysql_iac.plan.model import plan_id, plan_to_dict
 from proxysql_iac.plan.render import render_text
 from proxysql_iac.planning import PlanContext, make_plan, read_plan_file
@@ -118,48 +118,41 @@ def _apply(
 ) -> int:
     ctx = load_context(files)
     plan = ctx.plan
-    scrub = ctx.secrets.scrub
-    echo(scrub(render_text(plan)))
+    echo(render_text(plan, allow_destructive=allow_destructive))
     current = plan_id(plan) if reviewed_id is not None else ""
     if reviewed_id is not None and reviewed_id.strip().lower() != current:
-        echo(
+        raise ApplyRefused(
             "apply refused: the plan changed since it was reviewed: re-plan "
             f"(reviewed {reviewed_id.strip()}, now {current})"
         )
-        return ExitCode.ERROR
     if plan.blocked:
-        echo("apply refused: the cluster is not healthy (see the findings above)")
-        return ExitCode.ERROR
+        raise ApplyRefused("apply refused: the cluster is not healthy (see the findings above)")
     if not plan.has_changes:
         return ExitCode.OK
     if plan.destructive and not allow_destructive:
-        echo("apply refused: destructive changes need --allow-destructive")
-        return ExitCode.ERROR
+        raise ApplyRefused(
+            "apply refused: destructive changes need --allow-destructive",
+            "review the destructive changes above, then pass --allow-destructive",
+        )
     if not auto_approve:
         if not interactive:
-            echo("apply refused: no terminal to ask on; pass --auto-approve in pipelines")
-            return ExitCode.ERROR
+            raise ApplyRefused(
+                "apply refused: no terminal to ask on; pass --auto-approve in pipelines"
+            )
         if not confirm("Apply these changes to the primary?"):
-            echo("nothing applied")
-            return ExitCode.ERROR
+            raise ApplyRefused("nothing applied: the changes were not confirmed")
     try:
-        report = execute(
-            ctx,
-            lambda line: echo(scrub(line, node_values=True)),
-            wait=wait,
-            timeout=converge_timeout,
-            progress=progress,
-        )
+        report = execute(ctx, echo, wait=wait, timeout=converge_timeout, progress=progress)
     except PxcError as exc:
         failed: ApplyReport | None = getattr(exc, "report", None)
-        lines = [] if failed is None else outcome(failed)
-        exc.message = scrub("\n".join([exc.message, *lines]), node_values=True)
+        if failed is not None:
+            exc.message = "\n".join([exc.message, *outcome(failed)])
         raise
     if verbose:
         for statement in report.writes:
             echo(f"  sent: {statement}")
     for line in describe(report):
-        echo(scrub(line))
+        echo(line)
     problems = [p for m in report.modules for p in m.not_taken]
     if problems:
         echo(f"apply finished, but ProxySQL did not take {len(problems)} value(s)")

@@ -39,7 +39,7 @@ class RowChange:
     action: Action
     key: tuple[SqlValue, ...]
     new: dict[str, Value]  # add: the full desired row; change: the changed columns only
-    old: dict[str, str | None]  # remove: the live row; change: the changed columns' live values
+    old: dict[str, SqlValue]  # remove: the live row; change: the changed columns' live values
     origin: PathT = ()
 
 
@@ -76,29 +76,13 @@ for _m in VARIABLE_SECTIONS.values():
     _MODULE_ORDER.insert(0, _m)
 
 
-def key_text(table: Table, values: dict[str, Value]) -> tuple[str | None, ...]:
-    out: list[str | None] = []
-    for name in table.key:
-        v = values[name]
-        out.append(None if v is None else str(v))
-    return tuple(out)
+def desired_key(table: Table, values: dict[str, Value]) -> tuple[SqlValue, ...]:
+    return tuple(None if isinstance(v, SecretRef) else v for v in (values[c] for c in table.key))
 
 
-def live_key(table: Table, row: Row) -> tuple[str | None, ...]:
+def live_key(table: Table, row: Row) -> tuple[SqlValue, ...]:
     index = {c: i for i, c in enumerate(table.column_names)}
     return tuple(row[index[c]] for c in table.key)
-
-
-def typed(column: Column, text: str | None) -> SqlValue:
-    """A live text value back in its column's type, for WHERE clauses."""
-    if text is None:
-        return None
-    if column.kind is Kind.INT:
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    return text
 
 
 def _json_same(a: object, b: object) -> bool:
@@ -112,48 +96,34 @@ def _json_same(a: object, b: object) -> bool:
     return a == b
 
 
-def same_value(column: Column, desired: Value, live: str | None, resolve: Resolver) -> bool:
-    if column.secret:
-        if isinstance(desired, SecretRef):
-            return password_matches(live, resolve(desired))
-        desired = column.loaded(None if desired is None else str(desired))
-        live = column.loaded(live)
-        if desired is None or live is None or desired == live:
-            return desired == live
-        if password_matches(live, desired) or password_matches(desired, live):
-            return True
-        return desired.startswith("*") and native_password_hash(live) == desired.upper()
-    if column.kind is Kind.INT:
-        return (desired is None and live is None) or (desired is not None and str(desired) == live)
+def same_value(column: Column, desired: Value, live: SqlValue, resolve: Resolver) -> bool:
+    """Does the node's value (typed as read) mean the desired one? Integers compare as
+    numbers; text as LOAD leaves it (column.load); passwords by meaning; JSON parsed."""
+    if column.kind is Kind.INT or isinstance(live, int):
+        return desired == live
+    if isinstance(desired, SecretRef):
+        return password_matches(live, resolve(desired))
+    text = None if desired is None else str(desired)
     if column.load is not Load.KEEP:
-        return column.loaded(None if desired is None else str(desired)) == column.loaded(live)
-    if desired is None or live is None:
-        return desired is None and live is None
-    text = str(desired)
-    if column.kind is Kind.JSON:
-        if text == live:
+        text, live = column.loaded(text), column.loaded(live)
+    if text is None or live is None or text == live:
+        return text == live
+    if column.secret:
+        if password_matches(live, text) or password_matches(text, live):
             return True
-        if text == "" or live == "":
-            return False
+        return text.startswith("*") and native_password_hash(live) == text.upper()
+    if column.kind is Kind.JSON and text != "" and live != "":
         try:
             return _json_same(json.loads(text), json.loads(live))
         except ValueError:
             return False
-    return text == live
+    return False
 
 
-def _as_text(values: dict[str, Value], names: tuple[str, ...], resolve: Resolver) -> Row:
-    """A desired row exactly as a node would show it if it had been written as is."""
-    out: list[str | None] = []
-    for name in names:
-        v = values[name]
-        if v is None or isinstance(v, str):
-            out.append(v)
-        elif isinstance(v, SecretRef):
-            out.append(resolve(v))
-        else:
-            out.append(str(v))
-    return tuple(out)
+def _as_read(values: dict[str, Value], names: tuple[str, ...], resolve: Resolver) -> Row:
+    """A desired row exactly as reading it back from a node would give it, had it been
+    written as is."""
+    return tuple(resolve(v) if isinstance(v, SecretRef) else v for v in map(values.get, names))
 
 
 def _same_row(table: Table, desired: DesiredRow, row: Row, resolve: Resolver) -> bool:
@@ -180,20 +150,20 @@ def _rejoin_split_rows(
         for row in desired
         if all(row.values[f] == 1 for f in table.split_flags)
     }
-    groups: dict[tuple[str | None, ...], list[Row]] = {}
+    groups: dict[tuple[SqlValue, ...], list[Row]] = {}
     for row in live:
         groups.setdefault(tuple(row[index[c]] for c in rest), []).append(row)
     out: list[Row] = []
     for group_key, rows in groups.items():
         target = wanted.get(tuple(str(v) for v in group_key))
-        lit = sorted(tuple(row[i] for i in flags) for row in rows)
+        lit = sorted(tuple(str(row[i]) for i in flags) for row in rows)
         one_each = len(rows) == len(flags) and lit == sorted(
             tuple("1" if j == k else "0" for j in range(len(flags))) for k in range(len(flags))
         )
         if target is not None and one_each:
             first = list(rows[0])
             for i in flags:
-                first[i] = "1"
+                first[i] = 1
             joined = tuple(first)
             others_agree = all(
                 row[i] == joined[i] for row in rows for i in range(len(joined)) if i not in flags
@@ -211,41 +181,34 @@ def diff_table(
     columns = table.columns
     names = table.column_names
     if len(live) == len(desired) and Counter(live) == Counter(
-        _as_text(row.values, names, resolve) for row in desired
+        _as_read(row.values, names, resolve) for row in desired
     ):
         return []  # the common case: every row exactly as a node shows it, nothing else
     live = _rejoin_split_rows(table, desired, live, resolve)
-    by_key: dict[tuple[str | None, ...], Row] = {live_key(table, row): row for row in live}
+    by_key: dict[tuple[SqlValue, ...], Row] = {live_key(table, row): row for row in live}
     changes: list[RowChange] = []
-    wanted: set[tuple[str | None, ...]] = set()
+    wanted: set[tuple[SqlValue, ...]] = set()
     for row in desired:
-        key = key_text(table, row.values)
+        key = desired_key(table, row.values)
         wanted.add(key)
-        typed_key = tuple(row.values[c] for c in table.key)
-        sql_key: tuple[SqlValue, ...] = tuple(
-            v if not isinstance(v, SecretRef) else None for v in typed_key
-        )
         current = by_key.get(key)
         if current is None:
-            changes.append(RowChange(table.name, "add", sql_key, dict(row.values), {}, row.origin))
+            changes.append(RowChange(table.name, "add", key, dict(row.values), {}, row.origin))
             continue
-        if _as_text(row.values, names, resolve) == current:
+        if _as_read(row.values, names, resolve) == current:
             continue  # the common case, settled without per-column rules
         new: dict[str, Value] = {}
-        old: dict[str, str | None] = {}
+        old: dict[str, SqlValue] = {}
         for index, column in enumerate(columns):
             if not same_value(column, row.values[column.name], current[index], resolve):
                 new[column.name] = row.values[column.name]
                 old[column.name] = current[index]
         if new:
-            changes.append(RowChange(table.name, "change", sql_key, new, old, row.origin))
+            changes.append(RowChange(table.name, "change", key, new, old, row.origin))
     for key, live_row in by_key.items():
         if key not in wanted:
-            sql_key = tuple(
-                typed(table.column_by_name[c], v) for c, v in zip(table.key, key, strict=True)
-            )
             old_row = {c.name: live_row[i] for i, c in enumerate(columns)}
-            changes.append(RowChange(table.name, "remove", sql_key, {}, old_row))
+            changes.append(RowChange(table.name, "remove", key, {}, old_row))
     return changes
 
 

@@ -1,6 +1,7 @@
 """Plan-time findings about the cluster (field rules PXC100-PXC105, PXC121). Pure."""
 
 import json
+from collections.abc import Collection
 
 from proxysql_iac.admin.live import Live
 from proxysql_iac.findings import Finding, Severity
@@ -30,9 +31,20 @@ def compared_checksums(variables: dict[str, str]) -> frozenset[str]:
 
 
 def cluster_findings(
-    primary: Live, peers: list[PeerState], touched: set[str], managed: set[str]
+    primary: Live,
+    peers: list[PeerState],
+    touched: set[str],
+    managed: set[str],
+    *,
+    settling: Collection[tuple[str, str]] = (),
 ) -> tuple[list[Finding], list[str]]:
-    """Findings, and the managed modules apply must LOAD again to heal a same-second split."""
+    """Findings, and the managed modules apply must LOAD again to heal a same-second split.
+
+    A peer that differs from the primary on a module the spec manages is an error whether or
+    not this plan changes the module: the cluster does not run the spec there, and pxc does
+    not overwrite what someone loaded on a peer. On a module the spec does not manage it is a
+    warning. `settling` lists (peer, checksum name) pairs still catching up (`pxc status`
+    judges them by their state, with a grace period)."""
     findings: list[Finding] = []
     heal: set[str] = set()
     compared = compared_checksums(primary.variables)
@@ -49,7 +61,7 @@ def cluster_findings(
             )
         for name, (version, epoch, checksum) in sorted(peer.checksums.items()):
             module = MODULE_OF_CHECKSUM.get(name)
-            if name not in compared:
+            if name not in compared or (peer.name, name) in settling:
                 continue
             mine = primary.checksums.get(name)
             if module is None or mine is None or checksum == mine.checksum:
@@ -91,6 +103,14 @@ def cluster_findings(
                         )
                     )
                 continue
+            severity = Severity.ERROR if module in managed else Severity.WARNING
+            scope = (
+                "a module this plan changes"
+                if module in touched
+                else "a module the spec manages"
+                if module in managed
+                else "a module the spec does not manage: pxc leaves it alone"
+            )
             if epoch > mine.epoch and module in touched:
                 findings.append(
                     _f(
@@ -112,16 +132,48 @@ def cluster_findings(
                         "pxc's apply LOADs it on the primary so peers can pull",
                     )
                 )
-            elif module in touched:
+            elif epoch > mine.epoch:
+                findings.append(
+                    _f(
+                        "PXC103",
+                        severity,
+                        f"peer {peer.name} has a newer {module} than the primary ({where}), "
+                        f"{scope}: it was loaded on the peer, and the cluster does not run "
+                        "the primary's configuration there",
+                        f"find out who edits {peer.name}; to give it the primary's "
+                        f"configuration, LOAD {module} TO RUNTIME on the primary",
+                    )
+                )
+            else:
                 findings.append(
                     _f(
                         "PXC102",
-                        Severity.ERROR,
-                        f"peer {peer.name} disagrees with the primary on {module} ({where})",
-                        "wait for the cluster to converge (or find what diverged it), then plan",
+                        severity,
+                        f"peer {peer.name} disagrees with the primary on {module} ({where}), "
+                        f"{scope}",
+                        "wait for the cluster to converge, or find why this peer does not pull "
+                        f"from the primary (its {MODULE_BY_KEYWORD[module].diffs_variable}, "
+                        "proxysql_servers, cluster credentials); then plan",
                     )
                 )
     return findings, sorted(heal)
+
+
+def peer_differences(primary: Live, peers: list[PeerState]) -> dict[str, list[str]]:
+    """Every peer, and the modules on which it differs from the primary (none: in sync)."""
+    compared = compared_checksums(primary.variables)
+    out: dict[str, list[str]] = {}
+    for peer in peers:
+        modules = {
+            MODULE_OF_CHECKSUM[name]
+            for name, (_, _, checksum) in peer.checksums.items()
+            if name in compared
+            and name in MODULE_OF_CHECKSUM
+            and name in primary.checksums
+            and checksum != primary.checksums[name].checksum
+        }
+        out[peer.name] = [m.keyword for m in MODULES if m.keyword in modules]
+    return out
 
 
 def aurora_tls_findings(desired: Desired, primary: Live) -> list[Finding]:
@@ -133,7 +185,8 @@ def aurora_tls_findings(desired: Desired, primary: Live) -> list[Finding]:
             defaults = json.loads(str(row.values["servers_defaults"] or "{}"))
         except ValueError:
             continue
-        if isinstance(defaults, dict) and defaults.get("use_ssl") == 1:
+        use_ssl = defaults.get("use_ssl") if isinstance(defaults, dict) else None
+        if type(use_ssl) is int and use_ssl == 1:  # `true` is ignored by ProxySQL (PXC126)
             intended.add(int(str(row.values["hostgroup_id"])))
     for row in desired.rows("mysql_servers"):
         if row.values["use_ssl"] == 1:
@@ -144,10 +197,10 @@ def aurora_tls_findings(desired: Desired, primary: Live) -> list[Finding]:
         aurora.add(int(str(row.values["reader_hostgroup"])))
     findings = []
     for hg, hostname, port, *rest in primary.runtime.get("mysql_servers", []):
-        if hg is None or not hg.isdigit() or int(hg) not in aurora & intended:
+        if not isinstance(hg, int) or hg not in aurora & intended:
             continue
         use_ssl = rest[6] if len(rest) > 6 else None
-        if use_ssl == "0":
+        if use_ssl == 0:
             findings.append(
                 _f(
                     "PXC121",

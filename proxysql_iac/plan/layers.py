@@ -147,7 +147,8 @@ def difference_query(table: Table, layer: str, *, both_ways: bool = True) -> sql
             f"SELECT * FROM ({mine}))"
         )
     text += f" LIMIT {2 * CAP + 1}"
-    return sql.raw_query(text, f"read differences of {table.name} memory and {layer}")
+    integers = tuple(i + 1 for i, c in enumerate(table.key) if c in table.integer_columns)
+    return sql.raw_query(text, f"read differences of {table.name} memory and {layer}", integers)
 
 
 def table_unloaded(table: Table, live: Live) -> bool:
@@ -188,8 +189,10 @@ def kept_from_runtime(table: Table, memory: list[Row]) -> list[Row]:
     out = []
     for row in memory:
         for condition in table.reaches_runtime:
-            column = table.column_by_name[condition.column]
-            if not condition.holds(column.loaded(row[index[condition.column]])):
+            value = row[index[condition.column]]
+            if isinstance(value, str) or value is None:
+                value = table.column_by_name[condition.column].loaded(value)
+            if not condition.holds(value):
                 out.append(row)
                 break
     return out

@@ -6,14 +6,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proxysql_iac.admin.connection import Row
+from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.findings import Finding, Severity
-from proxysql_iac.plan.diff import ChangeSet, RowChange, VariableChange
+from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, RowChange, VariableChange
 from proxysql_iac.plan.order import Batch, ModuleStep
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
+from proxysql_iac.spec.tables import TABLES
 from proxysql_iac.spec.variables import is_secret_variable
 
 FORMAT_VERSION = 1
+SECRET = "<secret>"
+# Per table, its secret columns (from the table descriptions): never rendered.
+SECRET_COLUMNS: dict[str, frozenset[str]] = {
+    t.name: frozenset(c.name for c in t.columns if c.secret) for t in TABLES
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class Plan:
     peers: list[PeerState] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)  # reported, never planned
     destructive: list[str] = field(default_factory=list)
+    # every peer, and the modules on which it differs from the primary (none: in sync)
+    health: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
@@ -46,6 +55,12 @@ class Plan:
     @property
     def blocked(self) -> bool:
         return any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def load_only_steps(self) -> list[ModuleStep]:
+        """Steps that change no row: a LOAD or SAVE of a module whose memory is the spec's
+        already, a heal, or a module written on the peers only."""
+        return [s for s in self.steps if s.reason]
 
 
 def fingerprint_rows(rows: list[Row]) -> str:
@@ -66,7 +81,7 @@ def _value_json(value: Value) -> Any:
 
 def _value_from_json(value: Any) -> Value:
     if value == {"secret": "inline"}:  # a clear-text password the file does not hold
-        return "<secret>"
+        return SECRET
     if isinstance(value, dict) and "secret" in value:
         kind, _, ref = str(value["secret"]).partition(":")
         return SecretRef(env=ref) if kind == "env" else SecretRef(file=ref)
@@ -75,44 +90,60 @@ def _value_from_json(value: Any) -> Value:
     raise ValueError(f"unexpected value in plan file: {value!r}")
 
 
+def is_secret(table: str, column: str) -> bool:
+    return column in SECRET_COLUMNS[table]
+
+
+def variable_is_secret(change: VariableChange) -> bool:
+    """A secret variable, or one whose value the spec keeps in a secret reference."""
+    return is_secret_variable(change.name) or isinstance(change.new, SecretRef)
+
+
 def _changes_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
-    def shown(column: str, value: Value) -> Any:
-        if column == "password" and not for_file:
-            return None if value is None else "<secret>"
-        if column == "password" and for_file and not isinstance(value, SecretRef):
-            return {"secret": "inline"} if value is not None else None
-        return _value_json(value)
+    """Secret columns and variables (by the table descriptions and the variable catalog) are
+    references or `<secret>`; in a plan file, a secret written as a literal in the spec is
+    `{"secret": "inline"}`."""
 
-    def old_shown(column: str, value: str | None) -> Any:
-        if column == "password":
-            return None if value is None else "<secret>"
-        return value
+    def new_value(secret: frozenset[str], column: str, value: Value) -> Any:
+        if column not in secret or value is None:
+            return value  # only a secret column holds a SecretRef
+        if isinstance(value, SecretRef):
+            return _value_json(value) if for_file else SECRET
+        return {"secret": "inline"} if for_file else SECRET
 
-    rows = [
-        {
-            "table": c.table,
-            "action": c.action,
-            "key": list(c.key),
-            "new": {k: shown(k, v) for k, v in c.new.items()},
-            "old": {k: old_shown(k, v) for k, v in c.old.items()},
-            "origin": list(c.origin),
-        }
-        for c in plan.changes.rows
-    ]
-    variables = [
-        {
-            "name": v.name,
-            "module": v.module,
-            "old": v.old if not is_secret_variable(v.name) else ("<secret>" if v.old else v.old),
-            "new": (
-                _value_json(v.new)
-                if isinstance(v.new, SecretRef)
-                else ("<secret>" if is_secret_variable(v.name) else v.new)
-            ),
-            "origin": list(v.origin),
-        }
-        for v in plan.changes.variables
-    ]
+    def old_value(secret: frozenset[str], column: str, value: SqlValue) -> Any:
+        return SECRET if value is not None and column in secret else value
+
+    rows = []
+    for c in plan.changes.rows:
+        secret = SECRET_COLUMNS[c.table]
+        rows.append(
+            {
+                "table": c.table,
+                "action": c.action,
+                "key": list(c.key),
+                "new": {k: new_value(secret, k, v) for k, v in c.new.items()},
+                "old": {k: old_value(secret, k, v) for k, v in c.old.items()},
+                "origin": list(c.origin),
+            }
+        )
+    variables = []
+    for v in plan.changes.variables:
+        hidden = variable_is_secret(v)
+        new: Any = v.new
+        if isinstance(v.new, SecretRef):
+            new = _value_json(v.new) if for_file else SECRET
+        elif hidden:
+            new = SECRET
+        variables.append(
+            {
+                "name": v.name,
+                "module": v.module,
+                "old": SECRET if hidden and v.old else v.old,
+                "new": new,
+                "origin": list(v.origin),
+            }
+        )
     return {"rows": rows, "variables": variables}
 
 
@@ -157,7 +188,7 @@ def plan_id(plan: Plan) -> str:
 
 
 def plan_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
-    """JSON form. Secret values never appear: passwords are references or `<secret>`."""
+    """JSON form: everything the text plan says. Secret values never appear."""
     return {
         "format_version": FORMAT_VERSION,
         "plan_id": plan_id(plan),
@@ -166,6 +197,8 @@ def plan_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
         "primary": plan.primary,
         "primary_address": plan.primary_address,
         "has_changes": plan.has_changes,
+        "blocked": plan.blocked,
+        "headline": headline(plan),
         "summary": summary(plan),
         "changes": _changes_to_dict(plan, for_file=for_file),
         "steps": _steps_to_list(plan),
@@ -176,22 +209,52 @@ def plan_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
             {"name": p.name, "address": p.address, "version": p.version, "checksums": p.checksums}
             for p in plan.peers
         ],
+        "health": plan.health,
         "drift": plan.drift,
         "destructive": plan.destructive,
     }
 
 
-def summary(plan: Plan) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    from proxysql_iac.plan.diff import TABLE_MODULE
+Counts = dict[str, int]
 
-    for change in plan.changes.rows:
+
+def change_summary(changes: ChangeSet) -> dict[str, Counts]:
+    """Per module: rows and variables to add, change and destroy."""
+    out: dict[str, Counts] = {}
+    for change in changes.rows:
         counts = out.setdefault(TABLE_MODULE[change.table], {"add": 0, "change": 0, "destroy": 0})
         counts["destroy" if change.action == "remove" else change.action] += 1
-    for variable in plan.changes.variables:
+    for variable in changes.variables:
         counts = out.setdefault(variable.module, {"add": 0, "change": 0, "destroy": 0})
         counts["add" if variable.old is None else "change"] += 1
     return out
+
+
+def summary(plan: Plan) -> dict[str, Counts]:
+    return change_summary(plan.changes)
+
+
+def headline(plan: Plan) -> str:
+    """The plan in one line, in every format: what changes, and whether apply would refuse."""
+    if not plan.has_changes:
+        line = "No changes. The primary's memory matches the spec."
+    else:
+        total = {"add": 0, "change": 0, "destroy": 0}
+        for counts in summary(plan).values():
+            for kind, n in counts.items():
+                total[kind] += n
+        line = (
+            f"Plan: {total['add']} to add, {total['change']} to change, "
+            f"{total['destroy']} to destroy"
+        )
+        others = len(plan.load_only_steps)
+        if others:
+            line += f", {others} module step(s) without row changes"
+        line += "."
+    errors = sum(1 for f in plan.findings if f.severity is Severity.ERROR)
+    if errors:
+        line += f" Blocked by {errors} error finding(s): apply refuses."
+    return line
 
 
 def plan_from_dict(data: dict[str, Any]) -> Plan:
@@ -261,4 +324,5 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         ],
         drift=list(data["drift"]),
         destructive=list(data["destructive"]),
+        health={k: list(v) for k, v in data.get("health", {}).items()},
     )

@@ -1,42 +1,66 @@
-"""Rendering a Plan: terminal text, Markdown for pull requests (jinja2), versioned JSON."""
+"""Rendering a Plan: terminal text, Markdown for pull requests (jinja2), versioned JSON.
+
+The three carry the same facts: row and variable changes, steps without row changes,
+destructive changes, findings, live state not planned, the cluster's health and a one-line
+headline. Secret columns and variables are never rendered (the table descriptions and the
+variable catalog say which they are). No rendering ends with a blank line.
+"""
 
 import json
+import re
 from importlib import resources
 
 import jinja2
 
+from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.plan.diff import RowChange, VariableChange
-from proxysql_iac.plan.model import Plan, plan_id, plan_to_dict, summary
+from proxysql_iac.plan.model import (
+    SECRET,
+    Plan,
+    headline,
+    is_secret,
+    plan_id,
+    plan_to_dict,
+    summary,
+    variable_is_secret,
+)
+from proxysql_iac.plan.order import ModuleStep
+from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
-from proxysql_iac.spec.tables import TABLES
-from proxysql_iac.spec.variables import is_secret_variable
-
-SECRET = "<secret>"
+from proxysql_iac.spec.tables import TABLE_BY_NAME
 
 
-def _show(column: str, value: object) -> str:
-    if column == "password" and value is not None:
-        return SECRET
-    if isinstance(value, SecretRef):
+def _show(table: str, column: str, value: Value) -> str:
+    if isinstance(value, SecretRef) or (value is not None and is_secret(table, column)):
         return SECRET
     return "NULL" if value is None else repr(value) if isinstance(value, str) else str(value)
 
 
+def _key(table: str, key: tuple[SqlValue, ...]) -> str:
+    columns = TABLE_BY_NAME[table].key
+    return ", ".join(_show(table, c, v) for c, v in zip(columns, key, strict=True))
+
+
 def row_lines(change: RowChange) -> list[str]:
-    key = ", ".join(_show(c, v) for c, v in zip(_table(change.table).key, change.key, strict=True))
+    table = change.table
+    key = _key(table, change.key)
     if change.action == "add":
+        defaults = TABLE_BY_NAME[table].column_by_name
         written = ", ".join(
-            f"{c}={_show(c, v)}" for c, v in change.new.items() if v != _default(change.table, c)
+            f"{c}={_show(table, c, v)}" for c, v in change.new.items() if v != defaults[c].default
         )
-        return [f"+ {change.table} ({key}) {written}".rstrip()]
+        return [f"+ {table} ({key}) {written}".rstrip()]
     if change.action == "remove":
-        return [f"- {change.table} ({key})"]
-    parts = [f"{c}: {_show(c, change.old.get(c))} -> {_show(c, v)}" for c, v in change.new.items()]
-    return [f"~ {change.table} ({key}) " + "; ".join(parts)]
+        return [f"- {table} ({key})"]
+    parts = [
+        f"{c}: {_show(table, c, change.old.get(c))} -> {_show(table, c, v)}"
+        for c, v in change.new.items()
+    ]
+    return [f"~ {table} ({key}) " + "; ".join(parts)]
 
 
 def variable_line(change: VariableChange) -> str:
-    secret = is_secret_variable(change.name) or isinstance(change.new, SecretRef)
+    secret = variable_is_secret(change)
     new = SECRET if secret else repr(change.new)
     if change.old is None:
         return f"+ {change.name} = {new}"
@@ -44,12 +68,30 @@ def variable_line(change: VariableChange) -> str:
     return f"~ {change.name}: {old} -> {new}"
 
 
-def _table(name: str):  # type: ignore[no-untyped-def]
-    return next(t for t in TABLES if t.name == name)
+def step_line(step: ModuleStep) -> str:
+    action = "LOAD and SAVE" if step.load else "SAVE" if step.save else "write"
+    return f"{step.module}: {action} ({step.reason})"
 
 
-def _default(table: str, column: str) -> object:
-    return _table(table).column_by_name[column].default
+def cluster_line(plan: Plan) -> str:
+    """The peers' health in one line ("" for a single node)."""
+    if not plan.health:
+        return ""
+    in_sync = [peer for peer, modules in plan.health.items() if not modules]
+    parts = [
+        f"{peer} differs from the primary on {', '.join(modules)}"
+        for peer, modules in plan.health.items()
+        if modules
+    ]
+    if in_sync:
+        parts.append(f"{', '.join(in_sync)} in sync with the primary")
+    return "Cluster: " + "; ".join(parts)
+
+
+def destructive_heading(allow_destructive: bool) -> str:
+    if allow_destructive:
+        return "Destructive changes (allowed by --allow-destructive)"
+    return "Destructive changes (apply needs --allow-destructive)"
 
 
 def grouped(plan: Plan) -> tuple[dict[str, list[str]], list[str]]:
@@ -59,49 +101,69 @@ def grouped(plan: Plan) -> tuple[dict[str, list[str]], list[str]]:
     return tables, [variable_line(v) for v in plan.changes.variables]
 
 
-def render_text(plan: Plan) -> str:
+def render_text(plan: Plan, *, allow_destructive: bool = False) -> str:
     tables, variables = grouped(plan)
-    lines = [f"pxc plan for {plan.primary} ({plan.primary_address})", ""]
-    for table, changes in tables.items():
-        lines.append(f"{table}:")
-        lines.extend(f"  {c}" for c in changes)
-    if variables:
-        lines.append("global_variables:")
-        lines.extend(f"  {v}" for v in variables)
-    for step in plan.steps:
-        if step.reason:
-            action = "LOAD and SAVE" if step.load else "SAVE" if step.save else "write"
-            lines.append(f"{step.module}: {action} ({step.reason})")
-    if not plan.has_changes:
-        lines.append("No changes. The primary's memory matches the spec.")
-    else:
-        lines.append("")
-        for module, c in summary(plan).items():
-            lines.append(
-                f"{module}: {c['add']} to add, {c['change']} to change, {c['destroy']} to destroy"
-            )
-    if plan.destructive:
-        lines.append("")
-        lines.append("Destructive changes (need --allow-destructive):")
-        lines.extend(f"  ! {d}" for d in plan.destructive)
-    if plan.findings:
-        lines.append("")
-        lines.extend(f"{f.severity.value} {f.code}: {f.message}" for f in plan.findings)
-    if plan.drift:
-        lines.append("")
-        lines.append("Live state not planned as changes:")
-        lines.extend(f"  * {d}" for d in plan.drift)
-    lines.extend(["", f"Plan ID: {plan_id(plan)}"])
+    lines = [f"pxc plan for {plan.primary} ({plan.primary_address})"]
+
+    def section(title: str, body: list[str]) -> None:
+        if body:
+            lines.append("")
+            lines.extend([f"{title}:", *body] if title else body)
+
+    changes: list[str] = []
+    for table, rows in [*tables.items(), ("global_variables", variables)]:
+        if rows:
+            changes += [f"{table}:", *(f"  {row}" for row in rows)]
+    section("", changes)
+    section("Steps without row changes", [f"  {step_line(s)}" for s in plan.load_only_steps])
+    section(
+        "",
+        [
+            f"{module}: {c['add']} to add, {c['change']} to change, {c['destroy']} to destroy"
+            for module, c in summary(plan).items()
+        ],
+    )
+    section(destructive_heading(allow_destructive), [f"  ! {d}" for d in plan.destructive])
+    section("", [f"{f.severity.value} {f.code}: {f.message}" for f in plan.findings])
+    section("Live state not planned as changes", [f"  * {d}" for d in plan.drift])
+    section("", [line for line in [cluster_line(plan)] if line])
+    section("", [f"Plan ID: {plan_id(plan)}", headline(plan)])
     return "\n".join(lines)
 
 
-def render_markdown(plan: Plan) -> str:
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def markdown_text(text: object) -> str:
+    """Text from a spec or a node, shown as is in Markdown (no emphasis, code, links, tables
+    or HTML): `&` as an entity, the other special characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text).replace("&", "&amp;"))
+
+
+def code_fence(lines: list[str]) -> str:
+    """A fence longer than any run of backticks in the lines, so that none closes it."""
+    longest = max((len(run) for line in lines for run in re.findall("`+", line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def render_markdown(plan: Plan, *, allow_destructive: bool = False) -> str:
     text = resources.files("proxysql_iac.plan").joinpath("templates/plan.md.j2").read_text()
-    env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, trim_blocks=False)
+    env = jinja2.Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    env.filters["md"] = markdown_text
+    env.filters["fence"] = code_fence
     tables, variables = grouped(plan)
-    return env.from_string(text).render(
-        plan=plan, summary=summary(plan), tables=tables, variables=variables, plan_id=plan_id(plan)
+    rendered = env.from_string(text).render(
+        plan=plan,
+        headline=headline(plan),
+        summary=summary(plan),
+        tables=tables,
+        variables=variables,
+        steps=[step_line(s) for s in plan.load_only_steps],
+        destructive_heading=destructive_heading(allow_destructive),
+        cluster=cluster_line(plan),
+        plan_id=plan_id(plan),
     )
+    return re.sub(r"\n{3,}", "\n\n", rendered).strip("\n")
 
 
 def render_json(plan: Plan) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from proxysql_iac.findings import Finding, Severity
-from proxysql_iac.spec.compile import Desired
+from proxysql_iac.spec.compile import Desired, WrittenCluster
 from proxysql_iac.spec.load import LoadedSpec, PathT
 from proxysql_iac.spec.variables import VariableCatalog, catalog_for
 
@@ -37,6 +37,11 @@ class RuleContext:
     def catalog(self) -> VariableCatalog:
         """The variables of the ProxySQL version the spec targets."""
         return catalog_for(self.desired.proxysql_version)
+
+    @property
+    def cluster(self) -> WrittenCluster | None:
+        """The `cluster:` block as written (checked even when some of its values are not)."""
+        return self.desired.written_cluster
 
 
 Check = Callable[[RuleContext], Iterable[Issue]]

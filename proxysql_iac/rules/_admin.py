@@ -4,18 +4,19 @@ import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from proxysql_iac.spec.models import AdminCredentials, Cluster, Node
+from proxysql_iac.spec.compile import WrittenCluster, WrittenCredentials, WrittenNode
 
 
 @dataclass(frozen=True)
 class Access:
-    node: Node
-    admin: AdminCredentials
+    node: WrittenNode
+    admin: WrittenCredentials
     path: tuple[str | int, ...]  # where these credentials were written
 
 
-def accesses(cluster: Cluster | None) -> Iterator[Access]:
-    """The credentials pxc uses for each node (a node's own, else the cluster's)."""
+def accesses(cluster: WrittenCluster | None) -> Iterator[Access]:
+    """The credentials pxc uses for each node (a node's own, else the cluster's). Values
+    the spec wrote with the wrong type are None: rules skip what they cannot judge."""
     if cluster is None:
         return
     for index, node in enumerate(cluster.nodes):

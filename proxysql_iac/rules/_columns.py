@@ -3,7 +3,7 @@
 import json
 from collections.abc import Iterator
 
-from proxysql_iac.spec.compile import DesiredRow, Value
+from proxysql_iac.spec.compile import Desired, DesiredRow, Value
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import (
     SPEC_TABLES,
@@ -57,9 +57,9 @@ def column_problem(column: Column, value: Value) -> str | None:
     return None
 
 
-def rows_with_tables(
-    desired_tables: dict[str, list[DesiredRow]],
-) -> Iterator[tuple[Table, DesiredRow]]:
+def written_rows(desired: Desired) -> Iterator[tuple[Table, DesiredRow]]:
+    """Every row the spec wrote, also those with an error in another column: checks of
+    single values (a row's `written` holds only the columns that compiled)."""
     for table in SPEC_TABLES:
-        for row in desired_tables.get(table.name, []):
+        for row in desired.written_rows(table.name):
             yield table, row

@@ -31,16 +31,22 @@ def roles(row: DesiredRow) -> Iterator[tuple[str, int]]:
 
 
 def server_hostgroups(desired: Desired) -> set[int]:
-    rows = desired.rows("mysql_servers")
-    return {hg for row in rows if isinstance(hg := row.values["hostgroup_id"], int)}
+    """Hostgroups of the server rows (also of rows with an error elsewhere: an error in a
+    server's weight does not empty its hostgroup)."""
+    rows = desired.written_rows("mysql_servers")
+    return {
+        hg
+        for row in rows
+        if "hostgroup_id" not in row.failed and isinstance(hg := row.values["hostgroup_id"], int)
+    }
 
 
 def populatable_hostgroups(desired: Desired) -> set[int]:
     """Every hostgroup that a server row, the Monitor or Aurora discovery can put servers in."""
     found = server_hostgroups(desired)
     for table in (*MONITOR_TABLES, AURORA):
-        for row in desired.rows(table):
-            found.update(hg for _, hg in roles(row))
+        for row in desired.written_rows(table):
+            found.update(hg for column, hg in roles(row) if column not in row.failed)
     return found
 
 
@@ -61,7 +67,9 @@ def servers_defaults(row: DesiredRow) -> dict[str, Any]:
 
 
 def wants_tls(value: object) -> bool:
-    return value is True or (isinstance(value, int) and value == 1)
+    """`use_ssl` 1. Not `true`: ProxySQL reads an integer from servers_defaults and ignores
+    anything else (PXC126); in a table column, compile has made `true` 1 already."""
+    return type(value) is int and value == 1
 
 
 def attributes_by_hostgroup(desired: Desired) -> dict[int, DesiredRow]:

@@ -3,15 +3,16 @@
 import re
 
 from proxysql_iac.spec.compile import DesiredVariable
+from proxysql_iac.spec.load import kind_of
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.variables import VariableInfo
 
 _INTEGER = re.compile(r"^-?[0-9]+$")
 
 
-def _shown(value: object) -> str:
-    if value is None:
-        return "null"
+def _shown(value: object, info: VariableInfo) -> str:
+    if value is None or info.secret:  # a secret's value is never shown, even a wrong one
+        return kind_of(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value)
@@ -25,15 +26,15 @@ def type_problem(info: VariableInfo, variable: DesiredVariable) -> str | None:
     if info.type == "bool":
         if isinstance(value, bool) or value in ("true", "false"):
             return None
-        return f"expects true or false, got {_shown(value)}"
+        return f"expects true or false, got {_shown(value, info)}"
     if info.type == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             return None
         if isinstance(value, str) and _INTEGER.match(value):
             return None
-        return f"expects a whole number, got {_shown(value)}"
+        return f"expects a whole number, got {_shown(value, info)}"
     if isinstance(value, (bool, float)):
-        return f"expects a string, got {_shown(value)}"
+        return f"expects a string, got {_shown(value, info)}"
     return None
 
 

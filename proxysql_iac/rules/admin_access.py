@@ -5,8 +5,7 @@ from collections.abc import Iterator
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.rules._admin import Access, accesses, is_loopback, is_wildcard
-from proxysql_iac.spec.compile import DesiredVariable
-from proxysql_iac.spec.models import Node
+from proxysql_iac.spec.compile import DesiredVariable, WrittenNode
 
 
 @rule("PXC132", "admin-lockout", Severity.ERROR)
@@ -35,13 +34,13 @@ def admin_lockout(ctx: RuleContext) -> Iterator[Issue]:
         admin_variables:
           mysql_ifaces: 0.0.0.0:6032
     """
-    used = list(accesses(ctx.desired.cluster))
+    used = list(accesses(ctx.cluster))
     credentials = ctx.desired.variables.get("admin-admin_credentials")
     if credentials is not None and isinstance(credentials.value, str):
         yield from _credentials(credentials, used)
     ifaces = ctx.desired.variables.get("admin-mysql_ifaces")
-    if ifaces is not None and isinstance(ifaces.value, str) and ctx.desired.cluster is not None:
-        yield from _interfaces(ifaces, ctx.desired.cluster.nodes)
+    if ifaces is not None and isinstance(ifaces.value, str) and ctx.cluster is not None:
+        yield from _interfaces(ifaces, ctx.cluster.nodes)
 
 
 def _credentials(variable: DesiredVariable, used: list[Access]) -> Iterator[Issue]:
@@ -52,9 +51,10 @@ def _credentials(variable: DesiredVariable, used: list[Access]) -> Iterator[Issu
         listed.setdefault(user.strip(), password)
     by_user: dict[str, list[Access]] = {}
     for access in used:
-        by_user.setdefault(access.admin.user, []).append(access)
+        if access.admin.user is not None:
+            by_user.setdefault(access.admin.user, []).append(access)
     for user, group in by_user.items():
-        nodes = ", ".join(a.node.name for a in group)
+        nodes = ", ".join(str(a.node.name) for a in group)
         if user not in listed:
             yield Issue(
                 variable.origin,
@@ -64,7 +64,7 @@ def _credentials(variable: DesiredVariable, used: list[Access]) -> Iterator[Issu
             )
             continue
         wrong = [
-            a.node.name
+            str(a.node.name)
             for a in group
             if isinstance(a.admin.password, str) and a.admin.password != listed[user]
         ]
@@ -77,7 +77,7 @@ def _credentials(variable: DesiredVariable, used: list[Access]) -> Iterator[Issu
             )
 
 
-def _interfaces(variable: DesiredVariable, nodes: list[Node]) -> Iterator[Issue]:
+def _interfaces(variable: DesiredVariable, nodes: tuple[WrittenNode, ...]) -> Iterator[Issue]:
     assert isinstance(variable.value, str)
     listeners: list[tuple[str, int]] = []
     for entry in variable.value.split(";"):
@@ -85,6 +85,8 @@ def _interfaces(variable: DesiredVariable, nodes: list[Node]) -> Iterator[Issue]
         if port.isdigit():  # anything else is a Unix socket
             listeners.append((host, int(port)))
     for node in nodes:
+        if node.host is None or node.port is None:
+            continue  # written with the wrong type: the loader reported it
         on_port = [host for host, port in listeners if port == node.port]
         if is_loopback(node.host):
             reachable = [h for h in on_port if is_loopback(h) or is_wildcard(h)]

@@ -35,10 +35,11 @@ def admin_user_local_only(ctx: RuleContext) -> Iterator[Issue]:
     """
     remote: dict[tuple[str | int, ...], list[str]] = {}
     users: dict[tuple[str | int, ...], str] = {}
-    for access in accesses(ctx.desired.cluster):
-        if access.admin.user in LOCAL_ONLY_USERS and not is_loopback(access.node.host):
+    for access in accesses(ctx.cluster):
+        host = access.node.host
+        if access.admin.user in LOCAL_ONLY_USERS and host is not None and not is_loopback(host):
             remote.setdefault(access.path, []).append(f"{access.node.name} ({access.node.host})")
-            users[access.path] = access.admin.user
+            users[access.path] = str(access.admin.user)
     for path, nodes in remote.items():
         user = users[path]
         yield Issue(

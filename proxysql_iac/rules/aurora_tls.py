@@ -62,11 +62,16 @@ def aurora_tls_not_inherited(ctx: RuleContext) -> Iterator[Issue]:
             path = (*aurora.origin, column)
             if attribute is not None:
                 path = (*attribute.origin, "servers_defaults")
+            label = hostgroup_label(ctx.desired, hostgroup)
+            missing = (
+                "has no mysql_hostgroup_attributes row"
+                if attribute is None
+                else "has no use_ssl: 1 in its servers_defaults"
+            )
             yield Issue(
                 path,
-                f"instances discovered in Aurora {column.split('_')[0]} hostgroup "
-                f"{hostgroup_label(ctx.desired, hostgroup)} connect in plaintext: "
-                f"{reason}, but its servers_defaults has no use_ssl: 1",
+                f"instances discovered in Aurora {column.split('_')[0]} hostgroup {label} "
+                f"connect in plaintext: {reason}, but hostgroup {hostgroup} {missing}",
                 f"add `servers_defaults: {{use_ssl: 1}}` to mysql_hostgroup_attributes "
                 f"for hostgroup {hostgroup}",
             )
@@ -81,5 +86,5 @@ def _tls_intent(
             return f"{format_path(server.origin)} ({server.values['hostname']}) has use_ssl: 1"
     for hostgroup, row in sorted(attributes.items()):
         if hostgroup in hostgroups and wants_tls(servers_defaults(row).get("use_ssl")):
-            return f"hostgroup {hostgroup}'s servers_defaults has use_ssl: 1"
+            return f"hostgroup {hostgroup}'s servers_defaults has use_ssl: 1 (TLS is meant)"
     return None

@@ -27,7 +27,7 @@ def sync_disabled(ctx: RuleContext) -> Iterator[Issue]:
         admin_variables:
           cluster_mysql_query_rules_diffs_before_sync: 3
     """
-    cluster = ctx.desired.cluster
+    cluster = ctx.cluster
     if cluster is not None and len(cluster.nodes) < 2:
         return  # a single node has nobody to sync with
     for name, variable in sorted(ctx.desired.variables.items()):

@@ -28,12 +28,12 @@ def single_primary(ctx: RuleContext) -> Iterator[Issue]:
           primary: proxysql-1
           nodes: [{name: proxysql-1, host: 10.0.0.1}, {name: proxysql-2, host: 10.0.0.2}]
     """
-    cluster = ctx.desired.cluster
+    cluster = ctx.cluster
     if cluster is None:
         return
-    names = Counter(node.name for node in cluster.nodes)
+    names = Counter(node.name for node in cluster.nodes if node.name is not None)
     for index, node in enumerate(cluster.nodes):
-        if names[node.name] > 1:
+        if node.name is not None and names[node.name] > 1:
             yield Issue(
                 ("cluster", "nodes", index, "name"),
                 f"node name {node.name!r} is used by {names[node.name]} nodes",
@@ -41,13 +41,18 @@ def single_primary(ctx: RuleContext) -> Iterator[Issue]:
             )
     endpoints = Counter((node.host, node.port) for node in cluster.nodes)
     for index, node in enumerate(cluster.nodes):
-        if endpoints[(node.host, node.port)] > 1:
+        if (
+            node.host is not None
+            and node.port is not None
+            and endpoints[(node.host, node.port)] > 1
+        ):
             yield Issue(
                 ("cluster", "nodes", index, "host"),
                 f"{node.host}:{node.port} is listed more than once",
                 "each node is one ProxySQL admin endpoint",
             )
-    if cluster.primary not in names:
+    every_name = all(node.name is not None for node in cluster.nodes)
+    if cluster.primary is not None and every_name and cluster.primary not in names:
         yield Issue(
             ("cluster", "primary"),
             f"primary {cluster.primary!r} is not one of the nodes ({', '.join(names)})",

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.rules._columns import column_problem, rows_with_tables
+from proxysql_iac.rules._columns import column_problem, written_rows
 from proxysql_iac.spec.tables import TABLE_BY_NAME, DiffersFrom, RequiresNotNull
 
 # Aurora's CHECKs have their own code (PXC110): they are the ones people hit in production.
@@ -25,7 +25,7 @@ def check_constraints(ctx: RuleContext) -> Iterator[Issue]:
         mysql_servers:
           - {hostname: db1, weight: 1000}
     """
-    for table, row in rows_with_tables(ctx.desired.tables):
+    for table, row in written_rows(ctx.desired):
         aurora = table.name == "mysql_aws_aurora_hostgroups"
         for name in row.written:  # defaults satisfy every CHECK by construction
             if aurora and name in AURORA_COLUMNS:
@@ -35,6 +35,8 @@ def check_constraints(ctx: RuleContext) -> Iterator[Issue]:
             if problem:
                 yield Issue((*row.origin, column.name), problem, CHECK_HINT)
         for check in table.row_checks:
+            if {check.column, check.other} & row.failed:
+                continue  # a value that did not compile is not known
             value = row.values[check.column]
             other = row.values[check.other]
             if isinstance(check, DiffersFrom):
@@ -71,8 +73,8 @@ def aurora_constraints(ctx: RuleContext) -> Iterator[Issue]:
              check_timeout_ms: 3000}
     """
     table = TABLE_BY_NAME["mysql_aws_aurora_hostgroups"]
-    for row in ctx.desired.rows(table.name):
-        for name in sorted(AURORA_COLUMNS):
+    for row in ctx.desired.written_rows(table.name):
+        for name in sorted(AURORA_COLUMNS & row.written):
             problem = column_problem(table.column_by_name[name], row.values[name])
             if problem:
                 hint = (

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.rules._columns import rows_with_tables
+from proxysql_iac.rules._columns import written_rows
 from proxysql_iac.spec.tables import INT32_MAX, INT32_MIN, Kind
 
 
@@ -25,7 +25,7 @@ def int32_overflow(ctx: RuleContext) -> Iterator[Issue]:
         mysql_servers:
           - {hostname: db1, max_connections: 10000}
     """
-    for table, row in rows_with_tables(ctx.desired.tables):
+    for table, row in written_rows(ctx.desired):
         for name in row.written:  # defaults are small by construction
             column = table.column_by_name[name]
             value = row.values[name]

@@ -41,7 +41,7 @@ def ignored_json_setting(ctx: RuleContext) -> Iterator[Issue]:
         mysql_variables:
           ssl_p2s_ca: /etc/proxysql/aurora-ca.pem
     """
-    for row in ctx.desired.rows("mysql_hostgroup_attributes"):
+    for row in ctx.desired.written_rows("mysql_hostgroup_attributes"):
         for column, keys in KNOWN.items():
             text = row.values[column]
             if not isinstance(text, str) or not text:

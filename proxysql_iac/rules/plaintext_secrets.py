@@ -5,7 +5,8 @@ from collections.abc import Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.spec.models import AdminCredentials
+from proxysql_iac.spec.compile import WrittenCredentials
+from proxysql_iac.spec.models import SecretRef
 
 NATIVE_HASH = re.compile(r"^\*[0-9A-Fa-f]{40}$")
 SHA2_HASH_PREFIX = "$A$005$"
@@ -47,7 +48,7 @@ def plaintext_password(ctx: RuleContext) -> Iterator[Issue]:
                 f"the password of mysql user {row.values['username']!r} is a plaintext literal",
                 REFERENCE_HINT + ", or a hash (* + 40 hex, $A$005$...)",
             )
-    cluster = ctx.desired.cluster
+    cluster = ctx.cluster
     if cluster is not None:
         yield from _admin_literal(cluster.admin, ("cluster", "admin"), "cluster.admin")
         for index, node in enumerate(cluster.nodes):
@@ -57,7 +58,8 @@ def plaintext_password(ctx: RuleContext) -> Iterator[Issue]:
     for full, variable in sorted(ctx.desired.variables.items()):
         info = ctx.catalog.get(full)
         value = variable.value
-        if info is not None and info.secret and isinstance(value, str) and value:
+        literal = value not in (None, "") and not isinstance(value, SecretRef)
+        if info is not None and info.secret and literal:
             yield Issue(
                 variable.origin,
                 f"{full} holds a secret and is written as a plaintext literal",
@@ -66,7 +68,7 @@ def plaintext_password(ctx: RuleContext) -> Iterator[Issue]:
 
 
 def _admin_literal(
-    admin: AdminCredentials | None, path: tuple[str | int, ...], what: str
+    admin: WrittenCredentials | None, path: tuple[str | int, ...], what: str
 ) -> Iterator[Issue]:
     if admin is not None and isinstance(admin.password, str) and admin.password:
         yield Issue(

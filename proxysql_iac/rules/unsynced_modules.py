@@ -26,7 +26,7 @@ def unsynced_module(ctx: RuleContext) -> Iterator[Issue]:
         scheduler:
           - {id: 1, interval_ms: 5000, filename: /usr/bin/check.sh}
     """
-    cluster = ctx.desired.cluster
+    cluster = ctx.cluster
     if cluster is not None and len(cluster.nodes) < 2:
         return
     where = f"each of the {len(cluster.nodes)} nodes" if cluster is not None else "every node"

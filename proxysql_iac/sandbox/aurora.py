@@ -7,7 +7,8 @@ the part of that node's Monitor thread for every active `runtime_mysql_aws_auror
 row: one check right after every `LOAD MYSQL SERVERS TO RUNTIME` (and at boot, and after a
 cluster pull), then one every `check_interval_ms`; `AuroraControl` can also run a check at once.
 
-What a check does (reference section 5, aurora-findings.md, and the 2.7.1 HostGroups Manager):
+What a check does (measured on a real 2.7.1 against a fake Aurora cluster, see docs/rules.md,
+and read in 2.7.1's MySQL_HostGroups_Manager):
 
 * hostname = SERVER_ID + domain_name, port = aurora_port;
 * the writer (SESSION_ID = 'MASTER_SESSION_ID') not yet ONLINE in the writer hostgroup:

@@ -1,7 +1,8 @@
 """ProxySQL Cluster emulation: each node polls the peers of its runtime proxysql_servers.
 
-Rules (reference section 4.3): per module and per peer, diff_check counts consecutive checks in
-which the peer's checksum differs from ours (reset to 0 when equal). A module is pulled when
+Rules (ProxySQL 2.7.1's ProxySQL_Cluster.cpp): per module and per peer, diff_check counts
+consecutive checks in which the peer's checksum differs from ours (reset to 0 when equal). A
+module is pulled when
 (a) the peer's version > 1, (b) our version == 1 or the peer's epoch > ours, and (c) diff_check
 >= cluster_<module>_diffs_before_sync > 0. Among qualifying peers the highest epoch wins; if a
 peer with a higher epoch has not reached the threshold yet, nothing is pulled this round.

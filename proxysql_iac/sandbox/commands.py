@@ -1,7 +1,7 @@
 """The admin command grammar ProxySQL 2.7.1 interprets before handing a query to SQLite.
 
 Commands are matched as whole strings after normalisation (trim, collapse whitespace, strip
-trailing semicolons and blanks), case-insensitively (reference section 3.1).
+trailing semicolons and blanks), case-insensitively, as a real 2.7.1 answers them.
 """
 
 import re
@@ -114,7 +114,7 @@ CHECKSUM_TABLES: dict[str, tuple[str, str]] = {
     "MYSQL GALERA HOSTGROUPS": ("mysql_galera_hostgroups", "MYSQL GALERA HOSTGROUPS"),
     "MYSQL AURORA HOSTGROUPS": ("mysql_aws_aurora_hostgroups", "MYSQL AURORA HOSTGROUPS"),
     "MYSQL HOSTGROUP ATTRIBUTES": ("mysql_hostgroup_attributes", "MYSQL HOSTGROUP ATTRIBUTES"),
-    # 2.7.1 labels the ssl-params row "MYSQL HOSTGROUP ATTRIBUTES" (reference section 8.4)
+    # 2.7.1 labels the ssl-params row "MYSQL HOSTGROUP ATTRIBUTES" (measured)
     "MYSQL SERVERS SSL PARAMS": ("mysql_servers_ssl_params", "MYSQL HOSTGROUP ATTRIBUTES"),
 }
 DISK_CHECKSUM = frozenset(

@@ -1,6 +1,6 @@
 """proxysql.cnf (libconfig) support: first-boot import, LOAD ... FROM CONFIG, SELECT CONFIG FILE.
 
-Reference section 9: sections are applied only on first boot (no proxysql.db yet); list
+As ProxySQL 2.7.1 reads it: sections are applied only on first boot (no proxysql.db yet); list
 entries are INSERT OR REPLACEd into memory; the file's own defaults apply where they differ from
 the tables' (query rules active=1, aurora check_timeout_ms=1000, active always 1 for the
 GR / Galera / Aurora hostgroup tables, frontend/backend never read for users). As in ProxySQL,
@@ -211,7 +211,7 @@ def _quote(value: Any) -> str:
 
 
 def export_config(node: "SandboxNode") -> str:
-    """`SELECT CONFIG FILE`: the libconfig text ProxySQL writes (reference section 3.7)."""
+    """`SELECT CONFIG FILE`: the libconfig text ProxySQL 2.7.1 writes."""
     refs = ddl.reference_rows()
     out = [str(refs.get("config_header", ""))]
     for prefix, section in (("admin-", "admin_variables"), ("mysql-", "mysql_variables")):

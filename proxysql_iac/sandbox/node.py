@@ -203,7 +203,7 @@ class SandboxNode:
         return os.path.join(self.data_dir, "proxysql.db")
 
     def boot(self) -> None:
-        """Open the layers with ProxySQL's start-up semantics (reference section 9.2)."""
+        """Open the layers with ProxySQL 2.7.1's start-up semantics."""
         os.makedirs(self.data_dir, exist_ok=True)
         first_boot = not os.path.exists(self.disk_path)
         db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)

@@ -9,8 +9,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from proxysql_iac.findings import Finding, Severity
-from proxysql_iac.spec.load import LoadedSpec, PathT, did_you_mean
+from proxysql_iac.spec.load import LoadedSpec, PathT, did_you_mean, format_path
 from proxysql_iac.spec.models import Cluster, SecretRef
 from proxysql_iac.spec.tables import (
     DEFAULT_VERSION,
@@ -30,7 +32,10 @@ Value = int | str | None | SecretRef
 class DesiredRow:
     values: dict[str, Value]
     origin: PathT  # where the row was written, e.g. ("mysql_servers", 3)
-    written: frozenset[str]  # columns the spec wrote explicitly
+    written: frozenset[str]  # columns the spec wrote explicitly (and that compiled)
+    # Written columns whose value could not be compiled (a type error, an undefined hostgroup
+    # name): only rows in `Desired.incomplete` have any; their values hold the default.
+    failed: frozenset[str] = frozenset()
 
     def key(self, table: Table) -> tuple[Value, ...]:
         return tuple(self.values[c] for c in table.key)
@@ -58,17 +63,50 @@ def variable_text(value: bool | int | float | str | SecretRef | None) -> str | N
     return str(value)
 
 
+@dataclass(frozen=True)
+class WrittenCredentials:
+    user: str | None
+    password: str | SecretRef | None
+
+
+@dataclass(frozen=True)
+class WrittenNode:
+    name: str | None
+    host: str | None
+    port: int | None
+    admin: WrittenCredentials | None
+
+
+@dataclass(frozen=True)
+class WrittenCluster:
+    """The `cluster:` block as written, for validate's rules: each value of the right type
+    is there, any other is None, so that an error in one value hides no finding about the
+    others (plan and apply use the validated `Desired.cluster`)."""
+
+    primary: str | None
+    admin: WrittenCredentials | None
+    nodes: tuple[WrittenNode, ...]
+
+
 @dataclass
 class Desired:
     tables: dict[str, list[DesiredRow]] = field(default_factory=dict)
     variables: dict[str, DesiredVariable] = field(default_factory=dict)
     hostgroups: dict[str, int] = field(default_factory=dict)
-    cluster: Cluster | None = None
+    cluster: Cluster | None = None  # None when absent or when it has errors
     rule_overrides: dict[str, str] = field(default_factory=dict)
     proxysql_version: str = DEFAULT_VERSION  # the release series the spec targets
+    # What validate still checks when the spec has errors (plan and apply never get that far):
+    # rows with a value that did not compile, and the cluster block as written.
+    incomplete: dict[str, list[DesiredRow]] = field(default_factory=dict)
+    written_cluster: WrittenCluster | None = None
 
     def rows(self, table: str) -> list[DesiredRow]:
         return self.tables.get(table, [])
+
+    def written_rows(self, table: str) -> list[DesiredRow]:
+        """Every row the spec wrote, complete or not: for checks of single values."""
+        return [*self.tables.get(table, []), *self.incomplete.get(table, [])]
 
     def manages(self, table: str) -> bool:
         return table in self.tables
@@ -110,8 +148,14 @@ def _bad_paths(findings: list[Finding]) -> set[str]:
     return {f.path for f in findings if f.severity is Severity.ERROR}
 
 
+def _under(path: str, bad: set[str]) -> bool:
+    """Is `path`, or anything inside it, a path with an error?"""
+    return path in bad or any(p.startswith((path + ".", path + "[")) for p in bad)
+
+
 def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
-    """Resolve names and defaults. Rows with shape errors already reported are skipped."""
+    """Resolve names and defaults. Rows with errors already reported stay out of the desired
+    state; their well-typed values are kept in `incomplete` for validate's checks."""
     data = loaded.data
     findings: list[Finding] = []
     bad = _bad_paths(loaded.findings)
@@ -123,15 +167,16 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
             for k, v in hostgroups.items()
             if isinstance(v, int) and not isinstance(v, bool)
         }
-    model = loaded.model
-    if model is not None:
-        desired.cluster = getattr(model, "cluster", None)
-        desired.rule_overrides = dict(getattr(model, "rules", None) or {})
+    desired.rule_overrides = _rule_overrides(data.get("rules"))
+    if "cluster" in data:
+        desired.cluster = _cluster(data["cluster"], loaded)
+        desired.written_cluster = _written_cluster(data["cluster"])
     # read from the data, so that a spec with a shape error elsewhere still checks its version
     cluster = data.get("cluster")
     version = cluster.get("proxysql_version") if isinstance(cluster, dict) else None
     if version in VERSIONS:
         desired.proxysql_version = version
+    bad_rows = {p.partition(".")[0] for p in bad}  # "mysql_servers[3]" of any path inside it
     for table in SPEC_TABLES:
         section = data.get(table.name)
         if section is None and table.name not in data:
@@ -145,13 +190,14 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
             if not isinstance(raw_row, dict):
                 continue
             prefix = f"{table.name}[{index}]"
-            if prefix in bad or any(p.startswith(prefix + ".") for p in bad):
-                continue
-            row = _compile_row(table, raw_row, (table.name, index), desired.hostgroups, loaded)
-            if isinstance(row, Finding):
-                findings.append(row)
-                continue
-            rows.append(row)
+            row, unknown = _compile_row(
+                table, raw_row, (table.name, index), desired.hostgroups, loaded, bad
+            )
+            findings.extend(unknown)
+            if row.failed or unknown or prefix in bad_rows:
+                desired.incomplete.setdefault(table.name, []).append(row)
+            else:
+                rows.append(row)
         desired.tables[table.name] = rows
     for section, prefix in SPEC_VARIABLE_PREFIX.items():
         variables = data.get(section)
@@ -161,10 +207,69 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
             if f"{section}.{name}" in bad:
                 continue
             if isinstance(value, dict):
-                value = _secret_ref(value)
+                value = _secret_ref(value).written_in(loaded.locate((section, str(name)))[0])
             full = prefix + str(name)
             desired.variables[full] = DesiredVariable(full, value, (section, str(name)))
     return desired, findings
+
+
+def _rule_overrides(raw: Any) -> dict[str, str]:
+    """The `rules:` section, also when another section has errors (its findings still obey
+    it); entries that are not a code or name with a severity are the loader's PXC001."""
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v for k, v in raw.items() if v in ("error", "warning", "info", "off")}
+
+
+def _cluster(raw: Any, loaded: LoadedSpec) -> Cluster | None:
+    """The cluster block, validated on its own (an error elsewhere does not hide it)."""
+    try:
+        cluster = Cluster.model_validate(raw)
+    except ValidationError:
+        return None
+    if cluster.admin is not None and isinstance(cluster.admin.password, SecretRef):
+        cluster.admin.password.written_in(loaded.locate(("cluster", "admin", "password"))[0])
+    for index, node in enumerate(cluster.nodes):
+        if node.admin is not None and isinstance(node.admin.password, SecretRef):
+            path = ("cluster", "nodes", index, "admin", "password")
+            node.admin.password.written_in(loaded.locate(path)[0])
+    return cluster
+
+
+def _written_cluster(raw: Any) -> WrittenCluster | None:
+    if not isinstance(raw, dict):
+        return None
+
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) else None
+
+    def credentials(value: Any) -> WrittenCredentials | None:
+        if not isinstance(value, dict):
+            return None
+        password = value.get("password")
+        if isinstance(password, dict):
+            try:
+                password = SecretRef.model_validate(password)
+            except ValidationError:
+                password = None
+        if not isinstance(password, (str, SecretRef)):
+            password = None
+        return WrittenCredentials(text(value.get("user")), password)
+
+    nodes = []
+    raw_nodes = raw.get("nodes")
+    for node in raw_nodes if isinstance(raw_nodes, list) else []:
+        node = node if isinstance(node, dict) else {}
+        port = node.get("port", 6032)
+        nodes.append(
+            WrittenNode(
+                text(node.get("name")),
+                text(node.get("host")),
+                port if isinstance(port, int) and not isinstance(port, bool) else None,
+                credentials(node.get("admin")),
+            )
+        )
+    return WrittenCluster(text(raw.get("primary")), credentials(raw.get("admin")), tuple(nodes))
 
 
 def _compile_row(
@@ -173,31 +278,48 @@ def _compile_row(
     origin: PathT,
     hostgroups: dict[str, int],
     loaded: LoadedSpec,
-) -> DesiredRow | Finding:
+    bad: set[str],
+) -> tuple[DesiredRow, list[Finding]]:
+    """The row, and a PXC140 finding for every hostgroup name that is not defined. A column
+    with an error already reported (or an undefined name) is left at its default and listed
+    in the row's `failed`."""
     values: dict[str, Value] = dict(_DEFAULTS[table.name])
     written = []
+    failed = []
+    findings = []
+    prefix = format_path(origin)
     for name, raw_value in raw.items():
         column = table.column_by_name.get(name)
-        if column is not None:
-            written.append(name)
-            value, unknown = _column_value(column, raw_value, hostgroups)
-            if unknown is not None:
-                hint = "define it under `hostgroups:` or write the hostgroup id"
-                if hostgroups:
-                    hint = did_you_mean(unknown, list(hostgroups)) or hint
-                return loaded.finding(
+        if column is None:
+            continue  # an unknown key: the loader reported it
+        if _under(f"{prefix}.{name}", bad):
+            failed.append(name)
+            continue
+        value, unknown = _column_value(column, raw_value, hostgroups)
+        if unknown is not None:
+            hint = "define it under `hostgroups:` or write the hostgroup id"
+            if hostgroups:
+                hint = did_you_mean(unknown, list(hostgroups)) or hint
+            findings.append(
+                loaded.finding(
                     "PXC140",
                     Severity.ERROR,
                     (*origin, column.name),
                     f"hostgroup name {unknown!r} is not defined in `hostgroups:`",
                     hint,
                 )
-            values[name] = value
+            )
+            failed.append(name)
+            continue
+        if isinstance(value, SecretRef):
+            value.written_in(loaded.locate((*origin, name))[0])
+        values[name] = value
+        written.append(name)
     for column in _REWRITTEN[table.name]:
         value = values[column.name]
         if value is None or isinstance(value, str):
             values[column.name] = column.loaded(value)
-    return DesiredRow(values, origin, frozenset(written))
+    return DesiredRow(values, origin, frozenset(written), frozenset(failed)), findings
 
 
 # Text columns whose values LOAD rewrites (`online` runs as `ONLINE`): compiled to the form

@@ -15,7 +15,13 @@ from pydantic import BaseModel, ValidationError
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.spec.models import SECTIONS, AdminCredentials, Cluster, Node, SpecModel
 from proxysql_iac.spec.source import Document, SourceError, YList, YMap, load_file, parse_text
-from proxysql_iac.spec.tables import SPEC_VARIABLE_SECTIONS, TABLE_BY_NAME, Kind
+from proxysql_iac.spec.tables import (
+    SPEC_VARIABLE_PREFIX,
+    SPEC_VARIABLE_SECTIONS,
+    TABLE_BY_NAME,
+    Kind,
+)
+from proxysql_iac.spec.variables import is_secret_variable
 
 PathT = tuple[str | int, ...]
 
@@ -126,10 +132,15 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
 
 
 def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, str, str]:
-    """(code, message, hint) for one pydantic error, in the spec's own words."""
+    """(code, message, hint) for one pydantic error, in the spec's own words. The value of a
+    secret (a password, a secret variable) is never quoted, only its kind."""
     kind = error["type"]
     name = str(path[-1]) if path else "spec"
-    shown = _show(value)
+    column = _column_of(path)
+    secret = name == "password" or (column is not None and column.secret)
+    if len(path) == 2 and path[0] in SPEC_VARIABLE_SECTIONS:
+        secret = is_secret_variable(SPEC_VARIABLE_PREFIX[str(path[0])] + name)
+    shown = _show(value, secret=secret)
     if kind == "missing":
         if len(path) >= 3 and path[0] in TABLE_BY_NAME:
             return (
@@ -158,7 +169,6 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
                 "write {env: NAME} or {file: path}",
             )
         return ("PXC117", f"{name} must be {what}, got {shown}", "")
-    column = _column_of(path)
     if column is not None:
         if column.kind is Kind.INT:
             what = "an integer" + (" or a hostgroup name" if column.hostgroup else "")
@@ -181,6 +191,10 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
                 "a secret reference has exactly one of `env` or `file`",
             )
         return ("PXC117", f"{name} must be a string, got {shown}", "quote the value")
+    if kind in ("int_type", "int_parsing"):
+        return ("PXC117", f"{name} must be an integer, got {shown}", "write a whole number")
+    if kind == "string_type":
+        return ("PXC117", f"{name} must be a string, got {shown}", "quote the value")
     if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
         expected = "a list" if kind == "list_type" else "a mapping"
         return ("PXC001", f"{name} must be {expected}, got {shown}", "")
@@ -190,13 +204,22 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
     return ("PXC001", f"{name}: {error['msg'].lower()}", "")
 
 
-def _show(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What a value is, without the value: how a secret of the wrong type is described."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    if value is None:
-        return "null"
+    return "null" if value is None else "a string"
+
+
+def _show(value: Any, *, secret: bool = False) -> str:
+    if secret or isinstance(value, (dict, list)) or value is None:
+        return kind_of(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     text = repr(value)

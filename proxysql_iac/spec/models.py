@@ -5,12 +5,14 @@ cross-row conditions are checked after names and defaults are resolved (rules/co
 so that a hostgroup written as a name is checked the same way as one written as a number.
 """
 
+from pathlib import Path
 from typing import Annotated, Any, List, Literal, Optional  # noqa: UP035
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -54,6 +56,20 @@ class SecretRef(_Strict):
 
     def describe(self) -> str:
         return f"env:{self.env}" if self.env is not None else f"file:{self.file}"
+
+    # The directory of the spec file that wrote this reference: a relative `file` path is
+    # relative to it. Set by compile; not part of what the user writes.
+    _base: Path | None = PrivateAttr(default=None)
+
+    @property
+    def base(self) -> Path | None:
+        return self._base
+
+    def written_in(self, spec_file: str) -> "SecretRef":
+        """This reference, as written in `spec_file` (sets `base`; returns self)."""
+        if spec_file and self.file is not None:
+            self._base = Path(spec_file).resolve().parent
+        return self
 
 
 Password = StrictStr | SecretRef

@@ -227,6 +227,11 @@ class Table:
     def hostgroup_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.hostgroup)
 
+    @property
+    def integer_columns(self) -> frozenset[str]:
+        """Columns read back from a node as int (the admin interface sends text)."""
+        return frozenset(c.name for c in self.columns if c.kind is Kind.INT)
+
 
 def _int(
     name: str,

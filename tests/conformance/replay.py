@@ -1,6 +1,6 @@
 """Replay recorded ProxySQL 2.7.1 probes against a sandbox and compare the answers.
 
-The comparison follows shared/tools/probes/compare.py: per step it compares ok, error
+Per step it compares ok, error
 errno/SQLSTATE/message, columns, wire types, rows, rowcount, OK-packet info, insert_id,
 warning_count and server status; step hints `skip`, `no_rows` and `ignore_columns` are
 honoured. Answers that carry the node's port or data directory are normalised to the values of

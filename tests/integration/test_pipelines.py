@@ -104,7 +104,7 @@ def test_github_action_comments_once_and_applies_the_reviewed_plan_then_reports_
     assert drifted.code == 2, drifted.output
     assert drifted.outputs == {"exitcode": "2", "drift": "true"}
     assert "### pxc status" in drifted.summary
-    assert "weight: '7' -> 1" in drifted.summary
+    assert "weight: 7 -> 1" in drifted.summary
 
 
 def test_github_action_refuses_a_merge_whose_plan_changed_since_the_review(

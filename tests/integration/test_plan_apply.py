@@ -65,7 +65,7 @@ def test_changed_column_is_one_update_and_one_load(write_spec, proxysql_cluster)
     assert plan["format_version"] == 1
     assert [c["action"] for c in plan["changes"]["rows"]] == ["change"]
     assert plan["changes"]["rows"][0]["new"] == {"weight": 50}
-    assert plan["changes"]["rows"][0]["old"] == {"weight": "100"}
+    assert plan["changes"]["rows"][0]["old"] == {"weight": 100}  # typed, like "new"
     before = rows(
         proxysql_cluster.nodes[0],
         "SELECT version FROM runtime_checksums_values WHERE name='mysql_users'",

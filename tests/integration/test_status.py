@@ -60,7 +60,7 @@ def test_spec_drift_exits_2(write_spec) -> None:  # type: ignore[no-untyped-def]
     code, out = run_pxc("status", str(changed))
     assert code == 2, out
     assert "Spec vs the primary's memory: DRIFT" in out
-    assert "~ mysql_servers (20, 'db2.example.com', 3306) weight: '100' -> 50" in out
+    assert "~ mysql_servers (20, 'db2.example.com', 3306) weight: 100 -> 50" in out
     assert "Result: DRIFT from the spec (exit 2)" in out
 
 
@@ -83,7 +83,7 @@ def test_unloaded_and_unsaved_edits_are_reported(write_spec, proxysql_cluster) -
             "changed": 1,
             "memory_only": 0,
             "layer_only": 0,
-            "examples": ["~('20', 'db2.example.com', '3306')"],
+            "examples": ["~(20, 'db2.example.com', 3306)"],
             "capped": False,
         }
     ]
@@ -93,7 +93,7 @@ def test_unloaded_and_unsaved_edits_are_reported(write_spec, proxysql_cluster) -
     code, out = run_pxc("status", str(spec))
     assert code == 2, out
     assert "unloaded edits (memory vs runtime): none" in out
-    assert "mysql_servers: row(s) 1 changed (e.g. ~('20', 'db2.example.com', '3306'))" in out
+    assert "mysql_servers: row(s) 1 changed (e.g. ~(20, 'db2.example.com', 3306))" in out
 
 
 def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
@@ -120,7 +120,7 @@ def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_clust
             for statement in statements:
                 conn.execute(raw_query(statement, "edit"))
             live = read_primary(conn, desired)
-        report, _ = read_status([spec])
+        report = read_status([spec])
         node1 = report.nodes[0]
         for table in tables:
             seen.add((table.name, table_unloaded(table, live), table_unsaved(table, live)))
@@ -281,7 +281,7 @@ def test_reading_is_cheap_on_the_wire(write_spec, proxysql_cluster) -> None:  # 
 
     with pytest.MonkeyPatch.context() as m:
         m.setattr(AdminConnection, "query", spy)
-        report, _ = read_status([spec])
+        report = read_status([spec])
     assert report.exit_code == 0
     row_reads = [q for q in sent if " ORDER BY " in q and "mysql_users" in q]
     assert row_reads == [q for q in row_reads if "FROM mysql_users ORDER BY" in q]  # memory
@@ -308,7 +308,7 @@ def test_rows_runtime_leaves_out_are_shown_as_on_the_primary_only(  # type: igno
     node1 = json.loads(out)["nodes"][0]
     # the inactive user and the two inactive rules of SERVERS too (rule 11: no `active`)
     assert node1["rows_not_synced"] == [
-        "mysql_users ('report', '1')",
-        "mysql_query_rules ('11',)",
-        "mysql_query_rules ('99',)",
+        "mysql_users ('report', 1)",
+        "mysql_query_rules (11,)",
+        "mysql_query_rules (99,)",
     ]

@@ -1,7 +1,7 @@
 """Aurora auto-discovery in the sandbox against what a real ProxySQL 2.7.1 did.
 
 The expected rows come from `data/aurora-2.7.1-summary.json`, vendored from the recorded runs
-(shared/reference/proxysql-2.7.1/aurora-2.7.1.json, `summary_per_run`): the real binary against
+(`summary_per_run`, see docs/rules.md): the real binary against
 a fake Aurora cluster of SERVER_IDs 127.0.0 (writer), 127.0.1 and 127.0.2, domain_name '.2',
 aurora_port 13406, seed 127.0.9.9:13406 in HG 200 with use_ssl=1. Everything is read back over
 TCP with mysql-connector-python (pure).
