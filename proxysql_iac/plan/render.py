@@ -11,6 +11,8 @@ import re
 from importlib import resources
 
 import jinja2
+from deepdiff import DeepDiff
+from deepdiff.helper import NotPresent
 
 from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.plan.diff import RowChange, VariableChange
@@ -27,7 +29,7 @@ from proxysql_iac.plan.model import (
 from proxysql_iac.plan.order import ModuleStep
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
-from proxysql_iac.spec.tables import TABLE_BY_NAME
+from proxysql_iac.spec.tables import TABLE_BY_NAME, Kind
 
 
 def _show(table: str, column: str, value: Value) -> str:
@@ -52,11 +54,34 @@ def row_lines(change: RowChange) -> list[str]:
         return [f"+ {table} ({key}) {written}".rstrip()]
     if change.action == "remove":
         return [f"- {table} ({key})"]
-    parts = [
-        f"{c}: {_show(table, c, change.old.get(c))} -> {_show(table, c, v)}"
-        for c, v in change.new.items()
-    ]
+    parts = []
+    for c, v in change.new.items():
+        keys = _json_keys(table, c, change.old.get(c), v)
+        parts += (
+            keys if keys else [f"{c}: {_show(table, c, change.old.get(c))} -> {_show(table, c, v)}"]
+        )
     return [f"~ {table} ({key}) " + "; ".join(parts)]
+
+
+def _json_keys(table: str, column: str, old: object, new: object) -> list[str]:
+    """A JSON column's change key by key (`servers_defaults.use_ssl: 0 -> 1`), or [] when
+    either side is not a JSON object (then the whole values are shown)."""
+    if TABLE_BY_NAME[table].column_by_name[column].kind is not Kind.JSON:
+        return []
+    try:
+        before, after = json.loads(str(old)), json.loads(str(new))
+    except ValueError:
+        return []
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    lines = []
+    for levels in DeepDiff(before, after, view="tree", verbose_level=2).values():
+        for level in levels:
+            path = ".".join([column, *map(str, level.path(output_format="list"))])
+            was = "absent" if isinstance(level.t1, NotPresent) else json.dumps(level.t1)
+            now = "absent" if isinstance(level.t2, NotPresent) else json.dumps(level.t2)
+            lines.append(f"{path}: {was} -> {now}")
+    return sorted(lines)
 
 
 def variable_line(change: VariableChange) -> str:

@@ -182,3 +182,17 @@ def test_runtime_that_differs_from_a_memory_equal_to_the_spec_is_planned_as_a_lo
     assert "MYSQL SERVERS: LOAD and SAVE" in out
     code, out = run_pxc("status", str(spec))
     assert code == 2, out
+
+
+def test_a_json_column_change_is_shown_key_by_key(write_spec) -> None:  # type: ignore[no-untyped-def]
+    attributes = "mysql_hostgroup_attributes:\n  - {hostgroup_id: writer, servers_defaults: %s}\n"
+    spec = write_spec(SERVERS + attributes % "{use_ssl: 0, weight: 5}")
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
+    changed = write_spec(SERVERS + attributes % "{use_ssl: 1, max_connections: 100}")
+    code, out = run_pxc("plan", str(changed), "--detailed-exitcode")
+    assert code == 2, out
+    line = next(x.strip() for x in out.splitlines() if "~ mysql_hostgroup_attributes" in x)
+    assert line == (
+        "~ mysql_hostgroup_attributes (10) servers_defaults.max_connections: absent -> 100; "
+        "servers_defaults.use_ssl: 0 -> 1; servers_defaults.weight: 5 -> absent"
+    ), out
