@@ -1,0 +1,52 @@
+"""The package's boundaries (docs/architecture.md), checked by walking every module's imports:
+validation stays offline, the sandbox stays an independent statement of ProxySQL's behaviour,
+plans stay pure, and nothing imports the CLI."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "proxysql_iac"
+
+# part of the package -> parts it must never import
+FORBIDDEN = {
+    "spec": {"admin", "plan", "apply", "sandbox", "rules", "cli"},
+    "rules": {"admin", "plan", "apply", "sandbox", "cli"},
+    "sandbox": {"spec", "rules", "plan", "apply", "admin", "cli", "planning", "status"},
+    "admin": {"spec", "rules", "plan", "apply", "sandbox", "cli", "planning"},
+    "plan": {"apply", "sandbox", "cli", "planning", "status"},
+    "apply": {"sandbox", "cli"},
+}
+
+
+def _part(path: Path) -> str:
+    relative = path.relative_to(PACKAGE)
+    return relative.parts[0].removesuffix(".py") if len(relative.parts) > 1 else relative.stem
+
+
+def _imported_parts(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {n.split(".")[1] for n in names if n.startswith("proxysql_iac.") and n.count(".") >= 1}
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_module_respects_the_boundaries(path: Path) -> None:
+    part = _part(path)
+    crossing = _imported_parts(path) & FORBIDDEN.get(part, set())
+    assert not crossing, f"{path.relative_to(PACKAGE)} ({part}/) imports {sorted(crossing)}"
+
+
+def test_nothing_imports_the_cli() -> None:
+    users = [p for p in MODULES if p.name != "cli.py" and "cli" in _imported_parts(p)]
+    assert users == []
