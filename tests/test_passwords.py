@@ -36,8 +36,12 @@ def test_stored_hashes_and_clear_text_of_one_secret_are_no_change() -> None:
 
 
 def test_a_different_secret_is_a_change() -> None:
+    sha2 = "$A$005$01234567890123456789lWM2.mrO3jwV6WIkUnclHCEWnfAl8W74XeDX0Iq6EkA"  # "password"
     assert not password_matches("*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19", "Password")
+    assert not password_matches(sha2, "Password")
     assert not same_value(PASSWORD, SecretRef(env="X"), "other", lambda ref: "password")
+    assert not same_value(PASSWORD, SecretRef(env="X"), sha2, lambda ref: "Password")
+    assert not same_value(PASSWORD, "Password", sha2, lambda ref: "")
 
 
 def test_a_hash_in_the_spec_equals_the_clear_text_stored() -> None:

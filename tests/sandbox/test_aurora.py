@@ -88,8 +88,8 @@ def assert_rows(port: int, recorded: list[str], table: str = "runtime_mysql_serv
     """The node's rows equal the recorded ones, on every field the recording shows."""
     want = [parse(line) for line in recorded]
     got = rows(port, table)
-    assert [{k: g[k] for k in w} for g, w in zip(got, want, strict=False)] == want
     assert len(got) == len(want), got
+    assert [{k: g[k] for k in w} for g, w in zip(got, want, strict=True)] == want
 
 
 # -- setup -----------------------------------------------------------------------------------
