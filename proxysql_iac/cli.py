@@ -8,7 +8,7 @@ import json
 import os
 import sys
 import termios
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -539,26 +539,30 @@ def explain_(
     typer.echo(explain_json(result) if format is DataFormat.json else explain_text(result))
 
 
-def main() -> None:
-    """Entry point: the single place that turns pxc errors into messages and exit codes.
-
-    Exit 2 means "plan has changes" to pipelines, so a usage error (click's 2) exits 1."""
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run one pxc command; the single place that turns pxc errors into messages and exit
+    codes. Exit 2 means "plan has changes" to pipelines, so a usage error (click's 2) is 1."""
     try:
-        code = app(standalone_mode=False)
+        code = app(args=None if argv is None else list(argv), standalone_mode=False)
     except ClickException as exc:  # usage errors: bad option, missing argument
         exc.show()
-        sys.exit(ExitCode.ERROR)
+        return ExitCode.ERROR
     except typer.Abort:
         _err().print("aborted")
-        sys.exit(130)
+        return 130
     except PxcError as exc:
         _err().print(Text.assemble(("error:", "bold red"), " ", exc.message))
         if exc.hint:
             _err().print(f"  hint: {exc.hint}")
-        sys.exit(int(exc.exit_code))
+        return int(exc.exit_code)
     except KeyboardInterrupt:
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else ExitCode.OK)
+        return 130
+    return code if isinstance(code, int) else ExitCode.OK
+
+
+def main() -> None:
+    """The `pxc` console script."""
+    sys.exit(run())
 
 
 if __name__ == "__main__":

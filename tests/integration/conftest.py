@@ -1,5 +1,6 @@
 """Helpers for plan/apply tests: a spec bound to the test cluster, and a clean slate."""
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -8,22 +9,20 @@ from typer.testing import CliRunner
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint
 from proxysql_iac.admin.sql import raw_query
-from proxysql_iac.cli import app
-from proxysql_iac.errors import PxcError
+from proxysql_iac.cli import run
 from tests.cluster import load, wait_for_peers
 
 MANAGED = ("mysql_servers", "mysql_users", "mysql_query_rules")
 
 
 def run_pxc(*args: str) -> tuple[int, str]:
-    """Run pxc as the console script does: a PxcError becomes its message and its exit
-    code; any other exception is a bug and fails the test."""
-    result = CliRunner().invoke(app, list(args))
-    if isinstance(result.exception, PxcError):
-        return int(result.exception.exit_code), result.output + result.exception.message
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.output
+    """Run pxc as the console script does (`cli.run`: its errors become messages and exit
+    codes), with stdout and stderr captured together; any other exception fails the test."""
+    with CliRunner().isolation() as (_, _, output):
+        code = run(list(args))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return code, output.getvalue().decode("utf-8", "replace")
 
 
 def cluster_block(nodes: list[tuple[str, int, str, str]]) -> str:
