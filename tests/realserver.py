@@ -12,6 +12,7 @@ binary is named by PXC_PROXYSQL_BIN; nothing here knows where it lives.
 import argparse
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -26,15 +27,14 @@ START_TIMEOUT_S = 60.0
 
 
 def free_port_block(size: int) -> int:
-    """A base port such that base .. base+size-1 are free now (best effort)."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + size >= 65000:
-            continue
+    """A base port such that base .. base+size-1 are free now, below the kernel's ephemeral
+    range (where the sandbox, relays and clients take their ports), so that a test running
+    beside this one does not take them between this check and ProxySQL's bind."""
+    rng = random.Random()
+    for _ in range(500):
+        base = rng.randrange(20000, 32000 - size)
+        held = []
         try:
-            held = []
             for p in range(base, base + size):
                 sock = socket.socket()
                 held.append(sock)
@@ -157,22 +157,32 @@ class RealCluster:
     nodes: list[RealNode] = field(default_factory=list)
 
     def start(self) -> "RealCluster":
-        base = free_port_block(10 * (self.size + 1))
-        if self.directory.exists():
-            shutil.rmtree(self.directory)
-        self.nodes = [
-            RealNode(k, base + 10 * (k - 1), base + 10 * (k - 1) + 1, self.directory / f"node{k}")
-            for k in range(1, self.size + 1)
-        ]
-        for node in self.nodes:
-            node.write_config([n.admin_port for n in self.nodes], self.interval_ms)
-        try:
+        """Start every node; a node that cannot bind (a port taken meanwhile) makes the
+        whole cluster start again on other ports."""
+        for attempt in range(5):
+            base = free_port_block(10 * (self.size + 1))
+            if self.directory.exists():
+                shutil.rmtree(self.directory)
+            self.nodes = [
+                RealNode(
+                    k, base + 10 * (k - 1), base + 10 * (k - 1) + 1, self.directory / f"node{k}"
+                )
+                for k in range(1, self.size + 1)
+            ]
             for node in self.nodes:
-                node.start(self.binary)
-        except BaseException:
-            self.stop()
-            raise
-        return self
+                node.write_config([n.admin_port for n in self.nodes], self.interval_ms)
+            try:
+                for node in self.nodes:
+                    node.start(self.binary)
+                return self
+            except RuntimeError:
+                self.stop()
+                if attempt == 4:
+                    raise
+            except BaseException:
+                self.stop()
+                raise
+        raise AssertionError("unreachable")
 
     def stop(self) -> None:
         for node in self.nodes:
