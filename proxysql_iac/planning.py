@@ -54,6 +54,7 @@ from proxysql_iac.spec.tables import (
     TABLE_BY_NAME,
     TABLES,
     Table,
+    tables_of,
     variable_module,
 )
 from proxysql_iac.spec.variables import is_secret_variable
@@ -383,13 +384,6 @@ def unsynced_peer_steps(
     ]
 
 
-def module_tables(desired: Desired) -> dict[str, list[Table]]:
-    out: dict[str, list[Table]] = {}
-    for table in managed_tables(desired):
-        out.setdefault(table.module.keyword, []).append(table)
-    return out
-
-
 def layer_steps(
     live: Live, desired: Desired, touched: set[str], heal: set[str]
 ) -> list[ModuleStep]:
@@ -397,12 +391,11 @@ def layer_steps(
     runtime or disk does not match memory (an interrupted apply, a hand edit), and for
     same-second splits to heal. Without them, re-running apply would never converge."""
     steps = []
-    by_module = module_tables(desired)
     variables = sorted(desired.variables)
     for keyword in [m.keyword for m in MODULES]:
         if keyword in touched:
             continue
-        tables = by_module.get(keyword, [])
+        tables = [t for t in tables_of(keyword) if desired.manages(t.name)]
         names = [n for n in variables if variable_module(n).keyword == keyword]
         unloaded = any(table_unloaded(t, live) for t in tables) or bool(
             variables_unloaded(names, live)

@@ -15,9 +15,6 @@ class ModuleChecksum:
     epoch: int
     checksum: str
 
-    def same_config(self, other: "ModuleChecksum") -> bool:
-        return self.checksum == other.checksum
-
 
 @dataclass
 class Live:

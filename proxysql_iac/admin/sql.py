@@ -235,10 +235,6 @@ def select_keys(
     )
 
 
-def count_rows(table: str) -> Statement:
-    return Statement(f"SELECT COUNT(*) FROM {identifier(table)}", f"read {table} row count")
-
-
 def load_to_runtime(module: str) -> Statement:
     return Statement(f"LOAD {_module(module)} TO RUNTIME", f"LOAD {module} TO RUNTIME")
 

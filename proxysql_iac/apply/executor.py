@@ -17,14 +17,14 @@ from proxysql_iac.admin.live import (
 )
 from proxysql_iac.apply import signals
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
-from proxysql_iac.plan.diff import TABLE_BY, ChangeSet, RowChange, diff_table
+from proxysql_iac.plan.diff import ChangeSet, RowChange, diff_table
 from proxysql_iac.plan.health import cluster_syncs, compared_checksums, propagation_deadline
 from proxysql_iac.plan.layers import difference_query
 from proxysql_iac.plan.order import ModuleStep, order
 from proxysql_iac.planning import PlanContext
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
-from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLES, Table
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, tables_of
 from proxysql_iac.spec.variables import is_secret_variable
 
 Log = Callable[[str], None]
@@ -72,10 +72,6 @@ class ApplyReport:
         return [s for s in self.statements if not s.startswith("read ")]
 
 
-def _module_tables(module: str) -> list[Table]:
-    return [t for t in TABLES if t.module.keyword == module]
-
-
 class Executor:
     def __init__(self, ctx: PlanContext, log: Log, progress: Progress | None = None) -> None:
         self.ctx = ctx
@@ -96,7 +92,7 @@ class Executor:
     def _statements(self, step: ModuleStep, changes: ChangeSet) -> list[sql.Statement]:
         out: list[sql.Statement] = []
         for batch in step.batches:
-            table = TABLE_BY[batch.table]
+            table = TABLE_BY_NAME[batch.table]
             picked: list[RowChange] = [changes.rows[i] for i in batch.changes]
             if batch.action == "remove":
                 out.append(sql.delete_rows(table.name, table.key, [c.key for c in picked]))
@@ -126,7 +122,7 @@ class Executor:
         saved: dict[str, list[Row]] = {}
         live = self.ctx.live
         for name in sorted({b.table for b in step.batches}):
-            table = TABLE_BY[name]
+            table = TABLE_BY_NAME[name]
             if on_primary and name in self.checked:
                 saved[name] = live.memory[name]
             else:
@@ -157,7 +153,7 @@ class Executor:
                         else:
                             conn.execute(sql.set_variable(str(var), str(value)))
                     continue
-                table = TABLE_BY[name]
+                table = TABLE_BY_NAME[name]
                 touched = [
                     changes.rows[i].key for b in step.batches if b.table == name for i in b.changes
                 ]
@@ -195,7 +191,7 @@ class Executor:
         desired = self.ctx.desired
         resolve = self.ctx.secrets.resolve
         edited = {b.table for b in step.batches}
-        for table in _module_tables(step.module):
+        for table in tables_of(step.module):
             name = table.name
             if not desired.manages(name):
                 continue
@@ -245,7 +241,7 @@ class Executor:
                     shown = "" if secret else f": wrote {text!r}, runtime has {have!r}"
                     problems.append(f"PXC114 {variable.name} was not taken at LOAD{shown}")
         desired = self.ctx.desired
-        for table in _module_tables(step.module):
+        for table in tables_of(step.module):
             if not desired.manages(table.name):
                 continue
             missing = conn.query(difference_query(table, "runtime", both_ways=False))
@@ -314,7 +310,7 @@ class Executor:
         if before:
             now = {n: s.version for n, s in read_checksums(conn).items() if n in before}
             return any(now.get(n, 0) > v for n, v in before.items())
-        tables = [t for t in _module_tables(step.module) if self.ctx.desired.manages(t.name)]
+        tables = [t for t in tables_of(step.module) if self.ctx.desired.manages(t.name)]
         return not any(conn.query(difference_query(t, "runtime")) for t in tables)
 
     # -- the run ------------------------------------------------------------------------
@@ -330,7 +326,7 @@ class Executor:
                 planned = live.memory_checksums.get(name)
                 if planned is None:
                     continue
-                command = TABLE_BY[name].checksum_command
+                command = TABLE_BY_NAME[name].checksum_command
                 if read_memory_checksum(conn, command) != planned:
                     raise StalePlanError(
                         f"{name} changed on {self.ctx.primary.name} since the plan was made; "
@@ -355,7 +351,7 @@ class Executor:
 
     def _node_changes(self, conn: AdminConnection, module: str) -> ChangeSet:
         changes = ChangeSet()
-        for table in _module_tables(module):
+        for table in tables_of(module):
             if not self.ctx.desired.manages(table.name):
                 continue
             rows = read_rows(conn, table)

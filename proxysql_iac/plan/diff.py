@@ -66,7 +66,6 @@ class ChangeSet:
         return [m.keyword for m in _MODULE_ORDER if m.keyword in touched]
 
 
-TABLE_BY = {t.name: t for t in TABLES}
 TABLE_MODULE: dict[str, str] = {t.name: t.module.keyword for t in TABLES}
 _MODULE_ORDER: list[Module] = []
 for _t in TABLES:

@@ -950,8 +950,9 @@ SPEC_TABLES: tuple[Table, ...] = (*TABLES, *PGSQL_TABLES)
 TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in SPEC_TABLES}
 
 
-def tables_of(module: Module) -> tuple[Table, ...]:
-    return tuple(t for t in TABLES if t.module is module)
+def tables_of(keyword: str) -> tuple[Table, ...]:
+    """The tables plan and apply manage in one LOAD/SAVE module (`MYSQL SERVERS`, ...)."""
+    return tuple(t for t in TABLES if t.module.keyword == keyword)
 
 
 VARIABLE_SECTIONS: dict[str, Module] = {
