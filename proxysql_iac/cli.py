@@ -248,10 +248,7 @@ def plan(
     _echo_plan(rendered, colour=format is PlanFormat.text)
     if out is not None:
         text = json.dumps(plan_to_dict(ctx.plan, for_file=True), indent=2, ensure_ascii=False)
-        try:
-            out.write_text(text + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise PxcError(f"cannot write the plan file {out}: {exc.strerror}") from None
+        _write_file(out, text + "\n", private=False)
     if ctx.plan.blocked:
         raise typer.Exit(ExitCode.ERROR)
     if detailed_exitcode and ctx.plan.has_changes:
@@ -425,8 +422,6 @@ def export_(
     ] = None,
 ) -> None:
     """Write a spec from a running node's memory tables and variables (plan shows no changes)."""
-    import os
-
     from proxysql_iac.export import ADMIN_PASSWORD_ENV, describe, run_export
 
     password = None
@@ -451,7 +446,7 @@ def export_(
         keep_hashes=keep_hashes,
     )
     if output is not None:
-        output.write_text(result.text, encoding="utf-8")
+        _write_file(output, result.text, private=False)
     else:
         typer.echo(result.text, nl=False)
     for line in describe(result):

@@ -458,6 +458,19 @@ def test_without_password_or_terminal_export_exits_1(
     assert "PXC_ADMIN_PASSWORD is not set and there is no terminal" in output
 
 
+def test_export_to_a_file_that_cannot_be_written_is_a_clear_error(
+    clean: Node, tmp_path: Path
+) -> None:
+    host, port, user, _ = clean
+    target = tmp_path / "missing-directory" / "live.yaml"
+    code, output = run_pxc(
+        "export", "--host", host, "--port", str(port), "--user", user, "-o", str(target)
+    )
+    assert code == 1, output
+    assert f"cannot write {target}: No such file or directory" in output
+    assert "Traceback" not in output
+
+
 def test_live_problems_become_warnings_in_rules_with_the_reason_in_the_header(
     clean: Node, tmp_path: Path
 ) -> None:
