@@ -428,8 +428,6 @@ class _Builder:
         return Flow(env=env)
 
 
-
-
 def _sort_value(value: Any) -> tuple[int, int, str]:
     if value is None:
         return (0, 0, "")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from proxysql_iac.admin.connection import AdminConnection, Endpoint
+from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.live import (
     Live,
     ModuleChecksum,
@@ -88,9 +88,7 @@ def endpoints(cluster: Cluster, secrets: SecretStore) -> list[Endpoint]:
             password = secrets.resolve(password)
         else:
             secrets.remember(password)
-        out.append(
-            Endpoint(node.name, node.host, node.port, creds.user, password, secrets.redact)
-        )
+        out.append(Endpoint(node.name, node.host, node.port, creds.user, password, secrets.redact))
     return out
 
 
@@ -439,16 +437,19 @@ def drift_notes(live: Live, desired: Desired) -> list[str]:
                 f"mysql_servers: {len(extra)} runtime-only server row(s) (Monitor moves or "
                 "Aurora discovery); not planned as changes"
             )
-        status_col = table.column_names.index("status")
-        key = [table.column_names.index(c) for c in table.key]
-        written = {tuple(r[i] for i in key): str(r[status_col] or "").upper() for r in memory}
+        written = {_key(table, r): str(table.value(r, "status") or "").upper() for r in memory}
         for r in runtime:
-            status = str(r[status_col] or "").upper()
-            if status != written.get(tuple(r[i] for i in key), "ONLINE"):
+            status = str(table.value(r, "status") or "").upper()
+            if status != written.get(_key(table, r), "ONLINE"):
+                hg, host, port = _key(table, r)
                 notes.append(
-                    f"mysql_servers: {r[1]}:{r[2]} (hostgroup {r[0]}) is {r[status_col]} at runtime"
+                    f"mysql_servers: {host}:{port} (hostgroup {hg}) is {status} at runtime"
                 )
     return notes
+
+
+def _key(table: Table, row: Row) -> tuple[SqlValue, ...]:
+    return tuple(table.value(row, c) for c in table.key)
 
 
 def destructive_changes(changes: ChangeSet, live: Live) -> list[str]:
@@ -457,8 +458,10 @@ def destructive_changes(changes: ChangeSet, live: Live) -> list[str]:
     for change in removed_users:
         # Removing one of a user's rows while another stays (a node that took its users from
         # a peer's runtime holds a frontend and a backend row) does not delete the user.
+        users = TABLE_BY_NAME["mysql_users"]
         removed = sum(1 for c in removed_users if c.key[0] == change.key[0])
-        rows = sum(1 for r in live.memory.get("mysql_users", []) if r[0] == change.key[0])
+        memory_users = live.memory.get("mysql_users", [])
+        rows = sum(1 for r in memory_users if users.value(r, "username") == change.key[0])
         if removed < rows:
             continue
         out.append(f"deletes user {change.key[0]!r} (backend={change.key[1]})")
@@ -474,7 +477,8 @@ def destructive_changes(changes: ChangeSet, live: Live) -> list[str]:
         if c.table == "mysql_servers" and c.action == "add"
     }
     for hg, count in sorted(removed_servers.items(), key=lambda item: str(item[0])):
-        remaining = sum(1 for r in memory if r[0] == hg) - count
+        servers = TABLE_BY_NAME["mysql_servers"]
+        remaining = sum(1 for r in memory if servers.value(r, "hostgroup_id") == hg) - count
         if remaining <= 0 and hg not in added:
             out.append(f"empties hostgroup {hg} (all its servers are removed)")
     for variable in changes.variables:

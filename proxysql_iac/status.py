@@ -442,9 +442,7 @@ def read_status(files: Sequence[str | Path], *, grace: float | None = None) -> S
     managed |= {variable_module(n).keyword for n in desired.variables}
     # A peer catching up with a recent LOAD (or about to be pulled from) is judged by its
     # state above, not reported as a finding.
-    settling = {
-        (node.name, m.name) for node in nodes for m in node.modules if m.state in _SETTLING
-    }
+    settling = {(node.name, m.name) for node in nodes for m in node.modules if m.state in _SETTLING}
     health, _ = cluster_findings(
         live, peer_states, set(changes.modules()), managed, settling=settling
     )

@@ -56,9 +56,7 @@ def read_rows(conn: AdminConnection, table: TableShape, source: str = "") -> lis
     """The rows of `table` (or of its copy `source`: runtime_..., disk....), ordered by key,
     each value converted by its column's type here, once."""
     return conn.query(
-        select(
-            source or table.name, table.column_names, table.key, integers=table.integer_columns
-        )
+        select(source or table.name, table.column_names, table.key, integers=table.integer_columns)
     )
 
 

@@ -243,6 +243,13 @@ def save_to_disk(module: str) -> Statement:
     return Statement(f"SAVE {_module(module)} TO DISK", f"SAVE {module} TO DISK")
 
 
+def delete_variable(name: str) -> Statement:
+    return Statement(
+        f"DELETE FROM global_variables WHERE variable_name={literal(name)}",
+        f"remove variable {name}",
+    )
+
+
 def mark_apply(started: int) -> Statement:
     """Mark the node's memory as being edited by an apply started at `started` (Unix time),
     or clear the mark (0). SQLite's user_version of the memory database: ProxySQL does not

@@ -143,13 +143,7 @@ class Executor:
                 if name == "global_variables":
                     for var, value in rows:
                         if value is None:
-                            conn.execute(
-                                sql.raw_query(
-                                    "DELETE FROM global_variables WHERE variable_name="
-                                    + sql.literal(var),
-                                    f"remove variable {var}",
-                                )
-                            )
+                            conn.execute(sql.delete_variable(str(var)))
                         else:
                             conn.execute(sql.set_variable(str(var), str(value)))
                     continue

@@ -7,7 +7,7 @@ from proxysql_iac.admin.live import Live
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.plan.model import PeerState
 from proxysql_iac.spec.compile import Desired
-from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, MODULES
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, MODULES, TABLE_BY_NAME
 
 MODULE_OF_CHECKSUM: dict[str, str] = {name: m.keyword for m in MODULES for name in m.checksum_names}
 
@@ -196,11 +196,13 @@ def aurora_tls_findings(desired: Desired, primary: Live) -> list[Finding]:
         aurora.add(int(str(row.values["writer_hostgroup"])))
         aurora.add(int(str(row.values["reader_hostgroup"])))
     findings = []
-    for hg, hostname, port, *rest in primary.runtime.get("mysql_servers", []):
+    servers = TABLE_BY_NAME["mysql_servers"]
+    for server in primary.runtime.get("mysql_servers", []):
+        hg = servers.value(server, "hostgroup_id")
+        hostname, port = servers.value(server, "hostname"), servers.value(server, "port")
         if not isinstance(hg, int) or hg not in aurora & intended:
             continue
-        use_ssl = rest[6] if len(rest) > 6 else None
-        if use_ssl == 0:
+        if servers.value(server, "use_ssl") == 0:
             findings.append(
                 _f(
                     "PXC121",

@@ -8,12 +8,16 @@ the MySQL tables have the same columns, in the same order, on 2.7.1 and 3.0.1; t
 tables exist only on 3.0.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TypeVar
 
 VERSIONS: tuple[str, ...] = ("2.7", "3.0")
 """The ProxySQL release series a spec may target (`cluster.proxysql_version`)."""
 DEFAULT_VERSION = "2.7"
+
+V = TypeVar("V")
 
 INT32_MAX = 2**31 - 1
 INT32_MIN = -(2**31)
@@ -209,6 +213,7 @@ class Table:
     # LOAD turns each row into one runtime row per flag set: (frontend, backend) for users
     split_flags: tuple[str, ...] = ()
     column_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+    position: dict[str, int] = field(init=False, repr=False, compare=False)
 
     @property
     def versions(self) -> tuple[str, ...]:
@@ -216,8 +221,13 @@ class Table:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column_by_name", {c.name: c for c in self.columns})
+        object.__setattr__(self, "position", {c.name: i for i, c in enumerate(self.columns)})
         if not self.runtime_table:
             object.__setattr__(self, "runtime_table", f"runtime_{self.name}")
+
+    def value(self, row: Sequence[V], column: str) -> V:
+        """The value of `column` in a row read with this table's columns, in order."""
+        return row[self.position[column]]
 
     @property
     def column_names(self) -> tuple[str, ...]:
