@@ -315,7 +315,8 @@ class NodeServer(MysqlServer):  # type: ignore[misc]
         except Exception:
             logger.debug("connection ended with an error", exc_info=True)
         finally:
-            writer.close()
+            if writer.transport is not None:  # None: the client left during the TLS handshake
+                writer.close()
             await self.control.remove(connection_id)
 
     def abort_all(self) -> None:
