@@ -183,6 +183,24 @@ def test_a_wrong_ca_is_refused_with_one_error_naming_the_node(  # type: ignore[n
     assert readable(relay.wire, user) == []  # not even the login went out
 
 
+def test_with_a_ca_only_that_ca_is_trusted_not_the_systems(  # type: ignore[no-untyped-def]
+    proxysql_cluster, relay, node_ca, tmp_path, monkeypatch
+) -> None:
+    """The connector alone would also trust the system's CAs: with `verify_ca`, any
+    certificate a public CA signed, for any name. Here the node's CA is the system's."""
+    _, _, user, password = proxysql_cluster.primary
+    monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", password)
+    monkeypatch.setenv("SSL_CERT_FILE", str(node_ca))  # OpenSSL's default trust store
+    no_ca = ", tls: {mode: verify_identity, server_name: proxysql-1.test}"
+    code, out = run_pxc("plan", str(spec(tmp_path, relay, user, no_ca)))
+    assert "Hostname mismatch" in out, out  # the chain verified: the system trusts the node
+    wrong = tmp_path / "other-ca.pem"
+    wrong.write_text(Authority.create().cert_pem)
+    tls = f", tls: {{mode: verify_ca, ca: '{wrong}'}}"
+    code, out = run_pxc("plan", str(spec(tmp_path, relay, user, tls)))
+    assert code == 1 and "does not verify" in out, out
+
+
 def test_verify_identity_names_what_the_certificate_does_not(  # type: ignore[no-untyped-def]
     proxysql_cluster, relay, node_ca, tmp_path, monkeypatch
 ) -> None:
