@@ -3,8 +3,9 @@ records every byte, and nothing an eavesdropper could read may cross it unless t
 `disabled`.
 
 Runs on the sandbox and on a real ProxySQL. ProxySQL writes its CA into the node's datadir
-(`proxysql-ca.pem`); against a real server, PXC_TEST_PROXYSQL_CA names the first node's, for
-example /var/lib/proxysql/proxysql-ca.pem. Tests that need it are skipped without it.
+(`proxysql-ca.pem`); against a cluster someone else runs (PXC_TEST_PROXYSQL),
+PXC_TEST_PROXYSQL_CA names the first node's, for example /var/lib/proxysql/proxysql-ca.pem,
+and the tests that need it are skipped without it.
 """
 
 import os
@@ -20,7 +21,7 @@ from proxysql_iac.admin.sql import raw_query
 from proxysql_iac.errors import AdminQueryError
 from proxysql_iac.sandbox.tls import CA_FILE, CERT_FILE, KEY_FILE, Authority, write_files
 from tests.integration.conftest import run_pxc
-from tests.integration.relay import Relay
+from tests.relay import Relay
 
 USER_PASSWORD = "Tls-Us3r-S3cret"
 BODY = """
@@ -40,7 +41,7 @@ def _user_password(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def relay(proxysql_cluster) -> Iterator[Relay]:  # type: ignore[no-untyped-def]
     host, port, _, _ = proxysql_cluster.primary
-    with Relay(host, port) as r:
+    with Relay((host, port)) as r:
         yield r
 
 
@@ -49,6 +50,8 @@ def node_ca(proxysql_cluster) -> Path:  # type: ignore[no-untyped-def]
     """The CA that signed the first node's certificate (ProxySQL's own, in its datadir)."""
     if proxysql_cluster.sandbox is not None:
         return Path(proxysql_cluster.sandbox.node(1).data_dir) / CA_FILE
+    if proxysql_cluster.real is not None:  # the servers this run started
+        return Path(proxysql_cluster.real.nodes[0].data_dir) / CA_FILE
     path = os.environ.get("PXC_TEST_PROXYSQL_CA")
     if not path:
         pytest.skip(
@@ -314,13 +317,13 @@ def test_required_refuses_a_node_without_tls_before_logging_in(  # type: ignore[
 ) -> None:
     host, port, user, password = proxysql_cluster.primary
     monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", password)
-    with Relay(host, port) as relay:
+    with Relay((host, port)) as relay:
         code, out = run_pxc("status", str(spec(tmp_path, relay, user)))
         assert "admin over plaintext (preferred)" in out, out  # preferred: plaintext, and says so
     (tmp_path / "ca.pem").write_text(Authority.create().cert_pem)
     for tls in (", tls: {mode: required}", ", tls: {mode: verify_ca, ca: ca.pem}"):
         mode = "required" if "required" in tls else "verify_ca"
-        with Relay(host, port) as relay:
+        with Relay((host, port)) as relay:
             code, out = run_pxc("plan", str(spec(tmp_path, relay, user, tls)))
             assert code == 1, out
             assert "does not offer TLS on its admin port" in out and f"is {mode}" in out, out
