@@ -26,6 +26,7 @@ from typer._click.core import Context
 from typer._click.exceptions import ClickException
 from typer.core import TyperCommand, TyperOption
 
+from proxysql_iac.admin.tls import TlsMode
 from proxysql_iac.errors import ExitCode, PxcError
 from proxysql_iac.findings import render_github, render_json, render_text
 
@@ -420,9 +421,31 @@ def export_(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="write the spec here (default: stdout)")
     ] = None,
+    tls_mode: Annotated[
+        TlsMode | None,
+        typer.Option(
+            "--tls-mode",
+            help="with --host: admin TLS mode (default preferred; verify_ca with --tls-ca)",
+        ),
+    ] = None,
+    tls_ca: Annotated[
+        Path | None, typer.Option("--tls-ca", help="with --host: the CA of the node's certificate")
+    ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="with --host: a client certificate")
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="with --host: the client certificate's key")
+    ] = None,
+    tls_server_name: Annotated[
+        str | None,
+        typer.Option("--tls-server-name", help="with --host: the name verify_identity checks"),
+    ] = None,
 ) -> None:
-    """Write a spec from a running node's memory tables and variables (plan shows no changes)."""
-    from proxysql_iac.export import ADMIN_PASSWORD_ENV, describe, run_export
+    """Write a spec from a running node's memory tables and variables (plan shows no changes).
+
+    The exported `cluster.admin.tls` holds the --tls options pxc connected with."""
+    from proxysql_iac.export import ADMIN_PASSWORD_ENV, describe, run_export, tls_options
 
     password = None
     if not spec:
@@ -444,6 +467,7 @@ def export_(
         node=node,
         tables=[t.strip() for t in tables.split(",") if t.strip()] if tables is not None else None,
         keep_hashes=keep_hashes,
+        tls=tls_options(tls_mode, tls_ca, tls_cert, tls_key, tls_server_name),
     )
     if output is not None:
         _write_file(output, result.text, private=False)

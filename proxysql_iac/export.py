@@ -19,11 +19,12 @@ from proxysql_iac.admin.live import read_rows, read_variables, read_version
 from proxysql_iac.errors import AdminQueryError, PxcError, SpecError
 from proxysql_iac.export_yaml import Flow, comment_text, dump
 from proxysql_iac.findings import Finding, Severity, has_errors
-from proxysql_iac.planning import endpoints
+from proxysql_iac.planning import client_tls, endpoints
 from proxysql_iac.rules import load_all
+from proxysql_iac.rules.admin_tls import tls_contradictions
 from proxysql_iac.secrets import SecretStore, native_password_hash
 from proxysql_iac.spec.load import did_you_mean
-from proxysql_iac.spec.models import Cluster
+from proxysql_iac.spec.models import AdminTls, Cluster, SecretRef
 from proxysql_iac.spec.tables import TABLES, VARIABLE_PREFIX, Column, Kind, Table
 from proxysql_iac.spec.variables import CATALOG, is_secret_variable
 from proxysql_iac.validate import validate_files
@@ -73,6 +74,7 @@ class Export:
     node: str
     address: str
     version: str
+    transport: str = ""  # how pxc reached the node, e.g. "TLSv1.3 (verify_ca)"
     secrets: list[SecretName] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     overrides: dict[str, str] = field(default_factory=dict)
@@ -100,6 +102,7 @@ class NodeConfig:
     rows: dict[str, list[Row]]
     variables: dict[str, str] | None  # None: variables were not requested
     missing: list[str] = field(default_factory=list)  # tables the node does not have
+    transport: str = ""  # how it was read, e.g. "TLSv1.3 (verify_ca)"
 
 
 def run_export(
@@ -112,15 +115,23 @@ def run_export(
     node: str | None = None,
     tables: Sequence[str] | None = None,
     keep_hashes: bool = False,
+    tls: AdminTls | None = None,
     now: datetime | None = None,
 ) -> Export:
-    """Read the node given by address or by a spec's `cluster:` block, and write its spec."""
+    """Read the node given by address or by a spec's `cluster:` block, and write its spec.
+
+    `tls`: how to reach a node given by address (the spec's own settings otherwise); the
+    exported `cluster.admin.tls` says the same, so plan connects the way export did."""
     sections = select_sections(tables)
     if node is not None and not spec_files:
         raise PxcError("--node picks a node of a spec's cluster: give --spec too")
     if spec_files:
         if host is not None:
             raise PxcError("give either --host or --spec, not both")
+        if tls is not None:
+            raise PxcError(
+                "the --tls options go with --host", "with --spec, the spec's TLS settings are used"
+            )
         target = target_from_spec(spec_files, node)
     else:
         if host is None:
@@ -130,9 +141,11 @@ def run_export(
                 f"no admin password: set {ADMIN_PASSWORD_ENV}",
                 "or run pxc export on a terminal to be asked for it",
             )
-        target = target_from_address(host, port, user, password)
+        target = target_from_address(host, port, user, password, tls or AdminTls())
     with AdminConnection(target.endpoint) as conn:
         config = read_node(conn, sections, explicit=tables is not None)
+        mode = target.endpoint.tls.mode.value
+        config.transport = f"{conn.tls_version or 'plaintext'} ({mode})"
     return export_config(
         config,
         target,
@@ -155,15 +168,57 @@ def select_sections(names: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(n for n in SECTION_NAMES if n in names)
 
 
-def target_from_address(host: str, port: int, user: str, password: str) -> Target:
+def target_from_address(host: str, port: int, user: str, password: str, tls: AdminTls) -> Target:
     name = f"{host}:{port}"
+    for issue in tls_contradictions(name, host, port, tls):
+        raise PxcError(f"the TLS options contradict each other: {issue.message}", issue.hint)
+    admin: dict[str, Any] = {"user": user, "password": Flow(env=ADMIN_PASSWORD_ENV)}
+    if tls.model_fields_set:
+        admin["tls"] = _tls_block(tls, absolute=True)
     cluster = {
         "primary": name,
-        "admin": {"user": user, "password": Flow(env=ADMIN_PASSWORD_ENV)},
+        "admin": admin,
         "nodes": [{"name": name, "host": host, "port": port}],
     }
     secret = SecretName(ADMIN_PASSWORD_ENV, f"the admin password of {user} on {name}", ("admin",))
-    return Target(Endpoint(name, host, port, user, password), cluster, (secret,))
+    endpoint = Endpoint(name, host, port, user, password, tls=client_tls(tls, SecretStore()))
+    return Target(endpoint, cluster, (secret,))
+
+
+def tls_options(
+    mode: str | None,
+    ca: Path | None,
+    cert: Path | None,
+    key: Path | None,
+    server_name: str | None,
+) -> AdminTls | None:
+    """pxc export's --tls-* options as spec settings (None: none given); a CA alone means
+    verify_ca, as the spec cannot hold a CA that nothing checks."""
+    given = {
+        "mode": str(mode) if mode else ("verify_ca" if ca is not None else None),
+        "ca": str(ca) if ca is not None else None,
+        "cert": str(cert) if cert is not None else None,
+        "key": str(key) if key is not None else None,
+        "server_name": server_name,
+    }
+    chosen = {k: v for k, v in given.items() if v is not None}
+    return AdminTls.model_validate(chosen) if chosen else None
+
+
+def _tls_block(tls: AdminTls, *, absolute: bool = False) -> Flow:
+    """TLS settings as a spec writes them: the keys given, on one line; `absolute`: paths
+    made absolute (they were relative to where pxc export ran)."""
+    block = Flow()
+    for key in AdminTls.model_fields:
+        if key not in tls.model_fields_set:
+            continue
+        value = getattr(tls, key)
+        if isinstance(value, SecretRef):
+            value = Flow(value.model_dump(exclude_none=True))
+        elif absolute and key in ("ca", "cert", "key") and isinstance(value, str):
+            value = str(Path(value).expanduser().resolve())
+        block[key] = value
+    return block
 
 
 def target_from_spec(files: Sequence[str | Path], node: str | None) -> Target:
@@ -208,15 +263,24 @@ def _cluster_block(cluster: Cluster, node: str) -> tuple[dict[str, Any], list[Se
         return {"user": raw["user"], "password": password}
 
     data = cluster.model_dump(mode="python", exclude_none=True)
+    shared_tls = cluster.admin.tls if cluster.admin is not None else None
+    for n, model in zip(data["nodes"], cluster.nodes, strict=True):
+        if model.tls is not None:
+            n["tls"] = _tls_block(model.tls)
     if node != cluster.primary:
+        model = next(n for n in cluster.nodes if n.name == node)
         chosen = next(n for n in data["nodes"] if n["name"] == node)
-        if "admin" not in chosen:
-            chosen = {**chosen, "admin": data.get("admin")}
+        if "admin" not in chosen and "admin" in data:
+            chosen["admin"] = {k: v for k, v in data["admin"].items() if k != "tls"}
+        if shared_tls is not None:  # the node's settings in effect, now its own
+            chosen["tls"] = _tls_block(cluster.tls_for(model))
         data = {k: v for k, v in data.items() if k == "name"}
         data["primary"] = node
         data["nodes"] = [chosen]
     if "admin" in data:
         data["admin"] = credentials(data["admin"], "on the nodes")
+        if shared_tls is not None:
+            data["admin"]["tls"] = _tls_block(shared_tls)
     for n in data["nodes"]:
         if "admin" in n:
             n["admin"] = credentials(n["admin"], f"on {n['name']}")
@@ -257,6 +321,7 @@ def export_config(
         node=target.endpoint.name,
         address=target.endpoint.address,
         version=config.version,
+        transport=config.transport,
         secrets=[*target.secrets, *builder.secrets],
         notes=builder.notes,
     )
@@ -518,7 +583,8 @@ def _env_part(text: str) -> str:
 
 def _render(result: Export, body: dict[str, Any], now: datetime) -> str:
     lines = [
-        f"# Exported by pxc export from {comment_text(result.node)} ({result.address}),",
+        f"# Exported by pxc export from {comment_text(result.node)} ({result.address})"
+        + (f" over {result.transport}," if result.transport else ","),
         f"# ProxySQL {comment_text(result.version)}, at {now.strftime('%Y-%m-%d %H:%M:%S UTC')}.",
         "#",
         "# Hostgroup names come from the topology tables (writer-<id>, reader-<id>, ...) or are",
@@ -574,7 +640,8 @@ def _overrides(findings: list[Finding]) -> dict[str, str]:
 
 def describe(result: Export) -> list[str]:
     """What to tell the person who ran export (stderr): names to set, notes, findings."""
-    lines = [f"exported {result.node} (ProxySQL {comment_text(result.version)})"]
+    over = f", over {result.transport}" if result.transport else ""
+    lines = [f"exported {result.node} (ProxySQL {comment_text(result.version)}{over})"]
     if result.secrets:
         lines.append("set these environment variables before pxc plan/apply:")
         width = max(len(s.env) for s in result.secrets)

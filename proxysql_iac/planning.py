@@ -23,6 +23,7 @@ from proxysql_iac.admin.live import (
     read_version,
 )
 from proxysql_iac.admin.sql import SqlValue
+from proxysql_iac.admin.tls import ClientTls, Pem, TlsMode
 from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff, diff_table
@@ -47,7 +48,7 @@ from proxysql_iac.plan.order import ModuleStep, order, phase_of, sort_steps
 from proxysql_iac.plan.versions import refuse_what_nodes_lack
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
-from proxysql_iac.spec.models import Cluster, SecretRef
+from proxysql_iac.spec.models import DEFAULT_TLS_MODE, AdminTls, Cluster, PemSource, SecretRef
 from proxysql_iac.spec.tables import (
     MODULE_BY_KEYWORD,
     MODULES,
@@ -88,8 +89,43 @@ def endpoints(cluster: Cluster, secrets: SecretStore) -> list[Endpoint]:
             password = secrets.resolve(password)
         else:
             secrets.remember(password)
-        out.append(Endpoint(node.name, node.host, node.port, creds.user, password, secrets.redact))
+        tls = client_tls(cluster.tls_for(node), secrets)
+        out.append(
+            Endpoint(node.name, node.host, node.port, creds.user, password, secrets.redact, tls)
+        )
     return out
+
+
+PEM_MARK = "-----BEGIN"
+
+
+def client_tls(settings: AdminTls, secrets: SecretStore) -> ClientTls:
+    """A node's admin TLS settings with every reference resolved and every path absolute."""
+    return ClientTls(
+        TlsMode(settings.mode or DEFAULT_TLS_MODE),
+        _pem(settings.ca, secrets),
+        _pem(settings.cert, secrets),
+        _pem(settings.key, secrets),
+        settings.server_name,
+    )
+
+
+def _pem(source: PemSource | None, secrets: SecretStore) -> Pem | None:
+    """A reference holds the PEM text or a path to it; a plain string is a path."""
+    if source is None:
+        return None
+    if isinstance(source, SecretRef):
+        label = "{" + source.describe().replace(":", ": ", 1) + "}"
+        value = secrets.resolve(source)
+        if PEM_MARK in value:
+            return Pem(label, text=value)
+    elif PEM_MARK in source:  # validate refuses it (PXC135); never print it as a path
+        secrets.remember(source)
+        return Pem("(PEM text)", text=source)
+    else:
+        label = value = source
+    path = Path(value).expanduser()
+    return Pem(label, path if path.is_absolute() else secrets.base_dir / path)
 
 
 def remember_live_secrets(live: Live, secrets: SecretStore) -> None:

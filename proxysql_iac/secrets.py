@@ -33,6 +33,11 @@ class SecretStore:
         self._known: set[str] = set()  # every secret value: resolved, literal, read from nodes
         self._base = base_dir or Path.cwd()
 
+    @property
+    def base_dir(self) -> Path:
+        """Where relative paths in the spec start: the directory of the first spec file."""
+        return self._base
+
     def resolve(self, ref: SecretRef) -> str:
         if ref in self._values:
             return self._values[ref]

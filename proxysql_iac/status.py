@@ -129,6 +129,8 @@ class NodeStatus:
     error: str = ""
     version: str = ""
     clock: int = 0
+    tls_mode: str = ""  # the admin TLS mode pxc used
+    tls_version: str | None = None  # the TLS version it got; None: plaintext
     modules: list[ModuleState] = field(default_factory=list)
     unloaded: list[LayerDifference] = field(default_factory=list)
     unsaved: list[LayerDifference] = field(default_factory=list)
@@ -379,6 +381,7 @@ def _target(files: Sequence[str | Path]) -> _Target:
 
 def _read_primary(endpoint: Endpoint, desired: Desired, node: NodeStatus) -> Live:
     with AdminConnection(endpoint) as conn:
+        node.tls_version = conn.tls_version
         live = read_live(conn, managed_tables(desired), runtime=False, disk=False)
         live.runtime["mysql_servers"] = _servers(conn, node, live.memory.get("mysql_servers"))
         _inspect_layers(conn, node, desired, live)
@@ -390,6 +393,7 @@ def _read_peer(endpoint: Endpoint, desired: Desired, node: NodeStatus) -> Live |
     """A peer that cannot be read is reported (verdict error), not raised."""
     try:
         with AdminConnection(endpoint) as conn:
+            node.tls_version = conn.tls_version
             live = _peer_live(conn)
             _servers(conn, node, None)
             _inspect_layers(conn, node, desired, live)
@@ -407,8 +411,10 @@ def read_status(files: Sequence[str | Path], *, grace: float | None = None) -> S
     start = time.monotonic()
     target = _target(files)
     desired = target.desired
-    nodes = [NodeStatus(target.primary.name, target.primary.address, "primary")]
-    nodes += [NodeStatus(e.name, e.address, "peer") for e in target.peers]
+    nodes = [
+        NodeStatus(e.name, e.address, role, tls_mode=e.tls.mode.value)
+        for e, role in [(target.primary, "primary"), *((p, "peer") for p in target.peers)]
+    ]
     with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
         primary_read = pool.submit(_read_primary, target.primary, desired, nodes[0])
         peer_reads = [
@@ -547,7 +553,10 @@ def render_text(report: StatusReport) -> str:
         if not node.reachable:
             out.append(f"{node.name} ({node.role}, {node.address}): UNREACHABLE: {node.error}")
             continue
-        out.append(f"{node.name} ({node.role}, {node.address}, ProxySQL {node.version})")
+        over = f"{node.tls_version or 'plaintext'} ({node.tls_mode})"
+        out.append(
+            f"{node.name} ({node.role}, {node.address}, ProxySQL {node.version}, admin over {over})"
+        )
         out.append("  unloaded edits (memory vs runtime):" + ("" if node.unloaded else " none"))
         out.extend(f"    {_layer_line(d, 'runtime')}" for d in node.unloaded)
         out.append("  unsaved edits (memory vs disk):" + ("" if node.unsaved else " none"))
@@ -615,6 +624,7 @@ def to_dict(report: StatusReport) -> dict[str, Any]:
                 "error": n.error,
                 "version": n.version,
                 "clock": n.clock,
+                "admin_tls": {"mode": n.tls_mode, "version": n.tls_version},
                 "modules": [asdict(m) for m in n.modules],
                 "unloaded": [asdict(d) for d in n.unloaded],
                 "unsaved": [asdict(d) for d in n.unsaved],

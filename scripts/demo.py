@@ -52,8 +52,9 @@ def main() -> int:
     started = time.monotonic()
     with Sandbox(nodes=3) as sandbox, tempfile.TemporaryDirectory() as tmp:
         print(f"sandbox: 3 nodes on ports {sandbox.ports} ({time.monotonic() - started:.2f}s)")
-        nodes = "\n".join(
-            f"    - {{name: proxysql-{k}, host: 127.0.0.1, port: {port}}}"
+        nodes = "\n".join(  # each node's certificate checked against the CA it wrote
+            f"    - {{name: proxysql-{k}, host: 127.0.0.1, port: {port}, "
+            f"tls: {{mode: verify_ca, ca: '{sandbox.node(k).data_dir}/proxysql-ca.pem'}}}}"
             for k, port in enumerate(sandbox.ports, 1)
         )
         spec = Path(tmp) / "demo.yaml"

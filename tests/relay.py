@@ -11,6 +11,10 @@ sequence id 0, command byte 3), and at statement number `at` (0-based) does one 
 It works for the sandbox and a real ProxySQL alike, since it only reads the wire. TLS
 connections pass through uncounted (the packets are encrypted): tests that count use
 plaintext.
+
+It also records every byte it carries, each way (`to_node`, `to_pxc`): what someone on the
+network between pxc and the node would see. A byte is recorded before it is passed on, so
+once pxc has its answer, everything that led to it has been recorded.
 """
 
 import contextlib
@@ -39,6 +43,8 @@ class Relay:
         self.lock = threading.Lock()
         self.sockets: set[socket.socket] = set()
         self.closed = False
+        self.to_node = bytearray()  # what the client sent
+        self.to_pxc = bytearray()  # what the node answered
         threading.Thread(target=self._accept, daemon=True).start()
 
     # -- control -----------------------------------------------------------------------
@@ -52,11 +58,23 @@ class Relay:
             self.commands, self.at, self.fired = 0, None, False
             self.log = []
 
+    @property
+    def wire(self) -> bytes:
+        """Everything that crossed, both ways."""
+        with self.lock:
+            return bytes(self.to_node) + bytes(self.to_pxc)
+
     def close(self) -> None:
         self.closed = True
-        self.listener.close()
+        _shut(self.listener)  # shutdown first: it wakes the accepting thread
         for sock in list(self.sockets):
             _shut(sock)
+
+    def __enter__(self) -> "Relay":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- relaying ----------------------------------------------------------------------
     def _accept(self) -> None:
@@ -102,8 +120,9 @@ class Relay:
                     break
                 if sequence == 1 and length == 32:
                     plaintext = False  # an SSLRequest: what follows is TLS, not packets
+                    self._record(self.to_node, header + payload)
                     server.sendall(header + payload)
-                    _pump(client, server)
+                    _pump(client, server, self._recorder(self.to_node))
                     break
                 query = plaintext and sequence == 0 and payload[:1] == COM_QUERY
                 action = self._decide(payload) if query else None
@@ -111,6 +130,7 @@ class Relay:
                     break
                 if callable(action):
                     action()
+                self._record(self.to_node, header + payload)
                 if action == "cut_after":
                     _shut(client)  # first: the answer must not reach the client
                     server.sendall(header + payload)
@@ -122,9 +142,16 @@ class Relay:
         _shut(server)
 
     def _downstream(self, server: socket.socket, client: socket.socket) -> None:
-        _pump(server, client)
+        _pump(server, client, self._recorder(self.to_pxc))
         _shut(client)
         _shut(server)
+
+    def _record(self, into: bytearray, data: bytes) -> None:
+        with self.lock:
+            into += data
+
+    def _recorder(self, into: bytearray) -> Callable[[bytes], None]:
+        return lambda data: self._record(into, data)
 
 
 def _read(sock: socket.socket, size: int) -> bytes | None:
@@ -137,12 +164,13 @@ def _read(sock: socket.socket, size: int) -> bytes | None:
     return data
 
 
-def _pump(source: socket.socket, sink: socket.socket) -> None:
+def _pump(source: socket.socket, sink: socket.socket, record: Callable[[bytes], None]) -> None:
     try:
         while True:
             chunk = source.recv(65536)
             if not chunk:
                 return
+            record(chunk)
             sink.sendall(chunk)
     except OSError:
         return

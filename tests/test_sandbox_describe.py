@@ -15,3 +15,14 @@ def test_printed_cluster_block_is_a_valid_spec(tmp_path: Path) -> None:
     assert result.ok, result.findings
     assert result.desired.cluster is not None
     assert [n.port for n in result.desired.cluster.nodes] == [16032, 16033, 16034]
+
+
+def test_printed_cluster_block_verifies_each_nodes_certificate(tmp_path: Path) -> None:
+    text = describe([16032, 16033], data_dir=str(tmp_path / "data dir"))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\n" + text[text.index("cluster:") :] + "\n")
+    result = validate_files([spec])
+    assert result.ok and not result.findings, result.findings
+    assert result.desired.cluster is not None
+    cas = [result.desired.cluster.tls_for(n).ca for n in result.desired.cluster.nodes]
+    assert cas == [str(tmp_path / "data dir" / f"node{k}" / "proxysql-ca.pem") for k in (1, 2)]

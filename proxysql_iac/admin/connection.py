@@ -1,24 +1,32 @@
 """One admin-interface connection, over mysql-connector-python in pure-Python mode.
 
-Pure mode is a deliberate, single choice: the connector's C extension needs a newer OpenSSL
-than Debian 12 ships, and the pure implementation behaves the same on every machine.
+Pure mode (the connector's `MySQLConnection` class, made here directly) is a deliberate,
+single choice: the connector's C extension needs a newer OpenSSL than Debian 12 ships, and
+the pure implementation behaves the same on every machine.
 Every statement goes out as exactly one COM_QUERY, untouched; errors never echo SQL text
 (it can hold secrets), only the statement's summary, and the node's own words after the
 endpoint's `redact`.
+
+TLS goes through two hooks into the connector's internals (why: admin/tls.py), which is why
+mysql-connector-python is pinned exactly: `_TlsSocket` upgrades with pxc's own context and
+the name to verify, and `_Connection._get_connection` makes the connector use that socket.
+For `required` and above the connector is told to verify, which makes it refuse a node that
+does not offer TLS before it sends the login.
 """
 
 import contextlib
+import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import mysql.connector
 from mysql.connector import errors as mysql_errors
+from mysql.connector.connection import MySQLConnection
+from mysql.connector.network import MySQLTCPSocket
 
 from proxysql_iac.admin.sql import Statement
+from proxysql_iac.admin.tls import ClientTls, TlsMode, TlsSetupError, client_context, peer_failure
 from proxysql_iac.errors import AdminConnectionError, AdminQueryError
-
-USE_PURE = True  # the one place this is decided (see the module docstring)
 
 Row = tuple[int | str | None, ...]  # a node's row, integer columns as int (Statement.integers)
 TextRow = tuple[str | None, ...]  # the answer to a statement without integer columns
@@ -34,10 +42,41 @@ class Endpoint:
     # Applied to the text of a node's answer to a statement before it goes into an error:
     # the node may quote the statement, and with it a secret value pxc sent.
     redact: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
+    tls: ClientTls = field(default_factory=ClientTls)
 
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
+
+
+class _TlsSocket(MySQLTCPSocket):
+    def __init__(self, context: ssl.SSLContext | None, server_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.context = context
+        self.server_name = server_name
+        self.version: str | None = None  # the TLS version negotiated, None in plaintext
+
+    def build_ssl_context(self, *args: Any, **kwargs: Any) -> ssl.SSLContext | None:
+        return self.context
+
+    def switch_to_ssl(self, ssl_context: ssl.SSLContext, host: str) -> None:
+        super().switch_to_ssl(ssl_context, self.server_name)
+        self.version = self.sock.version() if isinstance(self.sock, ssl.SSLSocket) else None
+
+
+class _Connection(MySQLConnection):
+    def __init__(self, context: ssl.SSLContext | None, server_name: str, **config: Any) -> None:
+        self.tls_socket: _TlsSocket | None = None
+        self._tls = (context, server_name)
+        super().__init__(**config)
+
+    def _get_connection(self) -> _TlsSocket:
+        sock = _TlsSocket(
+            *self._tls, host=self.server_host, port=self.server_port, force_ipv6=self._force_ipv6
+        )
+        sock.set_connection_timeout(self._connection_timeout)
+        self.tls_socket = sock
+        return sock
 
 
 def _text(value: Any) -> str | None:
@@ -65,27 +104,35 @@ class AdminConnection:
         self.endpoint = endpoint
         self.sent: list[str] = []  # summaries of the statements sent (never their values)
         self._cursor: Any = None
+        mode = endpoint.tls.mode
         try:
-            self._conn: Any = mysql.connector.connect(
+            context = None if mode is TlsMode.DISABLED else client_context(endpoint.tls)
+        except TlsSetupError as exc:
+            raise AdminConnectionError(
+                f"cannot connect to {endpoint.name} ({endpoint.address}): {exc}",
+                "fix the admin TLS settings in `cluster:` (docs/operations.md)",
+            ) from None
+        try:
+            self._conn: Any = _Connection(
+                context,
+                endpoint.tls.server_name or endpoint.host,
                 host=endpoint.host,
                 port=endpoint.port,
                 user=endpoint.user,
                 password=endpoint.password,
-                use_pure=USE_PURE,
                 autocommit=True,
                 connection_timeout=int(max(1, timeout)),
-                ssl_disabled=True,
+                ssl_disabled=mode is TlsMode.DISABLED,
+                ssl_verify_cert=mode.required,
                 get_warnings=False,
                 raw=False,
             )
         except mysql_errors.Error as exc:
             # Not redacted: the handshake carries a scramble, never the password, so the
             # node cannot quote it (and the user name in this text is not a secret).
-            raise AdminConnectionError(
-                f"cannot connect to {endpoint.name} ({endpoint.address}) as "
-                f"{endpoint.user}: {_reason(exc)}",
-                "check the node's host/port and the admin credentials in `cluster:`",
-            ) from None
+            raise _connect_error(endpoint, exc) from None
+        sock = self._conn.tls_socket
+        self.tls_version: str | None = sock.version if sock is not None else None
 
     @property
     def statements_sent(self) -> int:
@@ -169,6 +216,47 @@ def _rows(fetched: Sequence[Sequence[Any]], integers: tuple[int, ...]) -> list[R
 def _reason(exc: mysql_errors.Error) -> str:
     message = getattr(exc, "msg", None) or str(exc)
     return str(message).strip()
+
+
+def _connect_error(endpoint: Endpoint, exc: mysql_errors.Error) -> AdminConnectionError:
+    where = f"{endpoint.name} ({endpoint.address})"
+    tls = endpoint.tls
+    failure = peer_failure(exc.__cause__)
+    if isinstance(exc.__cause__, ssl.SSLCertVerificationError):
+        if "mismatch" in (failure or ""):
+            hint = (
+                f"the certificate does not name {tls.server_name or endpoint.host}: give the node "
+                "a certificate for the name pxc connects to (docs/operations.md), or set "
+                "`server_name:` to a name it carries"
+            )
+        else:
+            trusted = "this CA" if tls.ca is not None else "a CA the system trusts (no `ca:`)"
+            hint = (
+                f"the node's certificate is not signed by {trusted}; ProxySQL's own CA is "
+                "proxysql-ca.pem in the node's datadir (each node has its own)"
+            )
+        return AdminConnectionError(
+            f"the TLS certificate of {where} does not verify: {failure} "
+            f"({tls.describe()}); pxc did not log in",
+            hint,
+        )
+    if failure is not None:
+        return AdminConnectionError(
+            f"the TLS handshake with {where} failed: {failure} ({tls.describe()}); "
+            "pxc did not log in",
+            "check the node's certificate and key (PROXYSQL RELOAD TLS after changing them)",
+        )
+    if getattr(exc, "errno", None) == 2026:
+        return AdminConnectionError(
+            f"{where} does not offer TLS on its admin port, and the admin TLS mode is "
+            f"{tls.mode.value}: pxc did not log in",
+            "turn mysql-have_ssl on for the node (and LOAD MYSQL VARIABLES TO RUNTIME), "
+            "or lower the mode in `cluster.admin.tls`",
+        )
+    return AdminConnectionError(
+        f"cannot connect to {where} as {endpoint.user}: {_reason(exc)}",
+        "check the node's host/port and the admin credentials in `cluster:`",
+    )
 
 
 def connect_all(endpoints: Sequence[Endpoint]) -> list[AdminConnection]:

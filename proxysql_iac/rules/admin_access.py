@@ -30,7 +30,7 @@ def admin_lockout(ctx: RuleContext) -> Iterator[Issue]:
         cluster:
           primary: p1
           admin: {user: radmin, password: {env: PXC_ADMIN_PASSWORD}}
-          nodes: [{name: p1, host: 10.0.0.1, port: 6032}]
+          nodes: [{name: p1, host: 10.0.0.1, port: 6032, tls: {mode: verify_ca, ca: p1-ca.pem}}]
         admin_variables:
           mysql_ifaces: 0.0.0.0:6032
     """

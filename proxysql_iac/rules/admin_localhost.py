@@ -30,7 +30,7 @@ def admin_user_local_only(ctx: RuleContext) -> Iterator[Issue]:
         cluster:
           primary: p1
           admin: {user: radmin, password: {env: PXC_ADMIN_PASSWORD}}
-          nodes: [{name: p1, host: 10.0.0.1}]
+          nodes: [{name: p1, host: 10.0.0.1, tls: {mode: verify_ca, ca: p1-ca.pem}}]
         # and admin_credentials lists radmin:...
     """
     remote: dict[tuple[str | int, ...], list[str]] = {}

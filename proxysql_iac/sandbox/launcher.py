@@ -20,6 +20,7 @@ from typing import Any
 
 from .configfile import ConfigError, read_config
 from .sandbox import Sandbox
+from .tls import CA_FILE
 
 ERROR_FILE = "start-error.txt"
 
@@ -32,8 +33,9 @@ def state_dir() -> Path:
     return Path(os.environ.get("PXC_SANDBOX_DIR") or Path.cwd() / ".sandbox")
 
 
-def describe(ports: list[int], host: str = "127.0.0.1") -> str:
-    """How to reach each node, and a `cluster:` block in the pxc spec format."""
+def describe(ports: list[int], host: str = "127.0.0.1", data_dir: str | None = None) -> str:
+    """How to reach each node, and a `cluster:` block in the pxc spec format (with
+    `data_dir`: verifying each node's certificate with the CA it wrote there)."""
     lines = []
     for k, port in enumerate(ports, 1):
         lines.append(f"node{k}: mysql -h{host} -P{port} -uradmin -pradmin --prompt 'node{k}> '")
@@ -44,7 +46,13 @@ def describe(ports: list[int], host: str = "127.0.0.1") -> str:
     lines.append("  admin: {user: radmin, password: {env: PXC_ADMIN_PASSWORD}}")
     lines.append("  nodes:")
     for k, port in enumerate(ports, 1):
-        lines.append(f"    - {{name: proxysql-{k}, host: {host}, port: {port}}}")
+        ca = (
+            json.dumps(os.path.abspath(os.path.join(data_dir, f"node{k}", CA_FILE)))
+            if data_dir
+            else ""
+        )
+        tls = f", tls: {{mode: verify_ca, ca: {ca}}}" if data_dir else ""
+        lines.append(f"    - {{name: proxysql-{k}, host: {host}, port: {port}{tls}}}")
     return "\n".join(lines)
 
 
@@ -106,7 +114,7 @@ def main_up(
         sb = _start(nodes, port, cfg, data_dir)
     except LaunchError as e:
         return _fail(str(e))
-    print(describe(sb.ports), flush=True)
+    print(describe(sb.ports, data_dir=sb.data_dir), flush=True)
     print("\nsandbox running; Ctrl-C to stop", flush=True)
     try:
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
@@ -168,7 +176,7 @@ def _up_detached(nodes: int, port: int, cfg: dict[str, Any] | None, data_dir: st
         if state.exists():
             info = json.loads(state.read_text())
             if all(_answers(p) for p in info["ports"]):
-                print(describe(info["ports"]))
+                print(describe(info["ports"], data_dir=ddir))
                 return 0
         if os.waitpid(pid, os.WNOHANG)[0] == pid and not errors.exists():
             raise LaunchError("the sandbox process exited before answering")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import commands, ddl, sqlfuncs
+from .tls import ServerTls
 from .variables import NOT_SYNCED, VERSION, parse_credentials, validate
 
 if TYPE_CHECKING:
@@ -196,6 +197,7 @@ class SandboxNode:
         self.frozen = False
         # this node's Aurora Monitor (set by the Sandbox before boot; None: no discovery)
         self.aurora: AuroraMonitor | None = None
+        self.tls: ServerTls | None = None  # the admin port's certificate, read at boot
 
     # ------------------------------------------------------------------ boot
     @property
@@ -205,6 +207,7 @@ class SandboxNode:
     def boot(self) -> None:
         """Open the layers with ProxySQL 2.7.1's start-up semantics."""
         os.makedirs(self.data_dir, exist_ok=True)
+        self.tls = ServerTls(self.data_dir)
         first_boot = not os.path.exists(self.disk_path)
         db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self.db = db
@@ -708,8 +711,13 @@ class SandboxNode:
             "PROXYSQL FLUSH QUERY CACHE",
             "PROXYSQL FLUSH MYSQL CLIENT HOSTS",
             "PROXYSQL FLUSH CONFIGDB",
-            "PROXYSQL RELOAD TLS",
         ):
+            return Result()
+        if upper == "PROXYSQL RELOAD TLS" and self.tls is not None:
+            try:
+                self.tls.reload()
+            except ValueError as exc:
+                raise AdminError(f"ProxySQL Admin Error: {exc}") from None
             return Result()
         if upper in ("PROXYSQL READONLY", "PROXYSQL READWRITE"):
             self.runtime_vars["admin-read_only"] = "true" if upper.endswith("READONLY") else "false"

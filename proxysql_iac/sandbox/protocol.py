@@ -13,6 +13,9 @@ Why hooks (and why mysql-mimic is pinned ==3.0.5 in pyproject):
 * Authentication is mysql_native_password against the node's *runtime*
   `admin-admin_credentials` / `admin-stats_credentials`, looked up at each login
   (`AdminIdentityProvider`).
+* TLS is offered per connection, while the node's runtime `mysql-have_ssl` is true, with the
+  certificate from its datadir (`tls.py`), as ProxySQL's admin port does. mysql-mimic's
+  upgrade to TLS loses handshake bytes that arrived with the SSLRequest (`_Stream`).
 * Inputs that crash ProxySQL 2.7.1 make us abort the TCP transport without an answer and stop
   the node's listener (`on_crash` callback).
 """
@@ -23,6 +26,7 @@ import logging
 import os
 import struct
 from collections.abc import Callable
+from ssl import SSLContext
 from typing import Any
 
 from mysql_mimic import packets
@@ -41,11 +45,24 @@ from mysql_mimic.connection import Connection
 from mysql_mimic.control import LocalControl
 from mysql_mimic.server import MysqlServer
 from mysql_mimic.session import Session
+from mysql_mimic.stream import MysqlStream
 from mysql_mimic.types import ColumnType, ServerStatus
 
 from .node import AdminError, Crash, Result, SandboxNode
 
 logger = logging.getLogger(__name__)
+
+
+class _TlsEofNotice(logging.Filter):
+    """asyncio warns "returning true from eof_received() has no effect when using ssl" each
+    time a client closes a connection that mysql-mimic upgraded with start_tls (the stream
+    protocol was made before TLS, so it answers as for plain TCP). The close is right."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "eof_received() has no effect when using ssl" not in record.getMessage()
+
+
+logging.getLogger("asyncio").addFilter(_TlsEofNotice())
 
 SERVER_STATUS = ServerStatus(514)
 
@@ -210,6 +227,41 @@ class AdminConnection(Connection):  # type: ignore[misc]
         await self.stream.write(self.ok_or_eof())
 
 
+class _Stream:
+    """mysql-mimic's stream (compiled, so wrapped rather than subclassed), with a TLS
+    upgrade that keeps the bytes of the handshake that arrived early."""
+
+    def __init__(self, stream: MysqlStream) -> None:
+        self._stream = stream
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    async def start_tls(self, ssl: SSLContext) -> None:
+        """A client sends its TLS ClientHello right after the SSLRequest packet, without
+        waiting: both often arrive in one read, and the hello then sits in the StreamReader's
+        buffer where the TLS layer never sees it (the handshake hangs). Hand those bytes to
+        the TLS protocol that `loop.start_tls` installs, before it starts the handshake."""
+        reader = self._stream.reader
+        early = bytes(reader._buffer)
+        reader._buffer.clear()
+        if early:
+            transport = self._stream.writer.transport
+            asyncio.get_running_loop().call_soon(_feed_tls, transport, early)
+        await self._stream.start_tls(ssl)
+
+
+def _feed_tls(transport: asyncio.BaseTransport, data: bytes) -> None:
+    protocol = transport.get_protocol()
+    assert isinstance(protocol, asyncio.BufferedProtocol), "start_tls installed no TLS protocol"
+    while data:
+        buffer = memoryview(protocol.get_buffer(len(data)))
+        size = min(len(buffer), len(data))
+        buffer[:size] = data[:size]
+        protocol.buffer_updated(size)
+        data = data[size:]
+
+
 class NodeServer(MysqlServer):  # type: ignore[misc]
     """A listening admin port bound to one SandboxNode."""
 
@@ -243,18 +295,18 @@ class NodeServer(MysqlServer):  # type: ignore[misc]
     async def _client_connected_cb(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        # Same as MysqlServer._client_connected_cb, with our Connection class.
-        from mysql_mimic.stream import MysqlStream
-
-        stream = MysqlStream(reader, writer)
+        # Same as MysqlServer._client_connected_cb, with our Connection and stream classes.
+        stream = _Stream(MysqlStream(reader, writer))
         session = self._make_session()
+        node = self.node_getter()
+        offer_tls = node.tls is not None and node.var_bool("mysql-have_ssl")
         connection = self._conn_cls(
             stream=stream,
             session=session,
             control=self.control,
             server_capabilities=self.capabilities,
             identity_provider=self.identity_provider,
-            ssl=self.ssl,
+            ssl=node.tls.context if offer_tls and node.tls is not None else None,
         )
         connection_id = await self.control.add(connection)
         connection.connection_id = connection_id
@@ -263,7 +315,8 @@ class NodeServer(MysqlServer):  # type: ignore[misc]
         except Exception:
             logger.debug("connection ended with an error", exc_info=True)
         finally:
-            writer.close()
+            if writer.transport is not None:  # None: the client left during the TLS handshake
+                writer.close()
             await self.control.remove(connection_id)
 
     def abort_all(self) -> None:

@@ -7,13 +7,13 @@ node shows. Secrets stay references (`SecretRef`) until plan/apply resolves them
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.spec.load import LoadedSpec, PathT, did_you_mean, format_path
-from proxysql_iac.spec.models import Cluster, SecretRef
+from proxysql_iac.spec.models import Cluster, SecretRef, TlsModeName
 from proxysql_iac.spec.tables import (
     DEFAULT_VERSION,
     SPEC_TABLES,
@@ -63,10 +63,23 @@ def variable_text(value: bool | int | float | str | SecretRef | None) -> str | N
     return str(value)
 
 
+TlsValue = str | SecretRef | None
+
+
+@dataclass(frozen=True)
+class WrittenTls:
+    """A `tls:` block as written: the keys given with a value of the right type (a mode's
+    name, a path or a reference, a name; None where null was written)."""
+
+    given: dict[str, TlsValue]
+    unreadable: frozenset[str] = frozenset()  # keys written with a value of the wrong type
+
+
 @dataclass(frozen=True)
 class WrittenCredentials:
     user: str | None
     password: str | SecretRef | None
+    tls: WrittenTls | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,7 @@ class WrittenNode:
     host: str | None
     port: int | None
     admin: WrittenCredentials | None
+    tls: WrittenTls | None = None
 
 
 @dataclass(frozen=True)
@@ -254,7 +268,7 @@ def _written_cluster(raw: Any) -> WrittenCluster | None:
                 password = None
         if not isinstance(password, (str, SecretRef)):
             password = None
-        return WrittenCredentials(text(value.get("user")), password)
+        return WrittenCredentials(text(value.get("user")), password, _written_tls(value.get("tls")))
 
     nodes = []
     raw_nodes = raw.get("nodes")
@@ -267,9 +281,31 @@ def _written_cluster(raw: Any) -> WrittenCluster | None:
                 text(node.get("host")),
                 port if isinstance(port, int) and not isinstance(port, bool) else None,
                 credentials(node.get("admin")),
+                _written_tls(node.get("tls")),
             )
         )
     return WrittenCluster(text(raw.get("primary")), credentials(raw.get("admin")), tuple(nodes))
+
+
+def _written_tls(raw: Any) -> WrittenTls | None:
+    if not isinstance(raw, dict):
+        return None
+    given: dict[str, TlsValue] = {}
+    unreadable = set()
+    for key, value in raw.items():
+        if isinstance(value, dict) and key in ("ca", "cert", "key"):
+            try:
+                value = SecretRef.model_validate(value)
+            except ValidationError:
+                unreadable.add(key)
+                continue
+        if key == "mode" and value is not None and value not in get_args(TlsModeName):
+            unreadable.add(key)
+        elif value is None or isinstance(value, (str, SecretRef)):
+            given[key] = value
+        else:
+            unreadable.add(key)
+    return WrittenTls(given, frozenset(unreadable))
 
 
 def _compile_row(

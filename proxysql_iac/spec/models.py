@@ -80,11 +80,52 @@ class AdminCredentials(_Strict):
     password: Annotated[Password, Field(description="{env: NAME} or {file: path}")]
 
 
+TlsModeName = Literal["disabled", "preferred", "required", "verify_ca", "verify_identity"]
+DEFAULT_TLS_MODE: TlsModeName = "preferred"
+PemSource = StrictStr | SecretRef
+_PEM = (
+    "a path to a PEM file (relative: to the first spec file), or {env: NAME} / {file: path} "
+    "holding the PEM text or its path"
+)
+
+
+class AdminTls(_Strict):
+    """How pxc protects its admin connections; the modes are the mysql client's --ssl-mode."""
+
+    mode: Annotated[
+        TlsModeName | None,
+        Field(
+            description="disabled, preferred (default: TLS whenever the node offers it), "
+            "required, verify_ca (the certificate is signed by `ca`), verify_identity (and "
+            "names the host or `server_name`)"
+        ),
+    ] = None
+    ca: Annotated[
+        PemSource | None, Field(description="the CA that signed the node's certificate; " + _PEM)
+    ] = None
+    cert: Annotated[PemSource | None, Field(description="client certificate; " + _PEM)] = None
+    key: Annotated[PemSource | None, Field(description="client certificate's key; " + _PEM)] = None
+    server_name: Annotated[
+        StrictStr | None,
+        Field(min_length=1, description="the name verify_identity checks (default: host)"),
+    ] = None
+
+
+class ClusterAdmin(AdminCredentials):
+    tls: Annotated[
+        AdminTls | None, Field(description="admin TLS for every node; a node's `tls:` overrides")
+    ] = None
+
+
 class Node(_Strict):
     name: Annotated[StrictStr, Field(min_length=1, description="a name for this node")]
     host: Annotated[StrictStr, Field(min_length=1, description="admin interface address")]
     port: Annotated[StrictInt, Field(ge=1, le=65535, description="admin port")] = 6032
     admin: AdminCredentials | None = None
+    tls: Annotated[
+        AdminTls | None,
+        Field(description="admin TLS for this node: its keys override `cluster.admin.tls`"),
+    ] = None
 
 
 ProxysqlVersion = Literal["2.7", "3.0"]
@@ -100,8 +141,17 @@ class Cluster(_Strict):
         ),
     ] = "2.7"
     primary: Annotated[StrictStr, Field(description="the only node pxc writes synced modules to")]
-    admin: AdminCredentials | None = None
+    admin: ClusterAdmin | None = None
     nodes: Annotated[list[Node], Field(min_length=1)]
+
+    def tls_for(self, node: Node) -> AdminTls:
+        """A node's admin TLS settings: its own `tls:` keys over `cluster.admin.tls`."""
+        base = self.admin.tls if self.admin is not None and self.admin.tls is not None else None
+        if node.tls is None:
+            return base or AdminTls()
+        if base is None:
+            return node.tls
+        return base.model_copy(update={k: getattr(node.tls, k) for k in node.tls.model_fields_set})
 
 
 def _schema_extra(column: Column) -> dict[str, Any]:

@@ -25,15 +25,17 @@ def run_pxc(*args: str) -> tuple[int, str]:
         return code, output.getvalue().decode("utf-8", "replace")
 
 
-def cluster_block(nodes: list[tuple[str, int, str, str]]) -> str:
+def cluster_block(nodes: list[tuple[str, int, str, str]], tls: str = "") -> str:
+    """`tls`: a flow mapping for every node, e.g. "{mode: disabled}" (default: preferred)."""
     lines = [
         "cluster:",
         "  primary: node1",
         f"  admin: {{user: {nodes[0][2]}, password: {{env: PXC_TEST_ADMIN_PASSWORD}}}}",
         "  nodes:",
     ]
+    extra = f", tls: {tls}" if tls else ""
     for i, (host, port, _, _) in enumerate(nodes, start=1):
-        lines.append(f"    - {{name: node{i}, host: '{host}', port: {port}}}")
+        lines.append(f"    - {{name: node{i}, host: '{host}', port: {port}{extra}}}")
     return "\n".join(lines) + "\n"
 
 

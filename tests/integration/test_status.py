@@ -204,6 +204,7 @@ def test_json_shape(write_spec) -> None:  # type: ignore[no-untyped-def]
             "error",
             "version",
             "clock",
+            "admin_tls",
             "modules",
             "unloaded",
             "unsaved",

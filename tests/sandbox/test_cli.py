@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from proxysql_iac.admin.connection import AdminConnection, Endpoint
+from proxysql_iac.admin.tls import ClientTls, Pem, TlsMode
+
 from .helpers import q
 
 pytestmark = pytest.mark.sandbox
@@ -76,7 +79,11 @@ def test_up_detach_starts_a_cluster_and_down_stops_it(cli: Cli) -> None:
     base = free_base_port(2)
     up = cli("up", "--detach", "--port", str(base), "--nodes", "2")
     assert up.returncode == 0, up.stderr
-    assert f"-P{base} " in up.stdout and f"port: {base + 1}}}" in up.stdout
+    assert f"-P{base} " in up.stdout and f"port: {base + 1}, tls: {{mode: verify_ca" in up.stdout
+    ca = Path(up.stdout.split('ca: "')[1].split('"')[0])  # node1's, as printed
+    tls = ClientTls(TlsMode.VERIFY_CA, Pem(str(ca), ca))
+    with AdminConnection(Endpoint("node1", "127.0.0.1", base, "radmin", "radmin", tls)) as conn:
+        assert conn.tls_version is not None
     for port in (base, base + 1):
         assert q(port, "SELECT @@version")[0][0].startswith("2.7.1")
         peers = q(port, "SELECT hostname, port FROM runtime_proxysql_servers ORDER BY port")

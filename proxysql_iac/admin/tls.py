@@ -1,0 +1,131 @@
+"""How pxc protects an admin connection: the TLS mode, the files, and the client context.
+
+The modes are the MySQL client's `--ssl-mode`. pxc builds the TLS context itself instead of
+letting the connector do it: the connector adds the system's trusted CAs to the one given,
+so `verify_ca` would accept any certificate a public CA signed, for any name.
+"""
+
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class TlsMode(StrEnum):
+    DISABLED = "disabled"  # plaintext, even when the node offers TLS
+    PREFERRED = "preferred"  # TLS whenever the node offers it, certificate not checked
+    REQUIRED = "required"  # TLS or no connection, certificate not checked
+    VERIFY_CA = "verify_ca"  # and the certificate is signed by `ca`
+    VERIFY_IDENTITY = "verify_identity"  # and it names the host (or `server_name`)
+
+    @property
+    def required(self) -> bool:
+        return self in (TlsMode.REQUIRED, TlsMode.VERIFY_CA, TlsMode.VERIFY_IDENTITY)
+
+    @property
+    def verifies(self) -> bool:
+        return self in (TlsMode.VERIFY_CA, TlsMode.VERIFY_IDENTITY)
+
+
+@dataclass(frozen=True)
+class Pem:
+    """A PEM file, given by its path or by its content (a secret reference can hold either)."""
+
+    label: str  # how messages name it: the path, or the reference (never the content)
+    path: Path | None = None
+    text: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ClientTls:
+    """The TLS settings of one admin connection."""
+
+    mode: TlsMode = TlsMode.PREFERRED
+    ca: Pem | None = None
+    cert: Pem | None = None
+    key: Pem | None = None
+    server_name: str | None = None  # the name the certificate must carry (default: host)
+
+    def describe(self) -> str:
+        parts = [f"mode {self.mode.value}"]
+        if self.ca is not None:
+            parts.append(f"ca {self.ca.label}")
+        if self.server_name:
+            parts.append(f"server_name {self.server_name}")
+        return ", ".join(parts)
+
+
+class TlsSetupError(Exception):
+    """A CA, certificate or key that cannot be used (the message names it, not its content)."""
+
+
+def client_context(tls: ClientTls) -> ssl.SSLContext:
+    """The context every TLS admin connection with these settings is made with.
+
+    Only `ca` is trusted when it is given; `verify_identity` without it trusts the system's
+    CAs. The X.509 strict flag stays off: ProxySQL's own CA has no keyUsage extension."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if tls.mode.verifies:
+        context.check_hostname = tls.mode is TlsMode.VERIFY_IDENTITY
+        context.verify_mode = ssl.CERT_REQUIRED
+        if tls.ca is not None:
+            _load_ca(context, tls.ca)
+        else:
+            context.load_default_certs()
+    else:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if tls.cert is not None and tls.key is not None:
+        _load_pair(context, tls.cert, tls.key)
+    return context
+
+
+def _load_ca(context: ssl.SSLContext, ca: Pem) -> None:
+    try:
+        if ca.text is not None:
+            context.load_verify_locations(cadata=ca.text)
+        else:
+            context.load_verify_locations(cafile=ca.path)
+    except ssl.SSLError as exc:  # an OSError too: first
+        raise TlsSetupError(f"the CA {ca.label} holds no PEM certificate ({exc.reason})") from None
+    except OSError as exc:
+        raise TlsSetupError(f"cannot read the CA {ca.label}: {exc.strerror}") from None
+
+
+def _load_pair(context: ssl.SSLContext, cert: Pem, key: Pem) -> None:
+    with tempfile.TemporaryDirectory(prefix="pxc-tls-") as private:
+        try:
+            context.load_cert_chain(_file(cert, private, "cert"), _file(key, private, "key"))
+        except ssl.SSLError as exc:  # an OSError too: first
+            raise TlsSetupError(
+                f"the client certificate {cert.label} and key {key.label} are not a PEM "
+                f"certificate and its key ({exc.reason})"
+            ) from None
+        except OSError as exc:
+            raise TlsSetupError(
+                f"cannot read the client certificate {cert.label} or key {key.label}: "
+                f"{exc.strerror}"
+            ) from None
+
+
+def _file(pem: Pem, directory: str, name: str) -> Path:
+    """The path to load `pem` from: its own, or a file only this user can read, removed
+    with `directory` (ssl loads certificate chains from files only)."""
+    if pem.text is None:
+        assert pem.path is not None
+        return pem.path
+    path = Path(directory) / f"{name}.pem"
+    path.touch(mode=0o600)
+    path.write_text(pem.text, encoding="utf-8")
+    return path
+
+
+def peer_failure(cause: BaseException | None) -> str | None:
+    """What went wrong in a TLS handshake, in words, or None when it was not TLS."""
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return str(cause.verify_message or cause.reason or "certificate verify failed")
+    if isinstance(cause, ssl.SSLError):
+        return str(cause.reason or cause)
+    return None
