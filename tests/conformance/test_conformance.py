@@ -52,6 +52,17 @@ KNOWN_MISMATCHES: dict[Path, dict[str, dict[int, str]]] = {
         "n-public-mysql_aws_aurora_hostgroups-writer_hostgroup": {12: DYING},
     },
 }
+# Steps whose answer depends on what else ran on the node's SQLite connection just before:
+# `changes()` after a background Cluster check (timing), so they may match or not.
+MAY_DIFFER: dict[Path, dict[str, dict[int, str]]] = {
+    PROBES: {
+        "i-misc": {
+            119: "ATTACH reports SQLite's changes() of the statement before it, which a "
+            "background Cluster check of the sandbox may have been"
+        }
+    },
+    NORMALIZATION: {},
+}
 # The share of steps that must match, per recording (the issue floor, not today's result).
 FLOOR = {PROBES: 0.99, NORMALIZATION: 0.99}
 
@@ -61,8 +72,13 @@ FLOOR = {PROBES: 0.99, NORMALIZATION: 0.99}
 def test_recorded_answers_match_step_by_step(recording: Path) -> None:
     res = replay_all(data_file=recording)
     known = KNOWN_MISMATCHES[recording]
+    loose = MAY_DIFFER[recording]
     unexpected = {
-        case: [d for d in diffs if d["step"] not in known.get(case, {})]
+        case: [
+            d
+            for d in diffs
+            if d["step"] not in known.get(case, {}) and d["step"] not in loose.get(case, {})
+        ]
         for case, diffs in res.mismatched_cases.items()
     }
     unexpected = {case: diffs[:3] for case, diffs in unexpected.items() if diffs}
