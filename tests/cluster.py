@@ -41,11 +41,17 @@ def new_second(conn: AdminConnection) -> None:
         time.sleep(0.05)
 
 
-def wait_for_peers(primary: AdminConnection, peers: list[AdminConnection]) -> None:
-    """Return once every peer shows the primary's configuration checksums."""
+def wait_for_peers(
+    primary: AdminConnection, peers: list[AdminConnection], *, only: set[str] | None = None
+) -> None:
+    """Return once every peer shows the primary's configuration checksums (of `only`)."""
     deadline = time.monotonic() + PEER_DEADLINE_S
     while True:
-        mine = {n: s for n, s in read_checksums(primary).items() if n not in NOT_COMPARED}
+        mine = {
+            n: s
+            for n, s in read_checksums(primary).items()
+            if n not in NOT_COMPARED and (only is None or n in only)
+        }
         lagging = []
         for peer in peers:
             have = read_checksums(peer)

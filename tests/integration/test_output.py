@@ -3,12 +3,12 @@ that collide with names, steps without row changes in every format, a diverged p
 relative secret files."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from proxysql_iac.admin.sql import raw_query
+from tests.cluster import load, new_second, wait_for_peers
 from tests.integration.conftest import cluster_block, connect, rows, run_pxc
 
 BODY = """
@@ -21,26 +21,20 @@ mysql_users:
 MONITOR = "mysql-monitor_password"
 
 
-def _fresh_second() -> None:
-    time.sleep(1.05 - time.time() % 1)
-
-
 def _converge(nodes: list[tuple[str, int, str, str]], name: str) -> None:
-    """Wait until every peer has the primary's checksum for `name` (at most 10 s)."""
-    sql = f"SELECT checksum FROM runtime_checksums_values WHERE name='{name}'"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        want = rows(nodes[0], sql)
-        if all(rows(peer, sql) == want for peer in nodes[1:]):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"peers did not converge on {name}")
+    """Wait until every peer has the primary's checksum for `name` (tests/cluster.py)."""
+    primary = connect(nodes[0])
+    peers = [connect(n, f"peer{i}") for i, n in enumerate(nodes[1:], 2)]
+    try:
+        wait_for_peers(primary, peers, only={name})
+    finally:
+        for conn in [primary, *peers]:
+            conn.close()
 
 
 def _set_variables(nodes: list[tuple[str, int, str, str]], values: dict[str, str]) -> None:
     """Set variables on the primary, LOAD and SAVE them, and wait for the peers."""
     modules = {("MYSQL" if n.startswith("mysql-") else "ADMIN") for n in values}
-    _fresh_second()
     with connect(nodes[0]) as conn:
         for name, value in values.items():
             conn.execute(
@@ -51,8 +45,7 @@ def _set_variables(nodes: list[tuple[str, int, str, str]], values: dict[str, str
                 )
             )
         for module in sorted(modules):
-            conn.execute(raw_query(f"LOAD {module} VARIABLES TO RUNTIME", "load"))
-            conn.execute(raw_query(f"SAVE {module} VARIABLES TO DISK", "save"))
+            load(conn, f"{module} VARIABLES", save=True)
     for module in modules:
         _converge(nodes, f"{module.lower()}_variables")
 
@@ -137,10 +130,9 @@ def test_a_module_loaded_but_not_changed_is_in_every_plan_format(
     monkeypatch.setenv("PXC_TEST_APP_PW", "s3cr3t-Pa55w0rd")
     spec = write_spec(BODY)
     assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
-    _fresh_second()
     with connect(proxysql_cluster.nodes[0]) as conn:  # loaded by hand, memory put back
         conn.execute(raw_query("UPDATE mysql_servers SET weight=5", "edit"))
-        conn.execute(raw_query("LOAD MYSQL SERVERS TO RUNTIME", "load"))
+        load(conn, "MYSQL SERVERS")
         conn.execute(raw_query("UPDATE mysql_servers SET weight=1", "edit"))
     step = "MYSQL SERVERS: LOAD and SAVE (memory matches the spec but was not loaded to runtime)"
     headline = "Plan: 0 to add, 0 to change, 0 to destroy, 1 module step(s) without row changes."
@@ -178,10 +170,9 @@ def test_a_peer_loaded_by_hand_on_a_managed_module_blocks_plan_like_status(
     original = _variable(nodes[0], diffs)
     _set_variables(nodes, {diffs: "0"})  # nobody pulls query rules any more
     try:
-        _fresh_second()
         with connect(nodes[1]) as conn:  # edited and LOADed on a peer, by hand
             conn.execute(raw_query("UPDATE mysql_query_rules SET match_digest='^UPDATE'", "e"))
-            conn.execute(raw_query("LOAD MYSQL QUERY RULES TO RUNTIME", "load"))
+            load(conn, "MYSQL QUERY RULES")
         code, out = run_pxc("status", str(managed))
         assert code == 3, out
         code, text = run_pxc("plan", str(managed), "--detailed-exitcode")
@@ -204,9 +195,9 @@ def test_a_peer_loaded_by_hand_on_a_managed_module_blocks_plan_like_status(
         assert "a module the spec does not manage" in text
     finally:
         _set_variables(nodes, {diffs: original})
-        _fresh_second()
-        with connect(nodes[0]) as conn:  # the primary's rules, newest again: peers pull them
-            conn.execute(raw_query("LOAD MYSQL QUERY RULES TO RUNTIME", "load"))
+        with connect(nodes[0]) as conn, connect(nodes[1], "node2") as peer:
+            new_second(peer)  # the primary's rules, newest again: peers pull them
+            load(conn, "MYSQL QUERY RULES")
         _converge(nodes, "mysql_query_rules")
 
 
