@@ -41,11 +41,21 @@ def new_second(conn: AdminConnection) -> None:
         time.sleep(0.05)
 
 
+MODULE_OF = {
+    name: module.keyword for module in MODULE_BY_KEYWORD.values() for name in module.checksum_names
+}
+
+
 def wait_for_peers(
     primary: AdminConnection, peers: list[AdminConnection], *, only: set[str] | None = None
 ) -> None:
-    """Return once every peer shows the primary's configuration checksums (of `only`)."""
+    """Return once every peer shows the primary's configuration checksums (of `only`).
+
+    A peer at the primary's epoch with another checksum is a same-second split, which
+    ProxySQL never resolves: the module is LOADed again on the primary in a new second, as
+    pxc itself heals it, so that a test starts from a cluster in sync whatever came before."""
     deadline = time.monotonic() + PEER_DEADLINE_S
+    healed: set[str] = set()
     while True:
         mine = {
             n: s
@@ -55,11 +65,14 @@ def wait_for_peers(
         lagging = []
         for peer in peers:
             have = read_checksums(peer)
-            lagging += [
-                f"{peer.endpoint.name} {n}: {have[n]} vs the primary's {s}"
-                for n, s in mine.items()
-                if n in have and have[n].checksum != s.checksum
-            ]
+            for n, s in mine.items():
+                if n not in have or have[n].checksum == s.checksum:
+                    continue
+                lagging.append(f"{peer.endpoint.name} {n}: {have[n]} vs the primary's {s}")
+                module = MODULE_OF.get(n)
+                if have[n].epoch == s.epoch and module is not None and module not in healed:
+                    healed.add(module)
+                    load(primary, module)
         if not lagging:
             return
         if time.monotonic() > deadline:

@@ -13,6 +13,7 @@ import pytest
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint
 from proxysql_iac.admin.tls import ClientTls, Pem, TlsMode
+from tests.realserver import free_port_block
 
 from .helpers import q
 
@@ -22,26 +23,9 @@ PXC = Path(sys.executable).with_name("pxc")
 
 
 def free_base_port(n: int) -> int:
-    """A port P with P..P+n-1 all free on loopback."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + n > 65535:
-            continue
-        socks = []
-        try:
-            for p in range(base, base + n):
-                t = socket.socket()
-                socks.append(t)
-                t.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for t in socks:
-                t.close()
-    raise RuntimeError("no free port range")
+    """A port P with P..P+n-1 all free on loopback, below the ephemeral range (where the
+    suite's other servers, relays and clients take theirs)."""
+    return free_port_block(n)
 
 
 def answers(port: int) -> bool:
@@ -76,7 +60,7 @@ def cli(tmp_path: Path) -> Iterator[Cli]:
 
 
 def test_up_detach_starts_a_cluster_and_down_stops_it(cli: Cli) -> None:
-    base = free_base_port(2)
+    base = free_base_port(6)  # base+5: the second `up` below
     up = cli("up", "--detach", "--port", str(base), "--nodes", "2")
     assert up.returncode == 0, up.stderr
     assert f"-P{base} " in up.stdout and f"port: {base + 1}, tls: {{mode: verify_ca" in up.stdout
