@@ -75,93 +75,70 @@ def run_apply(
 ) -> int:
     """`pxc apply`. SIGINT, SIGTERM and SIGHUP alike stop it cleanly at any point: exit
     128 + the signal's number, with what went live and what did not."""
-    try:
-        with signals.handled():
-            return _apply(
-                files,
-                auto_approve=auto_approve,
-                allow_destructive=allow_destructive,
-                wait=wait,
-                converge_timeout=converge_timeout,
-                interactive=interactive,
-                echo=echo,
-                confirm=confirm,
-                progress=progress,
-                verbose=verbose,
-                reviewed_id=reviewed_id,
-            )
-    except signals.Interrupted as exc:
-        report: ApplyReport | None = getattr(exc, "report", None)
-        echo(f"apply interrupted by {exc.name}")
-        if report is None:
-            echo("nothing was written")
-        else:
-            echo("\n".join(outcome(report)))
-            if not report.not_applied:
-                echo("every step went live on the primary; the peers were not waited for")
-        return exc.exit_code
+    with signals.handled():
+        try:
+            ctx = load_context(files)
+            plan = ctx.plan
+            echo(render_text(plan, allow_destructive=allow_destructive))
+            current = plan_id(plan) if reviewed_id is not None else ""
+            if reviewed_id is not None and reviewed_id.strip().lower() != current:
+                raise ApplyRefused(
+                    "apply refused: the plan changed since it was reviewed: re-plan "
+                    f"(reviewed {reviewed_id.strip()}, now {current})"
+                )
+            if plan.blocked:
+                raise ApplyRefused(
+                    "apply refused: the cluster is not healthy (see the findings above)"
+                )
+            if not plan.has_changes:
+                return ExitCode.OK
+            if plan.destructive and not allow_destructive:
+                raise ApplyRefused(
+                    "apply refused: destructive changes need --allow-destructive",
+                    "review the destructive changes above, then pass --allow-destructive",
+                )
+            if not auto_approve:
+                if not interactive:
+                    raise ApplyRefused(
+                        "apply refused: no terminal to ask on; pass --auto-approve in pipelines"
+                    )
+                if not confirm("Apply these changes to the primary?"):
+                    raise ApplyRefused("nothing applied: the changes were not confirmed")
+            try:
+                report = execute(ctx, echo, wait=wait, timeout=converge_timeout, progress=progress)
+            except PxcError as exc:
+                failed: ApplyReport | None = getattr(exc, "report", None)
+                if failed is not None:
+                    exc.message = "\n".join([exc.message, *outcome(failed)])
+                raise
+            if verbose:
+                for statement in report.writes:
+                    echo(f"  sent: {statement}")
+            for line in describe(report):
+                echo(line)
+            problems = [p for m in report.modules for p in m.not_taken]
+            if problems:
+                echo(f"apply finished, but ProxySQL did not take {len(problems)} value(s)")
+                return ExitCode.ERROR
+            if report.lagging:
+                echo(
+                    f"applied on the primary, but {', '.join(report.lagging)} did not match it "
+                    f"within {report.deadline_s:.1f}s: check that the peers poll the primary "
+                    "(proxysql_servers, cluster credentials) and are not frozen"
+                )
+                return ExitCode.NOT_CONVERGED
+            return ExitCode.OK
+        except signals.Interrupted as exc:
+            return _stopped(exc, echo)
 
 
-def _apply(
-    files: Sequence[Path],
-    *,
-    auto_approve: bool,
-    allow_destructive: bool,
-    wait: bool,
-    converge_timeout: float | None,
-    interactive: bool,
-    echo: Callable[[str], None],
-    confirm: Callable[[str], bool],
-    progress: Callable[[str], None] | None,
-    verbose: bool,
-    reviewed_id: str | None,
-) -> int:
-    ctx = load_context(files)
-    plan = ctx.plan
-    echo(render_text(plan, allow_destructive=allow_destructive))
-    current = plan_id(plan) if reviewed_id is not None else ""
-    if reviewed_id is not None and reviewed_id.strip().lower() != current:
-        raise ApplyRefused(
-            "apply refused: the plan changed since it was reviewed: re-plan "
-            f"(reviewed {reviewed_id.strip()}, now {current})"
-        )
-    if plan.blocked:
-        raise ApplyRefused("apply refused: the cluster is not healthy (see the findings above)")
-    if not plan.has_changes:
-        return ExitCode.OK
-    if plan.destructive and not allow_destructive:
-        raise ApplyRefused(
-            "apply refused: destructive changes need --allow-destructive",
-            "review the destructive changes above, then pass --allow-destructive",
-        )
-    if not auto_approve:
-        if not interactive:
-            raise ApplyRefused(
-                "apply refused: no terminal to ask on; pass --auto-approve in pipelines"
-            )
-        if not confirm("Apply these changes to the primary?"):
-            raise ApplyRefused("nothing applied: the changes were not confirmed")
-    try:
-        report = execute(ctx, echo, wait=wait, timeout=converge_timeout, progress=progress)
-    except PxcError as exc:
-        failed: ApplyReport | None = getattr(exc, "report", None)
-        if failed is not None:
-            exc.message = "\n".join([exc.message, *outcome(failed)])
-        raise
-    if verbose:
-        for statement in report.writes:
-            echo(f"  sent: {statement}")
-    for line in describe(report):
-        echo(line)
-    problems = [p for m in report.modules for p in m.not_taken]
-    if problems:
-        echo(f"apply finished, but ProxySQL did not take {len(problems)} value(s)")
-        return ExitCode.ERROR
-    if report.lagging:
-        echo(
-            f"applied on the primary, but {', '.join(report.lagging)} did not match it within "
-            f"{report.deadline_s:.1f}s: check that the peers poll the primary "
-            "(proxysql_servers, cluster credentials) and are not frozen"
-        )
-        return ExitCode.NOT_CONVERGED
-    return ExitCode.OK
+def _stopped(exc: signals.Interrupted, echo: Callable[[str], None]) -> int:
+    report: ApplyReport | None = getattr(exc, "report", None)
+    echo(f"apply interrupted by {exc.name}")
+    if report is None:
+        echo("nothing was written")
+    else:
+        echo("\n".join(outcome(report)))
+        if not report.not_applied:
+            echo("every step went live on the primary; the peers were not waited for")
+    return exc.exit_code
