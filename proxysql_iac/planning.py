@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
+from proxysql_iac.admin.layers import read_differences
 from proxysql_iac.admin.live import (
     Live,
     ModuleChecksum,
@@ -36,7 +37,6 @@ from proxysql_iac.plan.health import (
 )
 from proxysql_iac.plan.layers import (
     LAYERS,
-    difference_query,
     runtime_only_rows,
     table_unloaded,
     table_unsaved,
@@ -189,7 +189,7 @@ def read_primary(conn: AdminConnection, desired: Desired) -> Live:
         live.disk_variables = read_variables(conn, "disk.global_variables")
     for table in tables:
         for layer in LAYERS:
-            live.differences[(table.name, layer)] = conn.query(difference_query(table, layer))
+            live.differences[(table.name, layer)] = read_differences(conn, table, layer)
         if table.checksum_command:
             live.memory_checksums[table.name] = read_memory_checksum(conn, table.checksum_command)
     live.apply_mark = read_apply_mark(conn)

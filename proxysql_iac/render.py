@@ -32,9 +32,9 @@ from proxysql_iac.spec.compile import Desired, DesiredRow, Value
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import (
     MODULES,
-    TABLE_BY_NAME,
     TABLES,
     VARIABLE_PREFIX,
+    CnfSection,
     Kind,
     Module,
     Table,
@@ -179,113 +179,6 @@ def _sql_row(table: Table, row: DesiredRow, secrets: _Secrets) -> list[sql.SqlVa
 # -- proxysql.cnf ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CnfSection:
-    """How ProxySQL 2.7's config file reader (ProxySQL_Config.cpp) reads one section.
-
-    The reader pastes most strings into its INSERT between quotes without escaping them, so a
-    value holding that quote breaks the INSERT and the row is silently missing after boot.
-    """
-
-    name: str  # section name in proxysql.cnf
-    table: str
-    forced: dict[str, int] = field(default_factory=dict)  # columns not read: always this
-    null_becomes: dict[str, str] = field(default_factory=dict)  # NULL cannot be stated
-    accepted: dict[str, tuple[str, ...]] = field(default_factory=dict)  # others: first value
-    double_quoted: frozenset[str] = frozenset()  # pasted between "...": no '"' allowed
-    single_quoted: frozenset[str] = frozenset()  # pasted between '...': no "'" allowed
-    negative_is_null: frozenset[str] = frozenset()  # read as -1 = NULL
-
-
-CNF_SECTIONS: tuple[CnfSection, ...] = (
-    CnfSection("mysql_servers", "mysql_servers", double_quoted=frozenset({"hostname", "status"})),
-    CnfSection(
-        "mysql_replication_hostgroups",
-        "mysql_replication_hostgroups",
-        accepted={"check_type": ("read_only", "innodb_read_only", "super_read_only")},
-    ),
-    *(
-        CnfSection(name, name, forced={"active": 1}, null_becomes={"comment": ""})
-        for name in (
-            "mysql_group_replication_hostgroups",
-            "mysql_galera_hostgroups",
-            "mysql_aws_aurora_hostgroups",
-        )
-    ),
-    CnfSection(
-        "mysql_servers_ssl_params",
-        "mysql_servers_ssl_params",
-        single_quoted=frozenset(
-            {
-                "hostname",
-                "username",
-                "ssl_ca",
-                "ssl_cert",
-                "ssl_key",
-                "ssl_capath",
-                "ssl_crl",
-                "ssl_crlpath",
-                "ssl_cipher",
-                "tls_version",
-            }
-        ),
-    ),
-    CnfSection(
-        "mysql_users",
-        "mysql_users",
-        forced={"frontend": 1, "backend": 1},
-        null_becomes={"password": "", "default_schema": ""},
-        single_quoted=frozenset({"username", "password", "default_schema", "attributes"}),
-    ),
-    CnfSection(
-        "mysql_query_rules",
-        "mysql_query_rules",
-        null_becomes={"re_modifiers": "CASELESS"},
-        double_quoted=frozenset(
-            {
-                "username",
-                "schemaname",
-                "client_addr",
-                "proxy_addr",
-                "digest",
-                "match_digest",
-                "match_pattern",
-                "replace_pattern",
-                "error_msg",
-                "OK_msg",
-                "re_modifiers",
-            }
-        ),
-        single_quoted=frozenset({"attributes", "comment"}),
-        negative_is_null=frozenset(
-            c.name
-            for c in TABLE_BY_NAME["mysql_query_rules"].columns
-            if c.kind is Kind.INT and not c.not_null
-        ),
-    ),
-    CnfSection(
-        "scheduler",
-        "scheduler",
-        single_quoted=frozenset({"filename", "arg1", "arg2", "arg3", "arg4", "arg5", "comment"}),
-    ),
-    CnfSection(
-        "restapi", "restapi_routes", single_quoted=frozenset({"method", "uri", "script", "comment"})
-    ),
-    CnfSection("proxysql_servers", "proxysql_servers", double_quoted=frozenset({"hostname"})),
-)
-CNF_BY_TABLE = {s.table: s for s in CNF_SECTIONS}
-
-# Tables ProxySQL 2.7.1 never reads from the config file.
-CNF_UNREADABLE: dict[str, str] = {
-    "mysql_query_rules_fast_routing": "the config file has no section for it",
-    "mysql_firewall_whitelist_users": "the config file has no section for it",
-    "mysql_firewall_whitelist_rules": "the config file has no section for it",
-    "mysql_firewall_whitelist_sqli_fingerprints": "the config file has no section for it",
-    "mysql_hostgroup_attributes": "ProxySQL 2.7.1 does not read it from the config file "
-    "(2.7.2 and later do)",
-}
-
-
 def cnf_string(text: str) -> str:
     """A libconfig string literal: backslash escapes as libconfig parses them."""
     out = []
@@ -348,6 +241,7 @@ def _cnf_row(
     for column in table.columns:
         value = secrets.column(column.secret, row.values[column.name])
         name = column.name
+        nullable_int = column.kind is Kind.INT and not column.not_null
         if name in section.forced:
             if value != section.forced[name]:
                 problem = (
@@ -366,7 +260,7 @@ def _cnf_row(
         accepted = section.accepted.get(name)
         if accepted and str(value).lower() not in accepted:
             problem = f"{name} {value!r} becomes {accepted[0]} in the config file"
-        elif isinstance(value, int) and value < 0 and name in section.negative_is_null:
+        elif isinstance(value, int) and value < 0 and section.negative_is_null and nullable_int:
             problem = f"{name} {value} reads as NULL from the config file"
         elif isinstance(value, str) and name in section.double_quoted and '"' in value:
             problem = f"{name} holds '\"', which ProxySQL's reader does not escape"
@@ -415,17 +309,16 @@ def render_cnf(desired: Desired, spec_files: Sequence[str], secrets: _Secrets) -
         if not desired.manages(table.name):
             continue
         count = len(desired.rows(table.name))
-        if table.name in CNF_UNREADABLE:
-            missing.append(f"{table.name} ({count} row(s)): {CNF_UNREADABLE[table.name]}")
+        section = table.cnf
+        if section is None:
+            missing.append(f"{table.name} ({count} row(s)): {table.cnf_unreadable}")
             continue
-        section = CNF_BY_TABLE[table.name]
         rows = []
         for row in desired.rows(table.name):
             settings = _cnf_row(section, table, row, secrets, notes)
             if settings is not None:
                 rows.append(settings)
         sections.append(_Section(section.name, rows))
-    sections.sort(key=lambda s: [c.name for c in CNF_SECTIONS].index(s.name))
     not_representable = [_one_line(n) for n in (*missing, *notes.lines())]
     template = resources.files("proxysql_iac").joinpath("templates/proxysql.cnf.j2").read_text()
     env = jinja2.Environment(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
+from proxysql_iac.admin.layers import CAP, read_differences
 from proxysql_iac.admin.live import (
     Live,
     read_checksums,
@@ -45,9 +46,6 @@ from proxysql_iac.plan.health import (
     propagation_deadline,
 )
 from proxysql_iac.plan.layers import (
-    CAP,
-    TOPOLOGY_TABLES,
-    difference_query,
     kept_from_runtime,
     runtime_only_rows,
     variables_unloaded,
@@ -58,7 +56,7 @@ from proxysql_iac.plan.render import row_lines, variable_line
 from proxysql_iac.planning import endpoints, load_desired, managed_tables, resolve_all
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
-from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, Table, variable_module
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, variable_module
 
 FORMAT_VERSION = 1
 EXAMPLES = 3  # example rows shown per difference
@@ -119,6 +117,18 @@ class RuntimeServer:
     status: SqlValue
     why: str = ""
 
+    @classmethod
+    def of(cls, row: Row, why: str = "") -> "RuntimeServer":
+        """A row of runtime_mysql_servers."""
+        value = SERVERS.value
+        return cls(
+            value(row, "hostgroup_id"),
+            value(row, "hostname"),
+            value(row, "port"),
+            value(row, "status"),
+            why,
+        )
+
 
 @dataclass
 class NodeStatus:
@@ -160,10 +170,6 @@ class StatusReport:
 # -- node-side comparisons -----------------------------------------------------------------
 
 
-def differing_rows(conn: AdminConnection, table: Table, layer: str) -> list[Row]:
-    return conn.query(difference_query(table, layer))
-
-
 def layer_difference(table: str, rows: Sequence[Row]) -> LayerDifference | None:
     if not rows:
         return None
@@ -190,7 +196,7 @@ def _topology(conn: AdminConnection) -> tuple[set[SqlValue], list[tuple[set[SqlV
     Aurora hostgroup pair with its domain name."""
     monitored: set[SqlValue] = set()
     aurora: list[tuple[set[SqlValue], str]] = []
-    for name in TOPOLOGY_TABLES:
+    for name in SERVERS.monitor_topology:
         table = TABLE_BY_NAME[name]
         for row in read_rows(conn, table, table.runtime_table):
             values = dict(zip(table.column_names, row, strict=True))
@@ -207,34 +213,33 @@ def _servers(conn: AdminConnection, node: NodeStatus, memory: list[Row] | None) 
     if memory is None:
         memory = read_rows(conn, SERVERS)
     monitored, aurora = _topology(conn)
-    status = SERVERS.column_names.index("status")
     for row in runtime_only_rows(SERVERS, runtime, memory):
-        hg, host = row[0], str(row[1])
+        hg, host = SERVERS.value(row, "hostgroup_id"), str(SERVERS.value(row, "hostname"))
         if any(hg in groups and host.endswith(domain) for groups, domain in aurora if domain):
             why = "discovered by Aurora monitoring"
         elif hg in monitored:
             why = "placed by the Monitor (replication/Group Replication/Galera/Aurora hostgroup)"
-        elif str(row[status]).upper() == "OFFLINE_HARD":
+        elif str(SERVERS.value(row, "status")).upper() == "OFFLINE_HARD":
             why = "removed from memory, OFFLINE_HARD until ProxySQL purges it"
         else:
             why = "not in memory: deleted there without a LOAD?"
-        node.runtime_only.append(RuntimeServer(hg, row[1], row[2], row[status], why))
+        node.runtime_only.append(RuntimeServer.of(row, why))
     for row in runtime:
-        if str(row[status]).upper() != "ONLINE":
-            node.not_online.append(RuntimeServer(row[0], row[1], row[2], row[status]))
+        if str(SERVERS.value(row, "status")).upper() != "ONLINE":
+            node.not_online.append(RuntimeServer.of(row))
     return runtime
 
 
 def _inspect_layers(conn: AdminConnection, node: NodeStatus, desired: Desired, live: Live) -> None:
     """Unloaded and unsaved edits of the managed tables and variables."""
     for table in managed_tables(desired):
-        rows = differing_rows(conn, table, "runtime")
+        rows = read_differences(conn, table, "runtime")
         if rows and table.name == "mysql_servers":
             rows = _without_monitor_moves(conn, rows, node)
         found = layer_difference(table.name, rows)
         if found is not None:
             node.unloaded.append(found)
-        found = layer_difference(table.name, differing_rows(conn, table, "disk"))
+        found = layer_difference(table.name, read_differences(conn, table, "disk"))
         if found is not None:
             node.unsaved.append(found)
     names = sorted(desired.variables)
@@ -425,9 +430,8 @@ def read_status(files: Sequence[str | Path], *, grace: float | None = None) -> S
         peers = [r.result() for r in peer_reads]
     nodes[0].modules = module_states(live, live, is_primary=True, grace=grace)
     for table in managed_tables(desired):
-        key = [table.column_names.index(c) for c in table.key]
         nodes[0].not_synced += [
-            f"{table.name} {tuple(row[i] for i in key)!r}"
+            f"{table.name} {tuple(table.value(row, c) for c in table.key)!r}"
             for row in kept_from_runtime(table, live.memory.get(table.name, []))
         ]
     peer_states = []

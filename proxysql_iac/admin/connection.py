@@ -134,10 +134,6 @@ class AdminConnection:
         sock = self._conn.tls_socket
         self.tls_version: str | None = sock.version if sock is not None else None
 
-    @property
-    def statements_sent(self) -> int:
-        return len(self.sent)
-
     def close(self) -> None:
         with contextlib.suppress(mysql_errors.Error):
             self._conn.close()
@@ -257,15 +253,3 @@ def _connect_error(endpoint: Endpoint, exc: mysql_errors.Error) -> AdminConnecti
         f"cannot connect to {where} as {endpoint.user}: {_reason(exc)}",
         "check the node's host/port and the admin credentials in `cluster:`",
     )
-
-
-def connect_all(endpoints: Sequence[Endpoint]) -> list[AdminConnection]:
-    opened: list[AdminConnection] = []
-    try:
-        for endpoint in endpoints:
-            opened.append(AdminConnection(endpoint))
-    except AdminConnectionError:
-        for conn in opened:
-            conn.close()
-        raise
-    return opened

@@ -2,10 +2,10 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from proxysql_iac.admin.connection import AdminConnection, Row
 from proxysql_iac.admin.sql import raw_query, select
+from proxysql_iac.spec.tables import Table
 
 
 @dataclass(frozen=True)
@@ -37,22 +37,7 @@ class Live:
     apply_mark: int = 0  # start time of a pxc apply that left memory edits behind (0: none)
 
 
-class TableShape(Protocol):
-    """What reading a table needs to know of it (the spec's table descriptions have it)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def column_names(self) -> tuple[str, ...]: ...
-    @property
-    def key(self) -> tuple[str, ...]: ...
-    @property
-    def runtime_table(self) -> str: ...
-    @property
-    def integer_columns(self) -> frozenset[str]: ...
-
-
-def read_rows(conn: AdminConnection, table: TableShape, source: str = "") -> list[Row]:
+def read_rows(conn: AdminConnection, table: Table, source: str = "") -> list[Row]:
     """The rows of `table` (or of its copy `source`: runtime_..., disk....), ordered by key,
     each value converted by its column's type here, once."""
     return conn.query(
@@ -122,7 +107,7 @@ def read_variables(conn: AdminConnection, table: str) -> dict[str, str]:
 
 def read_live(
     conn: AdminConnection,
-    tables: Iterable[TableShape],
+    tables: Iterable[Table],
     *,
     variables: bool = True,
     runtime: bool = True,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
+from proxysql_iac.admin.layers import read_differences
 from proxysql_iac.admin.live import (
     read_checksums,
     read_memory_checksum,
@@ -19,7 +20,6 @@ from proxysql_iac.apply import signals
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
 from proxysql_iac.plan.diff import ChangeSet, RowChange, diff_table
 from proxysql_iac.plan.health import cluster_syncs, compared_checksums, propagation_deadline
-from proxysql_iac.plan.layers import difference_query
 from proxysql_iac.plan.order import ModuleStep, order
 from proxysql_iac.planning import PlanContext
 from proxysql_iac.spec.compile import Value
@@ -238,20 +238,23 @@ class Executor:
         for table in tables_of(step.module):
             if not desired.manages(table.name):
                 continue
-            missing = conn.query(difference_query(table, "runtime", both_ways=False))
+            missing = read_differences(conn, table, "runtime", both_ways=False)
             for side, *key in missing:
                 if side == "memory":
                     problems.append(
                         f"PXC114 {table.name} row {tuple(key)!r} is not at runtime as written "
                         "(refused or skipped at LOAD)"
                     )
-            if table.name == "mysql_users":
-                for row in desired.rows(table.name):
-                    hostgroup = row.values["default_hostgroup"]
-                    if isinstance(hostgroup, int) and hostgroup < 0:
+            for row in desired.rows(table.name):
+                for condition in table.reaches_runtime:
+                    value = row.values[condition.column]
+                    if isinstance(value, SecretRef) or not condition.refused:
+                        continue
+                    if not condition.holds(value):
+                        keys = tuple(row.values[c] for c in table.key)
                         problems.append(
-                            f"PXC114 user {row.values['username']!r} is not loaded: "
-                            f"default_hostgroup {hostgroup} is negative"
+                            f"PXC114 {table.name} row {keys!r} is not loaded: {condition.column} "
+                            f"{value} (LOAD takes only {condition.describe()})"
                         )
         return problems
 
@@ -305,7 +308,7 @@ class Executor:
             now = {n: s.version for n, s in read_checksums(conn).items() if n in before}
             return any(now.get(n, 0) > v for n, v in before.items())
         tables = [t for t in tables_of(step.module) if self.ctx.desired.manages(t.name)]
-        return not any(conn.query(difference_query(t, "runtime")) for t in tables)
+        return not any(read_differences(conn, t, "runtime") for t in tables)
 
     # -- the run ------------------------------------------------------------------------
     def preflight(self) -> None:

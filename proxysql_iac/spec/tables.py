@@ -162,6 +162,9 @@ class Reaches:
     column: str
     op: str  # "=", ">=" or "<>"
     value: int | str
+    # True: LOAD drops a row failing it silently, a value nobody writes on purpose (a negative
+    # default_hostgroup); False: the row is set aside by choice (inactive, OFFLINE_HARD)
+    refused: bool = False
 
     def holds(self, loaded: int | str | None) -> bool:
         if loaded is None:
@@ -197,6 +200,24 @@ class Module:
 
 
 @dataclass(frozen=True)
+class CnfSection:
+    """How ProxySQL's config file reader (ProxySQL_Config.cpp) reads a table's section of
+    proxysql.cnf at first boot.
+
+    The reader pastes most strings into its INSERT between quotes without escaping them, so a
+    value holding that quote breaks the INSERT and the row is silently missing after boot.
+    """
+
+    name: str  # section name in proxysql.cnf
+    forced: dict[str, int] = field(default_factory=dict)  # columns not read: always this
+    null_becomes: dict[str, str] = field(default_factory=dict)  # NULL cannot be stated
+    accepted: dict[str, tuple[str, ...]] = field(default_factory=dict)  # others: first value
+    double_quoted: frozenset[str] = frozenset()  # pasted between "...": no '"' allowed
+    single_quoted: frozenset[str] = frozenset()  # pasted between '...': no "'" allowed
+    negative_is_null: bool = False  # nullable integer columns: the reader takes -1 as NULL
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     module: Module
@@ -206,12 +227,17 @@ class Table:
     row_checks: tuple[RowCheck, ...] = ()
     auto_id: str = ""  # an AUTOINCREMENT key the spec must nevertheless give
     monitor_owned: tuple[str, ...] = ()  # columns the Monitor rewrites at runtime
+    # topology tables whose rows hand their hostgroups to the Monitor: at runtime it moves
+    # and adds this table's rows there (servers only)
+    monitor_topology: tuple[str, ...] = ()
     runtime_table: str = ""
     description: str = ""
     checksum_command: str = ""  # `CHECKSUM MEMORY <this>` answers a checksum of the table
     reaches_runtime: tuple[Reaches, ...] = ()  # rows failing one are not loaded (nor synced)
     # LOAD turns each row into one runtime row per flag set: (frontend, backend) for users
     split_flags: tuple[str, ...] = ()
+    cnf: CnfSection | None = None  # how proxysql.cnf states it at first boot
+    cnf_unreadable: str = ""  # why the config file cannot state it (cnf is None)
     column_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
     position: dict[str, int] = field(init=False, repr=False, compare=False)
 
@@ -385,8 +411,15 @@ TABLES: tuple[Table, ...] = (
         key=("hostgroup_id", "hostname", "port"),
         row_checks=(DiffersFrom("gtid_port", "port", unless_zero=True),),
         monitor_owned=("status",),
+        monitor_topology=(
+            "mysql_replication_hostgroups",
+            "mysql_group_replication_hostgroups",
+            "mysql_galera_hostgroups",
+            "mysql_aws_aurora_hostgroups",
+        ),
         reaches_runtime=(Reaches("status", "<>", "OFFLINE_HARD"),),
         checksum_command="MYSQL SERVERS",
+        cnf=CnfSection("mysql_servers", double_quoted=frozenset({"hostname", "status"})),
         description="Backend MySQL servers, by hostgroup.",
     ),
     Table(
@@ -415,6 +448,10 @@ TABLES: tuple[Table, ...] = (
         unique=(("reader_hostgroup",),),
         row_checks=(DiffersFrom("reader_hostgroup", "writer_hostgroup"),),
         checksum_command="MYSQL REPLICATION HOSTGROUPS",
+        cnf=CnfSection(
+            "mysql_replication_hostgroups",
+            accepted={"check_type": ("read_only", "innodb_read_only", "super_read_only")},
+        ),
         description="Async replication: the Monitor moves servers by read_only.",
     ),
     *(
@@ -444,6 +481,7 @@ TABLES: tuple[Table, ...] = (
             ),
             description=description,
             checksum_command=command,
+            cnf=CnfSection(name, forced={"active": 1}, null_becomes={"comment": ""}),
         )
         for name, description, command in (
             (
@@ -481,6 +519,9 @@ TABLES: tuple[Table, ...] = (
         key=("writer_hostgroup",),
         unique=(("reader_hostgroup",),),
         row_checks=(DiffersFrom("reader_hostgroup", "writer_hostgroup"),),
+        cnf=CnfSection(
+            "mysql_aws_aurora_hostgroups", forced={"active": 1}, null_becomes={"comment": ""}
+        ),
         description="AWS Aurora: the Monitor discovers instances and their roles.",
         checksum_command="MYSQL AURORA HOSTGROUPS",
     ),
@@ -506,6 +547,7 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("hostgroup_id",),
         checksum_command="MYSQL HOSTGROUP ATTRIBUTES",
+        cnf_unreadable="ProxySQL 2.7.1 does not read it from the config file (2.7.2 and later do)",
         description="Per-hostgroup settings, including servers_defaults for discovered rows.",
     ),
     Table(
@@ -527,6 +569,23 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("hostname", "port", "username"),
         checksum_command="MYSQL SERVERS SSL PARAMS",
+        cnf=CnfSection(
+            "mysql_servers_ssl_params",
+            single_quoted=frozenset(
+                {
+                    "hostname",
+                    "username",
+                    "ssl_ca",
+                    "ssl_cert",
+                    "ssl_key",
+                    "ssl_capath",
+                    "ssl_crl",
+                    "ssl_crlpath",
+                    "ssl_cipher",
+                    "tls_version",
+                }
+            ),
+        ),
         description="Per-server TLS parameters for backend connections.",
     ),
     Table(
@@ -557,8 +616,17 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("username", "backend"),
         unique=(("username", "frontend"),),
-        reaches_runtime=(Reaches("active", "=", 1), Reaches("default_hostgroup", ">=", 0)),
+        reaches_runtime=(
+            Reaches("active", "=", 1),
+            Reaches("default_hostgroup", ">=", 0, refused=True),
+        ),
         split_flags=("frontend", "backend"),
+        cnf=CnfSection(
+            "mysql_users",
+            forced={"frontend": 1, "backend": 1},
+            null_becomes={"password": "", "default_schema": ""},
+            single_quoted=frozenset({"username", "password", "default_schema", "attributes"}),
+        ),
         description="Client and backend users.",
         checksum_command="MYSQL USERS",
     ),
@@ -613,6 +681,27 @@ TABLES: tuple[Table, ...] = (
         auto_id="rule_id",
         reaches_runtime=(Reaches("active", "=", 1),),
         checksum_command="MYSQL QUERY RULES",
+        cnf=CnfSection(
+            "mysql_query_rules",
+            null_becomes={"re_modifiers": "CASELESS"},
+            double_quoted=frozenset(
+                {
+                    "username",
+                    "schemaname",
+                    "client_addr",
+                    "proxy_addr",
+                    "digest",
+                    "match_digest",
+                    "match_pattern",
+                    "replace_pattern",
+                    "error_msg",
+                    "OK_msg",
+                    "re_modifiers",
+                }
+            ),
+            single_quoted=frozenset({"attributes", "comment"}),
+            negative_is_null=True,
+        ),
         description="Query routing, rewriting, caching and mirroring rules.",
     ),
     Table(
@@ -626,6 +715,7 @@ TABLES: tuple[Table, ...] = (
             _text("comment", required=True),
         ),
         key=("username", "schemaname", "flagIN"),
+        cnf_unreadable="the config file has no section for it",
         description="Routing by (username, schemaname, flagIN) without regexes.",
     ),
     Table(
@@ -638,6 +728,7 @@ TABLES: tuple[Table, ...] = (
             _text("comment", ""),
         ),
         key=("hostname", "port"),
+        cnf=CnfSection("proxysql_servers", double_quoted=frozenset({"hostname"})),
         description="The ProxySQL Cluster peers.",
     ),
     Table(
@@ -657,6 +748,12 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("id",),
         auto_id="id",
+        cnf=CnfSection(
+            "scheduler",
+            single_quoted=frozenset(
+                {"filename", "arg1", "arg2", "arg3", "arg4", "arg5", "comment"}
+            ),
+        ),
         description="Scripts ProxySQL runs periodically (not synced by Cluster).",
     ),
     Table(
@@ -670,6 +767,7 @@ TABLES: tuple[Table, ...] = (
             _text("comment", required=True),
         ),
         key=("username", "client_address"),
+        cnf_unreadable="the config file has no section for it",
         description="Firewall whitelist: users and their mode (not synced by Cluster).",
     ),
     Table(
@@ -685,6 +783,7 @@ TABLES: tuple[Table, ...] = (
             _text("comment", required=True),
         ),
         key=("username", "client_address", "schemaname", "flagIN", "digest"),
+        cnf_unreadable="the config file has no section for it",
         description="Firewall whitelist: allowed digests per user.",
     ),
     Table(
@@ -695,6 +794,7 @@ TABLES: tuple[Table, ...] = (
             _text("fingerprint", required=True),
         ),
         key=("fingerprint",),
+        cnf_unreadable="the config file has no section for it",
         description="Firewall whitelist: SQL-injection fingerprints to allow.",
     ),
     Table(
@@ -711,6 +811,7 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("id",),
         auto_id="id",
+        cnf=CnfSection("restapi", single_quoted=frozenset({"method", "uri", "script", "comment"})),
         description="REST API endpoints served by scripts (not synced by Cluster).",
     ),
 )
@@ -737,6 +838,8 @@ PGSQL_MODULES: tuple[Module, ...] = (
     PGSQL_LDAP_MAPPING,
 )
 
+PGSQL_CNF_PENDING = "pxc does not write PostgreSQL sections into proxysql.cnf yet"
+
 PGSQL_TABLES: tuple[Table, ...] = (
     Table(
         "pgsql_servers",
@@ -760,6 +863,8 @@ PGSQL_TABLES: tuple[Table, ...] = (
         ),
         key=("hostgroup_id", "hostname", "port"),
         monitor_owned=("status",),
+        monitor_topology=("pgsql_replication_hostgroups",),
+        cnf_unreadable=PGSQL_CNF_PENDING,
         description="Backend PostgreSQL servers, by hostgroup (ProxySQL 3.0).",
     ),
     Table(
@@ -787,6 +892,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
         key=("writer_hostgroup",),
         unique=(("reader_hostgroup",),),
         row_checks=(DiffersFrom("reader_hostgroup", "writer_hostgroup"),),
+        cnf_unreadable=PGSQL_CNF_PENDING,
         description="PostgreSQL replication: the Monitor moves servers by read_only "
         "(ProxySQL 3.0).",
     ),
@@ -808,6 +914,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("comment", ""),
         ),
         key=("hostgroup_id",),
+        cnf_unreadable=PGSQL_CNF_PENDING,
         description="Per-hostgroup settings of PostgreSQL hostgroups (ProxySQL 3.0).",
     ),
     Table(
@@ -836,8 +943,12 @@ PGSQL_TABLES: tuple[Table, ...] = (
         ),
         key=("username", "backend"),
         unique=(("username", "frontend"),),
-        reaches_runtime=(Reaches("active", "=", 1), Reaches("default_hostgroup", ">=", 0)),
+        reaches_runtime=(
+            Reaches("active", "=", 1),
+            Reaches("default_hostgroup", ">=", 0, refused=True),
+        ),
         split_flags=("frontend", "backend"),
+        cnf_unreadable=PGSQL_CNF_PENDING,
         description="PostgreSQL client and backend users (ProxySQL 3.0).",
     ),
     Table(
@@ -883,6 +994,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
         row_checks=(RequiresNotNull("replace_pattern", "match_pattern"),),
         auto_id="rule_id",
         reaches_runtime=(Reaches("active", "=", 1),),
+        cnf_unreadable=PGSQL_CNF_PENDING,
         description="PostgreSQL query routing, rewriting and caching rules (ProxySQL 3.0).",
     ),
     Table(
@@ -896,6 +1008,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("comment", required=True),
         ),
         key=("username", "database", "flagIN"),
+        cnf_unreadable=PGSQL_CNF_PENDING,
         description="PostgreSQL routing by (username, database, flagIN) (ProxySQL 3.0).",
     ),
     Table(
@@ -909,6 +1022,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("comment", required=True),
         ),
         key=("username", "client_address"),
+        cnf_unreadable=PGSQL_CNF_PENDING,
         description="PostgreSQL firewall whitelist: users and their mode (ProxySQL 3.0).",
     ),
     Table(
@@ -924,6 +1038,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("comment", required=True),
         ),
         key=("username", "client_address", "database", "flagIN", "digest"),
+        cnf_unreadable=PGSQL_CNF_PENDING,
         description="PostgreSQL firewall whitelist: allowed digests per user (ProxySQL 3.0).",
     ),
     Table(
@@ -934,6 +1049,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("fingerprint", required=True),
         ),
         key=("fingerprint",),
+        cnf_unreadable=PGSQL_CNF_PENDING,
         description="PostgreSQL firewall whitelist: SQL-injection fingerprints to allow "
         "(ProxySQL 3.0).",
     ),
@@ -949,6 +1065,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
         key=("priority",),
         unique=(("frontend_entity",),),
         auto_id="priority",
+        cnf_unreadable="ProxySQL 3.0.1 has no config file section for it",
         description="LDAP group to backend user mapping (ProxySQL 3.0; 3.0.1 has no LOAD "
         "command for it, so its rows never take effect).",
     ),

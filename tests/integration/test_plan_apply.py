@@ -196,3 +196,26 @@ def test_a_json_column_change_is_shown_key_by_key(write_spec) -> None:  # type: 
         "~ mysql_hostgroup_attributes (10) servers_defaults.max_connections: absent -> 100; "
         "servers_defaults.use_ssl: 0 -> 1; servers_defaults.weight: 5 -> absent"
     ), out
+
+
+def test_a_user_load_drops_for_a_negative_hostgroup_is_reported_not_applied_silently(
+    write_spec,  # type: ignore[no-untyped-def]
+    proxysql_cluster,
+) -> None:
+    """ProxySQL's LOAD skips a user whose default_hostgroup is negative without an error
+    (validate says so first; here the rule is turned off): apply proves what runtime took and
+    names the row it did not."""
+    lost = "  - {username: lost, password: {env: PXC_TEST_APP_PW}, default_hostgroup: -1}\n"
+    spec = write_spec(
+        "rules: {PXC140: off}\n"
+        + SERVERS.replace("mysql_query_rules:", lost + "mysql_query_rules:")
+    )
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
+    assert code != 0, out
+    assert "PXC114 mysql_users row ('lost', 1) is not loaded: default_hostgroup -1" in out, out
+    primary = proxysql_cluster.nodes[0]
+    assert rows(primary, "SELECT username FROM runtime_mysql_users ORDER BY 1") == [
+        ("app",),
+        ("app",),
+    ]
+    assert "s3cr3t-Pa55w0rd" not in out

@@ -1,0 +1,148 @@
+"""Memory against runtime and against disk, compared on the node itself.
+
+Runtime is not a copy of memory: users show as a frontend and a backend row, inactive query
+rules and users are not loaded, OFFLINE_HARD servers are dropped, and the Monitor owns
+`status` and moves or adds servers in the hostgroups of replication, Group Replication,
+Galera and Aurora rows. The queries here compare what a LOAD of current memory would put at
+runtime (built from the table descriptions' `Load`, `Reaches` and `split_flags` facts, never
+from values) with what runtime holds, outside the hostgroups the Monitor manages; and memory
+with disk. They run on the node (`EXCEPT` over the same projections on both sides), so 50,000
+users cost two small result sets instead of every row of three layers over the wire.
+"""
+
+from proxysql_iac.admin import sql
+from proxysql_iac.admin.connection import AdminConnection, Row
+from proxysql_iac.spec.tables import TABLE_BY_NAME, Column, Load, Reaches, Table
+
+CAP = 1000  # differing rows returned per table and layer
+
+
+def _monitored_hostgroups(table: Table) -> str:
+    """Every hostgroup a runtime topology row hands to the Monitor, as a subquery."""
+    parts = []
+    for name in table.monitor_topology:
+        table = TABLE_BY_NAME[name]
+        for column in table.hostgroup_columns:
+            parts.append(f"SELECT {column} FROM {table.runtime_table}")
+    return " UNION ".join(parts)
+
+
+def _loaded(column: Column) -> str:
+    """SQL for what LOAD makes of a memory column (see `Load`)."""
+    name = sql.identifier(column.name)
+    load = column.load
+    if load is Load.UPPER:
+        return f"UPPER({name})"
+    if load is Load.EMPTY_FOR_NULL:
+        return f"COALESCE({name},'')"
+    if load is Load.RE_MODIFIERS:
+        items = f"(','||UPPER(COALESCE({name},'')))"
+        caseless, glob = f"INSTR({items},',CASELESS')>0", f"INSTR({items},',GLOBAL')>0"
+        return (
+            f"CASE WHEN {caseless} AND {glob} THEN 'CASELESS,GLOBAL' WHEN {caseless} THEN "
+            f"'CASELESS' WHEN {glob} THEN 'GLOBAL' ELSE '' END"
+        )
+    if load is Load.DIGEST:
+        text = f"LTRIM({name})"
+        return (
+            f"CASE WHEN LOWER(SUBSTR({text},1,2))='0x' THEN "
+            f"'0x'||SUBSTR('0000000000000000'||UPPER(SUBSTR({text},3)),-16,16) "
+            f"WHEN {text} GLOB '[1-9]*' THEN PRINTF('0x%016X',CAST({text} AS INTEGER)) "
+            f"ELSE {name} END"
+        )
+    return name
+
+
+def _select(
+    table: Table,
+    source: str,
+    *,
+    runtime: bool,
+    loaded: bool = False,
+    where: str = "",
+    constants: dict[str, int] | None = None,
+) -> str:
+    """SELECT of a table's compared columns: at runtime without the Monitor's columns;
+    `loaded`: memory values as LOAD turns them into runtime values."""
+    exprs = []
+    for column in table.columns:
+        name = sql.identifier(column.name)
+        if runtime and column.name in table.monitor_owned:
+            continue
+        if constants and column.name in constants:
+            exprs.append(f"{int(constants[column.name])} AS {name}")
+        elif loaded:
+            exprs.append(f"{_loaded(column)} AS {name}")
+        else:
+            exprs.append(name)
+    text = f"SELECT {','.join(exprs)} FROM {sql.identifier(source)}"
+    return f"{text} WHERE {where}" if where else text
+
+
+def _outside_monitor(table: Table) -> list[str]:
+    """Rows in the hostgroups the Monitor manages are its own at runtime: left out."""
+    if not table.monitor_topology:
+        return []
+    return [f"hostgroup_id NOT IN ({_monitored_hostgroups(table)})"]
+
+
+def _reaches(condition: Reaches, table: Table) -> str:
+    expr = _loaded(table.column_by_name[condition.column])
+    value = condition.value
+    literal = str(value) if isinstance(value, int) else sql.literal(value)
+    return f"{expr}{condition.op}{literal}"
+
+
+def _memory_as_runtime(table: Table) -> str:
+    """What LOAD ... TO RUNTIME makes of memory: the rows that reach runtime, values as
+    loaded, one row per flag where LOAD splits rows (users: frontend and backend)."""
+    where = [_reaches(c, table) for c in table.reaches_runtime] + _outside_monitor(table)
+    if not table.split_flags:
+        return _select(table, table.name, runtime=True, loaded=True, where=" AND ".join(where))
+    return " UNION ALL ".join(
+        _select(
+            table,
+            table.name,
+            runtime=True,
+            loaded=True,
+            where=" AND ".join([*where, f"{sql.identifier(flag)}=1"]),
+            constants={f: int(f == flag) for f in table.split_flags},
+        )
+        for flag in table.split_flags
+    )
+
+
+def _runtime(table: Table) -> str:
+    """The runtime rows compared: outside the Monitor's hostgroups for servers."""
+    where = " AND ".join(_outside_monitor(table))
+    return _select(table, table.runtime_table, runtime=True, where=where)
+
+
+def _difference_query(table: Table, layer: str, *, both_ways: bool = True) -> sql.Statement:
+    """Keys of the rows that differ between memory and `layer` (runtime or disk): rows
+    ('memory', key...) for what only memory has, (layer, key...) for what only the layer has.
+    `both_ways=False` asks only for the first kind (what memory has that the layer lacks)."""
+    if layer == "runtime":
+        mine, theirs = _memory_as_runtime(table), _runtime(table)
+    else:
+        mine = _select(table, table.name, runtime=False)
+        theirs = _select(table, f"disk.{table.name}", runtime=False)
+    keys = ",".join(sql.identifier(c) for c in table.key)
+    text = f"SELECT 'memory',{keys} FROM (SELECT * FROM ({mine}) EXCEPT SELECT * FROM ({theirs}))"
+    if both_ways:
+        text += (
+            f" UNION ALL SELECT '{layer}',{keys} FROM (SELECT * FROM ({theirs}) EXCEPT "
+            f"SELECT * FROM ({mine}))"
+        )
+    text += f" LIMIT {2 * CAP + 1}"
+    integers = tuple(i + 1 for i, c in enumerate(table.key) if c in table.integer_columns)
+    return sql.raw_query(text, f"read differences of {table.name} memory and {layer}", integers)
+
+
+def read_differences(
+    conn: AdminConnection, table: Table, layer: str, *, both_ways: bool = True
+) -> list[Row]:
+    """Keys of the rows that differ between memory and `layer` ("runtime" or "disk"): rows
+    ('memory', key...) for what only memory has, (layer, key...) for what only the layer has
+    (at most `2 * CAP + 1` rows). `both_ways=False` asks only for the first kind."""
+    return conn.query(_difference_query(table, layer, both_ways=both_ways))
