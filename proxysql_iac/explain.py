@@ -176,6 +176,8 @@ def explain_desired(desired: Desired, spec_files: Sequence[str]) -> Explanation:
     managed = _managed_modules(desired)
     result = Explanation(list(spec_files), interval)
     for module in MODULES:
+        if desired.proxysql_version not in module.versions or not module.loadable:
+            continue
         if module.synced:
             result.propagation.append(
                 _propagation(desired, module, interval, module.keyword in managed)

@@ -19,14 +19,23 @@ from proxysql_iac.admin.live import read_rows, read_variables, read_version
 from proxysql_iac.errors import AdminQueryError, PxcError, SpecError
 from proxysql_iac.export_yaml import Flow, comment_text, dump
 from proxysql_iac.findings import Finding, Severity, has_errors
+from proxysql_iac.plan.versions import series
 from proxysql_iac.planning import client_tls, endpoints
 from proxysql_iac.rules import load_all
 from proxysql_iac.rules.admin_tls import tls_contradictions
 from proxysql_iac.secrets import SecretStore, native_password_hash
 from proxysql_iac.spec.load import did_you_mean
 from proxysql_iac.spec.models import AdminTls, Cluster, SecretRef
-from proxysql_iac.spec.tables import TABLES, VARIABLE_PREFIX, Column, Kind, Table
-from proxysql_iac.spec.variables import CATALOG, is_secret_variable
+from proxysql_iac.spec.tables import (
+    DEFAULT_VERSION,
+    TABLES,
+    VARIABLE_PREFIX,
+    Column,
+    Kind,
+    Table,
+    tables_on,
+)
+from proxysql_iac.spec.variables import VariableCatalog, catalog_for, is_secret_variable
 from proxysql_iac.validate import validate_files
 
 ADMIN_PASSWORD_ENV = "PXC_ADMIN_PASSWORD"
@@ -41,6 +50,8 @@ _NOT_CONFIGURATION = frozenset({"admin-version"})
 _NODE_LOCAL = frozenset(
     {
         "admin-mysql_ifaces",
+        "admin-pgsql_ifaces",
+        "pgsql-interfaces",
         "admin-restapi_port",
         "admin-telnet_admin_ifaces",
         "admin-telnet_stats_ifaces",
@@ -50,7 +61,7 @@ _NODE_LOCAL = frozenset(
 )
 # Written even when they hold the table default: an omitted query-rule `active` reads as a
 # mistake (PXC112), so the exported spec says it.
-_ALWAYS_WRITTEN = frozenset({("mysql_query_rules", "active")})
+_ALWAYS_WRITTEN = frozenset({("mysql_query_rules", "active"), ("pgsql_query_rules", "active")})
 _OVERRIDE_NOTE = (
     "the live configuration has problems validate reports as errors; set to warning in "
     "`rules:` so that plan works (fix them, then remove the override): "
@@ -102,7 +113,13 @@ class NodeConfig:
     rows: dict[str, list[Row]]
     variables: dict[str, str] | None  # None: variables were not requested
     missing: list[str] = field(default_factory=list)  # tables the node does not have
+    unloadable: list[str] = field(default_factory=list)  # tables no command loads: not read
     transport: str = ""  # how it was read, e.g. "TLSv1.3 (verify_ca)"
+
+    @property
+    def series(self) -> str:
+        """The release series whose tables and variables the node has (2.7 when unknown)."""
+        return series(self.version) or DEFAULT_VERSION
 
 
 def run_export(
@@ -288,9 +305,18 @@ def _cluster_block(cluster: Cluster, node: str) -> tuple[dict[str, Any], list[Se
 
 
 def read_node(conn: AdminConnection, sections: Sequence[str], *, explicit: bool) -> NodeConfig:
+    """The node's memory: the tables its release series has (pgsql_* from 3.0 on)."""
     config = NodeConfig(version=read_version(conn), rows={}, variables=None)
+    has = {t.name for t in tables_on(config.series)}
     for table in TABLES:
         if table.name not in sections:
+            continue
+        if table.name not in has:
+            if explicit:
+                config.missing.append(table.name)
+            continue
+        if not table.module.loadable:
+            config.unloadable.append(table.name)
             continue
         try:
             config.rows[table.name] = read_rows(conn, table)
@@ -313,7 +339,7 @@ def export_config(
     now: datetime,
 ) -> Export:
     """The spec for what was read (pure but for validating the text it produces)."""
-    builder = _Builder(keep_hashes, {s.env for s in target.secrets})
+    builder = _Builder(keep_hashes, {s.env for s in target.secrets}, catalog_for(config.series))
     tables = builder.tables(config, explicit)
     variables = builder.variables(config.variables or {}, sections)
     result = Export(
@@ -328,13 +354,21 @@ def export_config(
     result.notes.extend(
         f"{name}: the node has no such table; not exported" for name in config.missing
     )
+    result.notes.extend(
+        f"{name}: ProxySQL has no LOAD or SAVE command for it, its rows never take effect; "
+        "not exported"
+        for name in config.unloadable
+    )
     unsynced = [t.name for t in TABLES if tables.get(t.name) and not t.module.synced]
     if unsynced and len(target.cluster.get("nodes", [])) > 1:
         result.notes.append(
             f"{', '.join(unsynced)}: not synced by ProxySQL Cluster; pxc applies them to every "
             "node of cluster.nodes, so plan shows changes on peers whose rows differ"
         )
-    body: dict[str, Any] = {"cluster": target.cluster}
+    cluster = dict(target.cluster)
+    if config.series != DEFAULT_VERSION:
+        cluster = {"proxysql_version": config.series, **cluster}
+    body: dict[str, Any] = {"cluster": cluster}
     if builder.hostgroups:
         body["hostgroups"] = {
             name: hg for hg, name in sorted(builder.hostgroups.items(), key=lambda i: i[0])
@@ -354,8 +388,9 @@ def export_config(
 
 
 class _Builder:
-    def __init__(self, keep_hashes: bool, taken: set[str]) -> None:
+    def __init__(self, keep_hashes: bool, taken: set[str], catalog: VariableCatalog) -> None:
         self.keep_hashes = keep_hashes
+        self.catalog = catalog
         self.taken = set(taken)
         self.secrets: list[SecretName] = []
         self.notes: list[str] = []
@@ -459,7 +494,7 @@ class _Builder:
             section = prefixes.get(prefix)
             if section is None or name in _NOT_CONFIGURATION:
                 continue
-            info = CATALOG.get(name)
+            info = self.catalog.get(name)
             if info is None:
                 unknown.append(name)
                 continue

@@ -27,13 +27,14 @@ from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.admin.tls import ClientTls, Pem, TlsMode
 from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
-from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff, diff_table
+from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff, diff_table, diff_variables
 from proxysql_iac.plan.health import (
     aurora_tls_findings,
     cluster_findings,
     compared_checksums,
     peer_differences,
     propagation_deadline,
+    unsynced_modules,
 )
 from proxysql_iac.plan.layers import (
     LAYERS,
@@ -50,7 +51,6 @@ from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.models import DEFAULT_TLS_MODE, AdminTls, Cluster, PemSource, SecretRef
 from proxysql_iac.spec.tables import (
-    MODULE_BY_KEYWORD,
     MODULES,
     TABLE_BY_NAME,
     TABLES,
@@ -227,7 +227,8 @@ def interrupted_apply(live: Live, desired: Desired, node: str) -> list[Finding]:
 
 
 def managed_tables(desired: Desired) -> list[Table]:
-    return [t for t in TABLES if desired.manages(t.name)]
+    """The tables of the spec pxc reads and writes (not those no command loads)."""
+    return [t for t in TABLES if desired.manages(t.name) and t.module.loadable]
 
 
 def fingerprints(live: Live, desired: Desired) -> dict[str, str]:
@@ -316,13 +317,15 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     peer_states = read_peers(peers, live)
     refuse_what_nodes_lack(desired, {p.name: p.version for p in peer_states})
     changes = diff(desired, live, secrets.resolve)
-    steps = order(changes)
-    steps += unsynced_peer_steps(desired, peers, secrets, {s.module for s in steps})
+    every_node = unsynced_modules(live.variables)
+    steps = order(changes, every_node)
+    steps += unsynced_peer_steps(desired, peers, secrets, steps, every_node)
     touched = set(changes.modules())
     managed = {TABLE_MODULE[t.name] for t in managed_tables(desired)}
     managed |= {variable_module(name).keyword for name in desired.variables}
     health, heal = cluster_findings(live, peer_states, touched, managed)
     findings: list[Finding] = [
+        *never_written(desired),
         *interrupted_apply(live, desired, primary.name),
         *health,
         *aurora_tls_findings(desired, live),
@@ -342,7 +345,9 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
         destructive=destructive_changes(changes, live),
         health=peer_differences(live, peer_states),
     )
-    plan.steps = sort_steps([*plan.steps, *layer_steps(live, desired, touched, set(heal))])
+    plan.steps = sort_steps(
+        [*plan.steps, *layer_steps(live, desired, touched, set(heal), every_node)]
+    )
     return PlanContext(plan, desired, secrets, primary, peers, live)
 
 
@@ -389,44 +394,74 @@ def read_peers(peers: list[Endpoint], primary: Live) -> list[PeerState]:
 
 
 def unsynced_peer_steps(
-    desired: Desired, peers: list[Endpoint], secrets: SecretStore, planned: set[str]
+    desired: Desired,
+    peers: list[Endpoint],
+    secrets: SecretStore,
+    planned: list[ModuleStep],
+    every_node: frozenset[str],
 ) -> list[ModuleStep]:
-    """Scheduler, REST API and firewall are not synced by ProxySQL Cluster: a peer whose rows
-    differ from the spec is written by apply itself, node by node, even when the primary
-    already matches."""
-    tables = [t for t in managed_tables(desired) if not t.module.synced]
-    differing: dict[str, list[str]] = {}
-    for endpoint in peers if tables else []:
+    """Modules Cluster does not sync here (scheduler, REST API, firewall; every PostgreSQL
+    module on ProxySQL 3.0.1): a peer whose memory differs from the spec is written by apply
+    itself, node by node, even when the primary already matches. One step per module and
+    phase a peer needs (a servers module's removals load after users and rules)."""
+    tables = [t for t in managed_tables(desired) if t.module.keyword in every_node]
+    modules = {t.module.keyword for t in tables}
+    modules |= {variable_module(n).keyword for n in desired.variables} & every_node
+    differing: dict[tuple[str, str], list[str]] = {}
+    for endpoint in peers if modules else []:
         with AdminConnection(endpoint) as conn:
+            changes = ChangeSet()
             for table in tables:
                 rows = read_rows(conn, table)
-                if diff_table(table, desired.rows(table.name), rows, secrets.resolve):
-                    names = differing.setdefault(table.module.keyword, [])
-                    if endpoint.name not in names:
-                        names.append(endpoint.name)
+                changes.rows += diff_table(table, desired.rows(table.name), rows, secrets.resolve)
+            if any(variable_module(n).keyword in modules for n in desired.variables):
+                current = read_variables(conn, "global_variables")
+                changes.variables = [
+                    v
+                    for v in diff_variables(desired, current, secrets.resolve)
+                    if v.module in modules
+                ]
+        for step in order(changes, every_node):
+            differing.setdefault((step.module, step.phase), []).append(endpoint.name)
+    already = {(s.module, s.phase) for s in planned}
     return [
         ModuleStep(
             module,
-            phase_of(module, []),
+            phase,
             True,
             load=False,
             save=False,
             reason=f"differs from the spec on {', '.join(names)}: apply writes each node",
         )
-        for module, names in sorted(differing.items())
-        if module not in planned
+        for (module, phase), names in sorted(differing.items())
+        if (module, phase) not in already
+    ]
+
+
+def never_written(desired: Desired) -> list[Finding]:
+    """PXC144 at plan time: tables no command loads are not written at all."""
+    return [
+        Finding(
+            "PXC144",
+            Severity.WARNING,
+            f"{t.name}: ProxySQL has no LOAD or SAVE command for it, so pxc does not write its "
+            f"{len(desired.rows(t.name))} row(s) (they would never take effect)",
+            "remove the section until a ProxySQL release can load it",
+        )
+        for t in TABLES
+        if desired.manages(t.name) and not t.module.loadable
     ]
 
 
 def layer_steps(
-    live: Live, desired: Desired, touched: set[str], heal: set[str]
+    live: Live, desired: Desired, touched: set[str], heal: set[str], every_node: frozenset[str]
 ) -> list[ModuleStep]:
     """LOAD or SAVE steps for managed modules whose memory matches the spec but whose
     runtime or disk does not match memory (an interrupted apply, a hand edit), and for
     same-second splits to heal. Without them, re-running apply would never converge."""
     steps = []
     variables = sorted(desired.variables)
-    for keyword in [m.keyword for m in MODULES]:
+    for keyword in [m.keyword for m in MODULES if m.loadable]:
         if keyword in touched:
             continue
         tables = [t for t in tables_of(keyword) if desired.manages(t.name)]
@@ -437,7 +472,6 @@ def layer_steps(
         unsaved = any(table_unsaved(t, live) for t in tables) or bool(
             variables_unsaved(names, live)
         )
-        module = MODULE_BY_KEYWORD[keyword]
         if keyword in heal:
             reason = "heal: LOAD again in a new second so every peer pulls it"
         elif unloaded:
@@ -450,7 +484,7 @@ def layer_steps(
             ModuleStep(
                 keyword,
                 phase_of(keyword, []),
-                not module.synced,
+                keyword in every_node,
                 load=keyword in heal or unloaded,
                 save=True,
                 reason=reason,

@@ -40,6 +40,7 @@ from proxysql_iac.plan.diff import ChangeSet, diff
 from proxysql_iac.plan.health import (
     MODULE_OF_CHECKSUM,
     aurora_tls_findings,
+    cluster_can_sync,
     cluster_findings,
     cluster_syncs,
     compared_checksums,
@@ -95,6 +96,10 @@ class ModuleState:
     changed_s: int  # the node's clock minus the epoch
     matches_primary: bool | None  # None on the primary itself
     state: str  # primary | in sync | syncing (behind a recent LOAD) | diverged | not on primary
+    # | own Monitor state | UNSYNCED_DIFFERS
+
+
+UNSYNCED_DIFFERS = "differs (not synced by Cluster)"
 
 
 @dataclass(frozen=True)
@@ -305,6 +310,10 @@ def module_states(
             state = "not on primary"
         elif mine.checksum == theirs.checksum:
             state = "in sync"
+        elif name in MODULE_OF_CHECKSUM and not cluster_can_sync(
+            MODULE_OF_CHECKSUM[name], primary.variables
+        ):
+            state = UNSYNCED_DIFFERS  # apply writes each node
         elif name not in compared:
             state = "own Monitor state"  # runtime servers under sync algorithm 2 or 3
         elif mine.epoch < theirs.epoch and primary.clock - theirs.epoch < _grace(
@@ -349,6 +358,13 @@ def _verdict(
     if not changes.empty:
         count = len(changes.rows) + len(changes.variables)
         drift.append(f"the primary's memory differs from the spec ({count} change(s))")
+    drift += [
+        f"{n.name} differs from the primary on {m.name}, which ProxySQL Cluster does not sync "
+        "(pxc apply writes each node)"
+        for n in nodes
+        for m in n.modules
+        if m.state == UNSYNCED_DIFFERS
+    ]
     for node in nodes:  # what ProxySQL runs or would boot with is not what memory says
         drift += [f"{node.name}: {d.table} not loaded to runtime" for d in node.unloaded]
         drift += [f"{node.name}: {d.table} not saved to disk" for d in node.unsaved]
@@ -543,7 +559,7 @@ def render_text(report: StatusReport) -> str:
                     m.name,
                     str(m.version),
                     str(m.epoch),
-                    _ago(m.changed_s),
+                    _ago(m.changed_s) if m.epoch else "never",  # a checksum not kept
                     m.checksum,
                     m.state,
                 )

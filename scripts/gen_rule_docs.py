@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from proxysql_iac.rules import Rule, load_all
-from proxysql_iac.spec.tables import SPEC_TABLES, Column, Kind, OneOf, Range, StartsWith, Table
+from proxysql_iac.spec.tables import TABLES, Column, Kind, OneOf, Range, StartsWith, Table
 
 SPEC_MD = Path(__file__).resolve().parent.parent / "docs" / "spec.md"
 MARKERS = {
@@ -155,7 +155,7 @@ def _table_section(table: Table) -> str:
 
 
 def render_tables() -> str:
-    return "\n\n".join(_table_section(t) for t in SPEC_TABLES)
+    return "\n\n".join(_table_section(t) for t in TABLES)
 
 
 # ---------------------------------------------------------------- the file

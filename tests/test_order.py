@@ -19,7 +19,7 @@ def test_modules_load_in_routing_safe_phases() -> None:
         ],
         variables=[VariableChange("mysql-max_connections", "MYSQL VARIABLES", "1", "2")],
     )
-    steps = order(changes)
+    steps = order(changes, every_node={"SCHEDULER"})
     assert [s.module for s in steps] == [
         "MYSQL VARIABLES",
         "MYSQL SERVERS",
@@ -75,4 +75,34 @@ def test_servers_added_and_removed_load_twice_around_users_and_rules() -> None:
         ("MYSQL SERVERS", ["add"]),
         ("MYSQL USERS", ["change"]),
         ("MYSQL SERVERS", ["remove"]),
+    ]
+
+
+def test_postgresql_modules_take_the_same_phases_and_go_to_every_node_when_unsynced() -> None:
+    """ProxySQL 3.0.1's Cluster syncs no pgsql module: each goes to every node, in the phase
+    of its role, and a pgsql servers step that adds and removes loads twice (removals after
+    users and rules moved off them), as the MySQL one does."""
+    changes = ChangeSet(
+        rows=[
+            _row("pgsql_query_rules", "change", (1,)),
+            _row("pgsql_users", "add", ("app", 1)),
+            _row("pgsql_servers", "remove", (10, "pg-old", 5432)),
+            _row("pgsql_servers", "add", (10, "pg-new", 5432)),
+            _row("mysql_servers", "add", (30, "db4", 3306)),
+        ],
+        variables=[VariableChange("pgsql-max_connections", "PGSQL VARIABLES", "1", "2")],
+    )
+    unsynced = {"PGSQL SERVERS", "PGSQL USERS", "PGSQL QUERY RULES", "PGSQL VARIABLES"}
+    steps = order(changes, every_node=unsynced)
+    assert [(s.phase, s.module, s.every_node) for s in steps] == [
+        ("1 variables", "PGSQL VARIABLES", True),
+        ("2 servers", "MYSQL SERVERS", False),
+        ("2 servers", "PGSQL SERVERS", True),
+        ("3 users", "PGSQL USERS", True),
+        ("4 query rules", "PGSQL QUERY RULES", True),
+        ("5 servers removals", "PGSQL SERVERS", True),
+    ]
+    removal = steps[-1]
+    assert [changes.rows[i].key for b in removal.batches for i in b.changes] == [
+        (10, "pg-old", 5432)
     ]

@@ -393,9 +393,9 @@ def test_cnf_strings_parse_back_exactly(text: str) -> None:
 def test_every_table_says_how_the_config_file_states_it() -> None:
     """A table either has a config section whose named columns are its own, or a reason why
     the file cannot state it (render lists it as not representable)."""
-    from proxysql_iac.spec.tables import SPEC_TABLES
+    from proxysql_iac.spec.tables import TABLES
 
-    for table in SPEC_TABLES:
+    for table in TABLES:
         section = table.cnf
         if section is None:
             assert table.cnf_unreadable, table.name

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from proxysql_iac.spec.tables import PGSQL_TABLES, SPEC_TABLES, TABLES
+from proxysql_iac.spec.tables import MYSQL_TABLES, PGSQL_TABLES, TABLES
 from proxysql_iac.spec.variables import catalog_for, is_secret_variable
 from proxysql_iac.validate import validate_files
 
@@ -25,11 +25,11 @@ CONFIG_TABLES_3_0_1 = {
 
 
 def test_every_3_0_config_table_is_described_once_and_only_3_0_has_pgsql() -> None:
-    names = [t.name for t in SPEC_TABLES]
+    names = [t.name for t in TABLES]
     assert len(names) == len(set(names))
     assert set(names) == CONFIG_TABLES_3_0_1
     assert all(t.versions == ("3.0",) for t in PGSQL_TABLES)
-    assert all(t.versions == ("2.7", "3.0") for t in TABLES)
+    assert all(t.versions == ("2.7", "3.0") for t in MYSQL_TABLES)
 
 
 def test_3_0_1_catalog_has_pgsql_variables_and_the_pgsql_admin_listener() -> None:

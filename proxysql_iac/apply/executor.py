@@ -18,13 +18,18 @@ from proxysql_iac.admin.live import (
 )
 from proxysql_iac.apply import signals
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
-from proxysql_iac.plan.diff import ChangeSet, RowChange, diff_table
-from proxysql_iac.plan.health import cluster_syncs, compared_checksums, propagation_deadline
+from proxysql_iac.plan.diff import ChangeSet, RowChange, diff_table, diff_variables
+from proxysql_iac.plan.health import (
+    cluster_can_sync,
+    cluster_syncs,
+    compared_checksums,
+    propagation_deadline,
+)
 from proxysql_iac.plan.order import ModuleStep, order
 from proxysql_iac.planning import PlanContext
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
-from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, tables_of
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, tables_of, variable_module
 from proxysql_iac.spec.variables import is_secret_variable
 
 Log = Callable[[str], None]
@@ -259,17 +264,18 @@ class Executor:
         return problems
 
     # -- LOAD with the same-second guard ---------------------------------------------
-    def _wait_for_new_second(self, conn: AdminConnection, module: str) -> dict[str, int]:
+    def _wait_for_new_second(self, conn: AdminConnection, step: ModuleStep) -> dict[str, int]:
         """Wait (without polling the node) until a LOAD would get an epoch of its own, and
         return the module's checksum versions as they are before the LOAD.
 
         Epochs are whole seconds: a LOAD in the same second as one a peer has already pulled
         gets an equal epoch with a different checksum, and that peer never syncs it. A
         module still at version 1 has never been LOADed since the node started, and no peer
-        pulls from a version-1 node: no wait."""
-        names = MODULE_BY_KEYWORD[module].checksum_names
-        sums = [s for n, s in read_checksums(conn).items() if n in names]
-        if sums and any(s.version > 1 for s in sums):
+        pulls from a version-1 node: no wait; nor for a module no peer pulls (`every_node`).
+        A checksum at version 0 is one the node does not keep (pgsql_variables on 3.0.1)."""
+        names = MODULE_BY_KEYWORD[step.module].checksum_names
+        sums = [s for n, s in read_checksums(conn).items() if n in names and s.version > 0]
+        if sums and not step.every_node and any(s.version > 1 for s in sums):
             now = read_precise_clock(conn)
             latest = max(s.epoch for s in sums)
             if latest >= int(now):
@@ -334,26 +340,36 @@ class Executor:
 
     def run_step(self, step: ModuleStep) -> None:
         if step.every_node:
-            # Cluster does not sync these modules: each node is diffed and written on its own.
+            # Cluster does not sync these modules: each node is diffed and written on its own,
+            # the part of its changes that belongs to this step's phase.
             for endpoint in [self.ctx.primary, *self.ctx.peers]:
                 with AdminConnection(endpoint) as conn:
                     changes = self._node_changes(conn, step.module)
-                node_steps = order(changes)
-                if node_steps:
-                    self._run_on(endpoint, node_steps[0], changes)
+                node_steps = order(changes, {step.module})
+                mine = [s for s in node_steps if s.phase == step.phase]
+                if mine:
+                    outer = self.pending
+                    self.pending = _removed_later(node_steps, step.phase, changes)
+                    try:
+                        self._run_on(endpoint, mine[0], changes)
+                    finally:
+                        self.pending = outer
                 elif step.reason and (step.load or step.save) and endpoint == self.ctx.primary:
                     self._run_on(endpoint, step, changes)  # the primary's own lagging layers
             return
         self._run_on(self.ctx.primary, step, self.ctx.plan.changes)
 
     def _node_changes(self, conn: AdminConnection, module: str) -> ChangeSet:
+        """The spec against one node's memory, for one module."""
+        desired, resolve = self.ctx.desired, self.ctx.secrets.resolve
         changes = ChangeSet()
         for table in tables_of(module):
-            if not self.ctx.desired.manages(table.name):
-                continue
-            rows = read_rows(conn, table)
-            wanted = self.ctx.desired.rows(table.name)
-            changes.rows.extend(diff_table(table, wanted, rows, self.ctx.secrets.resolve))
+            if desired.manages(table.name):
+                rows = read_rows(conn, table)
+                changes.rows.extend(diff_table(table, desired.rows(table.name), rows, resolve))
+        if any(variable_module(n).keyword == module for n in desired.variables):
+            current = read_variables(conn, "global_variables")
+            changes.variables = diff_variables(desired, current, resolve, module)
         return changes
 
     def _run_on(self, endpoint: Endpoint, step: ModuleStep, changes: ChangeSet) -> None:
@@ -379,7 +395,7 @@ class Executor:
                     self._verify_memory(conn, step, changes, on_primary)
                 if step.load:
                     self.progress(f"{where}: LOAD and verify runtime")
-                    before = self._wait_for_new_second(conn, step.module)
+                    before = self._wait_for_new_second(conn, step)
                     conn, loaded = self._load(conn, endpoint, step, before)
                     if not loaded:
                         raise ApplyError(f"LOAD {step.module} did not take on {endpoint.name}")
@@ -483,7 +499,7 @@ class Executor:
             module = MODULE_BY_KEYWORD[keyword]
             if cluster_syncs(keyword, settings):
                 synced.append(module)
-            elif module.synced and self.ctx.peers:
+            elif cluster_can_sync(keyword, settings) and self.ctx.peers:
                 self.log(
                     f"{keyword}: not synced by ProxySQL Cluster with these settings "
                     "(diffs_before_sync 0 or its checksum off): peers are not waited for"
@@ -589,6 +605,21 @@ def _send(conn: AdminConnection, statement: sql.Statement) -> None:
         conn.execute(statement)
 
 
+def _removed_later(
+    steps: list[ModuleStep], phase: str, changes: ChangeSet
+) -> set[tuple[str, tuple[str | None, ...]]]:
+    """(table, key) of the rows a later phase's step of the module removes: memory still
+    holds them when this step is proven."""
+    return {
+        (b.table, _text_key(changes.rows[i].key))
+        for s in steps
+        if s.phase > phase
+        for b in s.batches
+        if b.action == "remove"
+        for i in b.changes
+    }
+
+
 def step_name(step: ModuleStep) -> str:
     return step.module + (" (every node)" if step.every_node else "")
 
@@ -609,15 +640,8 @@ def execute(
     try:
         executor.preflight()
         for current, step in enumerate(ctx.plan.steps):
-            later = ctx.plan.steps[current + 1 :]
-            executor.pending = {
-                (b.table, _text_key(ctx.plan.changes.rows[i].key))
-                for s in later
-                if s.module == step.module
-                for b in s.batches
-                if b.action == "remove"
-                for i in b.changes
-            }
+            later = [s for s in ctx.plan.steps[current + 1 :] if s.module == step.module]
+            executor.pending = _removed_later(later, step.phase, ctx.plan.changes)
             executor.run_step(step)
         current = len(ctx.plan.steps)
         if wait:

@@ -211,25 +211,37 @@ def diff_table(
     return changes
 
 
+def diff_variables(
+    desired: Desired, current: dict[str, str], resolve: Resolver, module: str = ""
+) -> list[VariableChange]:
+    """The spec's variables (of one module, or all) against a node's memory values."""
+    changes = []
+    for name, variable in sorted(desired.variables.items()):
+        keyword = variable_module(name).keyword
+        if module and keyword != module:
+            continue
+        have = current.get(name)
+        value = variable.value
+        if isinstance(value, SecretRef):
+            if have is not None and have == resolve(value):
+                continue
+            changes.append(VariableChange(name, keyword, have, value, variable.origin))
+            continue
+        text = variable.text or ""
+        if have != text:
+            changes.append(VariableChange(name, keyword, have, text, variable.origin))
+    return changes
+
+
 def diff(desired: Desired, live: Live, resolve: Resolver) -> ChangeSet:
+    """The spec against a node's memory. Tables no command loads (`Module.loadable`) are left
+    out: pxc does not write rows that never take effect (plan says so)."""
     changes = ChangeSet()
     for table in TABLES:
-        if not desired.manages(table.name):
+        if not desired.manages(table.name) or not table.module.loadable:
             continue
         changes.rows.extend(
             diff_table(table, desired.rows(table.name), live.memory.get(table.name, []), resolve)
         )
-    for name, variable in sorted(desired.variables.items()):
-        module = variable_module(name).keyword
-        current = live.variables.get(name)
-        value = variable.value
-        if isinstance(value, SecretRef):
-            if current is not None and current == resolve(value):
-                continue
-            changes.variables.append(VariableChange(name, module, current, value, variable.origin))
-            continue
-        text = variable.text or ""
-        if current == text:
-            continue
-        changes.variables.append(VariableChange(name, module, current, text, variable.origin))
+    changes.variables = diff_variables(desired, live.variables, resolve)
     return changes

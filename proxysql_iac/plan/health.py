@@ -22,8 +22,13 @@ def compared_checksums(variables: dict[str, str]) -> frozenset[str]:
     For servers that is `mysql_servers_v2` (the configuration as last LOADed). The runtime
     `mysql_servers` checksum also carries each node's Monitor state (SHUNNED servers, moves,
     Aurora discoveries); peers copy it only under sync algorithm 1, so only then is it
-    compared too. Every other module has one checksum."""
-    names = {m.checksum_names[0] for m in MODULES if m.checksum_names}
+    compared too. Every other module has one checksum; modules the build does not sync
+    are not compared."""
+    names = {
+        m.checksum_names[0]
+        for m in MODULES
+        if m.checksum_names and cluster_can_sync(m.keyword, variables)
+    }
     names.add("mysql_servers_v2")
     if variables.get("admin-cluster_mysql_servers_sync_algorithm", "1") != "1":
         names.discard("mysql_servers")
@@ -215,13 +220,27 @@ def aurora_tls_findings(desired: Desired, primary: Live) -> list[Finding]:
     return findings
 
 
+def cluster_can_sync(keyword: str, variables: dict[str, str]) -> bool:
+    """Does this node's build sync the module at all? It does when the node has the module's
+    Cluster variable (`admin-cluster_<module>_diffs_before_sync`): ProxySQL 3.0.1 has none for
+    the PostgreSQL modules and never syncs them. Decided from what the node shows, not from
+    its version string, so that a build that syncs them is followed."""
+    variable = MODULE_BY_KEYWORD[keyword].diffs_variable
+    return bool(variable) and variable in variables
+
+
+def unsynced_modules(variables: dict[str, str]) -> frozenset[str]:
+    """The modules apply writes to every node: those this build does not sync."""
+    return frozenset(m.keyword for m in MODULES if not cluster_can_sync(m.keyword, variables))
+
+
 def cluster_syncs(keyword: str, variables: dict[str, str]) -> bool:
-    """Does ProxySQL Cluster copy this module between nodes with these settings? Not the
-    unsynced modules, not with diffs_before_sync 0, not with its checksum turned off."""
-    module = MODULE_BY_KEYWORD[keyword]
-    if not module.synced:
+    """Does ProxySQL Cluster copy this module between nodes with these settings? Not a module
+    the build does not sync, not with diffs_before_sync 0, not with its checksum turned off."""
+    if not cluster_can_sync(keyword, variables):
         return False
-    if variables.get(module.diffs_variable, "3") == "0":
+    module = MODULE_BY_KEYWORD[keyword]
+    if variables[module.diffs_variable] == "0":
         return False
     return variables.get(f"admin-checksum_{module.checksum_names[0]}", "true") != "false"
 

@@ -1,19 +1,30 @@
 """Order a ChangeSet into steps: DML per table in batches, then one LOAD per touched module.
 
-Phases keep runtime from routing to a hostgroup that does not exist yet or any more:
-variables; servers-module additions and changes; users; query rules; servers-module removals
-(when that is all the module does); proxysql_servers; then the modules Cluster does not sync,
-which are applied to every node.
+Phases keep runtime from routing to a hostgroup that does not exist yet or any more
+(by each module's `Role`, MySQL and PostgreSQL alike): variables; servers-module additions
+and changes; users; query rules; servers-module removals (when that is all the module does);
+proxysql_servers; then the rest (scheduler, firewall, REST API).
+
+Modules ProxySQL Cluster does not sync on this cluster go to every node (`every_node`).
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, RowChange
-from proxysql_iac.spec.tables import MODULES, TABLES
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, TABLES, Role
 
 BATCH_ROWS = 250
 
-UNSYNCED = tuple(m.keyword for m in MODULES if not m.synced)
+PHASES: dict[Role, str] = {
+    Role.VARIABLES: "1 variables",
+    Role.SERVERS: "2 servers",
+    Role.USERS: "3 users",
+    Role.QUERY_RULES: "4 query rules",
+    Role.PROXYSQL_SERVERS: "6 proxysql servers",
+    Role.OTHER: "7 other",
+}
+SERVERS_REMOVALS = "5 servers removals"
 
 
 @dataclass(frozen=True)
@@ -27,7 +38,7 @@ class Batch:
 class ModuleStep:
     module: str
     phase: str
-    every_node: bool  # unsynced modules go to every node; the rest to the primary only
+    every_node: bool  # modules Cluster does not sync go to every node; the rest to the primary
     batches: list[Batch] = field(default_factory=list)
     variables: tuple[int, ...] = ()
     load: bool = True
@@ -44,16 +55,17 @@ def phase_of(module: str, changes: list[RowChange]) -> str:
     """The phase a module's LOAD belongs to. A servers step that only removes servers loads
     after users and query rules have moved off them; any other servers step (additions,
     changes, or a LOAD with no DML) loads before users and rules that may point at them."""
-    if module in ("MYSQL VARIABLES", "ADMIN VARIABLES"):
-        return "1 variables"
-    if module == "MYSQL SERVERS":
-        removing = bool(changes) and all(c.action == "remove" for c in changes)
-        return "5 servers removals" if removing else "2 servers"
-    return {
-        "MYSQL USERS": "3 users",
-        "MYSQL QUERY RULES": "4 query rules",
-        "PROXYSQL SERVERS": "6 proxysql servers",
-    }.get(module, "7 unsynced")
+    role = MODULE_BY_KEYWORD[module].role
+    if role is Role.SERVERS and changes and all(c.action == "remove" for c in changes):
+        return SERVERS_REMOVALS
+    return PHASES[role]
+
+
+def _server_removals(items: list[tuple[int, RowChange]]) -> list[tuple[int, RowChange]]:
+    """The removals of backend servers (rows of a table the Monitor watches)."""
+    return [
+        (i, c) for i, c in items if c.action == "remove" and TABLE_BY_NAME[c.table].monitor_topology
+    ]
 
 
 def _batches(items: list[tuple[int, RowChange]], batch_rows: int) -> list[Batch]:
@@ -71,28 +83,30 @@ def _batches(items: list[tuple[int, RowChange]], batch_rows: int) -> list[Batch]
     return batches
 
 
-def order(changes: ChangeSet, batch_rows: int = BATCH_ROWS) -> list[ModuleStep]:
+def order(
+    changes: ChangeSet, every_node: Collection[str] = (), batch_rows: int = BATCH_ROWS
+) -> list[ModuleStep]:
+    """`every_node`: the modules Cluster does not sync here (apply writes each node)."""
     steps: list[ModuleStep] = []
     by_module: dict[str, list[tuple[int, RowChange]]] = {}
     for index, change in enumerate(changes.rows):
         by_module.setdefault(TABLE_MODULE[change.table], []).append((index, change))
-    servers = by_module.get("MYSQL SERVERS", [])
-    later = [(i, c) for i, c in servers if c.table == "mysql_servers" and c.action == "remove"]
-    if later and len(later) < len(servers):
-        # Servers module with additions and removals: two LOADs, so that runtime has the
-        # new servers before users and rules move to them, and keeps the old ones until
-        # users and rules have left them.
-        by_module["MYSQL SERVERS"] = [(i, c) for i, c in servers if (i, c) not in later]
-        steps.append(
-            ModuleStep("MYSQL SERVERS", "5 servers removals", False, _batches(later, batch_rows))
-        )
     for module, items in by_module.items():
+        later = _server_removals(items) if MODULE_BY_KEYWORD[module].role is Role.SERVERS else []
+        if later and len(later) < len(items):
+            # Servers module with additions and removals: two LOADs, so that runtime has the
+            # new servers before users and rules move to them, and keeps the old ones until
+            # users and rules have left them.
+            items = [(i, c) for i, c in items if (i, c) not in later]
+            removals = _batches(later, batch_rows)
+            steps.append(ModuleStep(module, SERVERS_REMOVALS, module in every_node, removals))
         phase = phase_of(module, [c for _, c in items])
-        steps.append(ModuleStep(module, phase, module in UNSYNCED, _batches(items, batch_rows)))
+        steps.append(ModuleStep(module, phase, module in every_node, _batches(items, batch_rows)))
     variable_steps: dict[str, ModuleStep] = {}
     for index, variable in enumerate(changes.variables):
         step = variable_steps.setdefault(
-            variable.module, ModuleStep(variable.module, "1 variables", False)
+            variable.module,
+            ModuleStep(variable.module, PHASES[Role.VARIABLES], variable.module in every_node),
         )
         step.variables = (*step.variables, index)
     return sort_steps([*steps, *variable_steps.values()])

@@ -5,7 +5,7 @@ import re
 from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
 from proxysql_iac.spec.compile import Desired
-from proxysql_iac.spec.tables import PGSQL_TABLES, TABLES, section_versions
+from proxysql_iac.spec.tables import TABLES, section_versions
 from proxysql_iac.spec.variables import catalog_for
 
 
@@ -25,7 +25,7 @@ def series(version: str) -> str | None:
 
 def _sections(desired: Desired) -> list[str]:
     """The table and variable sections the spec declares."""
-    out = [t.name for t in (*TABLES, *PGSQL_TABLES) if desired.manages(t.name)]
+    out = [t.name for t in TABLES if desired.manages(t.name)]
     out += sorted({str(v.origin[0]) for v in desired.variables.values()})
     return out
 
@@ -74,10 +74,4 @@ def refuse_what_nodes_lack(desired: Desired, versions: dict[str, str]) -> None:
             "the spec uses what a node's ProxySQL version does not have; nothing was written\n"
             + render_text(findings),
             f"the spec targets ProxySQL {desired.proxysql_version} (`cluster.proxysql_version`)",
-        )
-    unmanaged = [s for s in _sections(desired) if s.startswith("pgsql_")]
-    if unmanaged:
-        raise SpecError(
-            f"pxc plan and apply do not manage {', '.join(unmanaged)} yet; nothing was written",
-            "validate checks these sections; keep them out of the spec you plan for now",
         )

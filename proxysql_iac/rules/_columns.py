@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from proxysql_iac.spec.compile import Desired, DesiredRow, Value
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import (
-    SPEC_TABLES,
+    TABLES,
     Column,
     Kind,
     OneOf,
@@ -60,6 +60,6 @@ def column_problem(column: Column, value: Value) -> str | None:
 def written_rows(desired: Desired) -> Iterator[tuple[Table, DesiredRow]]:
     """Every row the spec wrote, also those with an error in another column: checks of
     single values (a row's `written` holds only the columns that compiled)."""
-    for table in SPEC_TABLES:
+    for table in TABLES:
         for row in desired.written_rows(table.name):
             yield table, row

@@ -6,7 +6,7 @@ from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.load import format_path
-from proxysql_iac.spec.tables import SPEC_TABLES
+from proxysql_iac.spec.tables import TABLES
 
 
 @rule("PXC004", "duplicate-key", Severity.ERROR)
@@ -30,7 +30,7 @@ def duplicate_keys(ctx: RuleContext) -> Iterator[Issue]:
           - {hostgroup_id: writer, hostname: db1}
           - {hostgroup_id: reader, hostname: db1}
     """
-    for table in SPEC_TABLES:
+    for table in TABLES:
         rows = ctx.desired.rows(table.name)
         for columns in (table.key, *table.unique):
             seen: dict[tuple[Value, ...], tuple[str | int, ...]] = {}

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.spec.tables import SPEC_TABLES
+from proxysql_iac.spec.tables import TABLES
 
 
 @rule("PXC144", "table-never-loaded", Severity.WARNING)
@@ -33,7 +33,7 @@ def never_loaded(ctx: RuleContext) -> Iterator[Issue]:
           nodes: [{name: p1, host: 10.0.0.1}]
         admin_variables: {pgsql_ifaces: 127.0.0.1:6132}
     """
-    for table in SPEC_TABLES:
+    for table in TABLES:
         if table.module.loadable or ctx.desired.proxysql_version not in table.versions:
             continue
         for row in ctx.desired.rows(table.name):

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.spec.compile import DesiredRow
-from proxysql_iac.spec.tables import SPEC_TABLES, Load
+from proxysql_iac.spec.tables import TABLES, Load
 
 FLAGS = ("CASELESS", "GLOBAL")
 
@@ -32,7 +32,7 @@ def value_rewritten_at_load(ctx: RuleContext) -> Iterator[Issue]:
           - {rule_id: 1, active: 1, match_digest: '^SELECT', re_modifiers: 'CASELESS,GLOBAL'}
           - {rule_id: 2, active: 1, digest: '0x3B9E2A5F0C1D7E48', destination_hostgroup: 20}
     """
-    for table in SPEC_TABLES:
+    for table in TABLES:
         columns = [c for c in table.columns if c.load in (Load.RE_MODIFIERS, Load.DIGEST)]
         for column in columns:
             for row, written in _written_text(ctx, table.name, column.name):

@@ -7,7 +7,7 @@ from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.rules._variables import range_problem
 from proxysql_iac.rules.sync_algorithm import NAME as SYNC_ALGORITHM
 from proxysql_iac.spec.load import did_you_mean
-from proxysql_iac.spec.tables import SPEC_VARIABLE_PREFIX, VERSIONS, section_versions
+from proxysql_iac.spec.tables import VARIABLE_PREFIX, VERSIONS, section_versions
 from proxysql_iac.spec.variables import catalog_for
 
 
@@ -31,7 +31,7 @@ def unknown_variable(ctx: RuleContext) -> Iterator[Issue]:
     """
     for full, variable in sorted(ctx.desired.variables.items()):
         section, written = (str(step) for step in variable.origin)
-        prefix = SPEC_VARIABLE_PREFIX[section]
+        prefix = VARIABLE_PREFIX[section]
         if ctx.desired.proxysql_version not in section_versions(section):
             continue  # PXC142 reports the whole section
         info = ctx.catalog.get(full)
@@ -64,7 +64,7 @@ def _name_hint(ctx: RuleContext, section: str, prefix: str, written: str, full: 
         )
     if written.startswith(prefix) and ctx.catalog.get(written) is not None:
         return f"write it without the {prefix!r} prefix: `{written.removeprefix(prefix)}`"
-    for other_section, other_prefix in SPEC_VARIABLE_PREFIX.items():
+    for other_section, other_prefix in VARIABLE_PREFIX.items():
         if other_section != section and ctx.catalog.get(other_prefix + written) is not None:
             return f"it is {other_prefix}{written}: move it under `{other_section}:`"
     names = [n.removeprefix(prefix) for n in ctx.catalog.names if n.startswith(prefix)]

@@ -16,8 +16,8 @@ from proxysql_iac.spec.load import LoadedSpec, PathT, did_you_mean, format_path
 from proxysql_iac.spec.models import Cluster, SecretRef, TlsModeName
 from proxysql_iac.spec.tables import (
     DEFAULT_VERSION,
-    SPEC_TABLES,
-    SPEC_VARIABLE_PREFIX,
+    TABLES,
+    VARIABLE_PREFIX,
     VERSIONS,
     Column,
     Kind,
@@ -191,7 +191,7 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
     if version in VERSIONS:
         desired.proxysql_version = version
     bad_rows = {p.partition(".")[0] for p in bad}  # "mysql_servers[3]" of any path inside it
-    for table in SPEC_TABLES:
+    for table in TABLES:
         section = data.get(table.name)
         if section is None and table.name not in data:
             continue
@@ -213,7 +213,7 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
             else:
                 rows.append(row)
         desired.tables[table.name] = rows
-    for section, prefix in SPEC_VARIABLE_PREFIX.items():
+    for section, prefix in VARIABLE_PREFIX.items():
         variables = data.get(section)
         if not isinstance(variables, dict):
             continue
@@ -361,9 +361,9 @@ def _compile_row(
 # Text columns whose values LOAD rewrites (`online` runs as `ONLINE`): compiled to the form
 # runtime shows, so memory, runtime and every peer hold one value and plans stay empty.
 _REWRITTEN: dict[str, list[Column]] = {
-    t.name: [c for c in t.columns if c.load is not Load.KEEP and not c.secret] for t in SPEC_TABLES
+    t.name: [c for c in t.columns if c.load is not Load.KEEP and not c.secret] for t in TABLES
 }
 # Every row starts from its table's defaults, in column order (the order rows compare in).
 _DEFAULTS: dict[str, dict[str, Value]] = {
-    t.name: {c.name: c.default for c in t.columns} for t in SPEC_TABLES
+    t.name: {c.name: c.default for c in t.columns} for t in TABLES
 }

@@ -16,9 +16,9 @@ from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.spec.models import SECTIONS, AdminCredentials, Cluster, Node, SpecModel
 from proxysql_iac.spec.source import Document, SourceError, YList, YMap, load_file, parse_text
 from proxysql_iac.spec.tables import (
-    SPEC_VARIABLE_PREFIX,
-    SPEC_VARIABLE_SECTIONS,
     TABLE_BY_NAME,
+    VARIABLE_PREFIX,
+    VARIABLE_SECTIONS,
     Kind,
 )
 from proxysql_iac.spec.variables import is_secret_variable
@@ -138,8 +138,8 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
     name = str(path[-1]) if path else "spec"
     column = _column_of(path)
     secret = name == "password" or (column is not None and column.secret)
-    if len(path) == 2 and path[0] in SPEC_VARIABLE_SECTIONS:
-        secret = is_secret_variable(SPEC_VARIABLE_PREFIX[str(path[0])] + name)
+    if len(path) == 2 and path[0] in VARIABLE_SECTIONS:
+        secret = is_secret_variable(VARIABLE_PREFIX[str(path[0])] + name)
     shown = _show(value, secret=secret)
     if kind == "missing":
         if len(path) >= 3 and path[0] in TABLE_BY_NAME:
@@ -156,7 +156,7 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
         return ("PXC001", f"unknown key {name!r}", hint or "remove it")
     if kind == "literal_error" and path == ("version",):
         return ("PXC001", f"unsupported spec version {shown}", "write `version: 1`")
-    is_variable = len(path) == 2 and path[0] in SPEC_VARIABLE_SECTIONS
+    is_variable = len(path) == 2 and path[0] in VARIABLE_SECTIONS
     if is_variable or (path[:1] == ("cluster",) and name == "password"):
         # A union of scalars and SecretRef: pydantic names only its first member.
         what = "a single value or a secret reference" if is_variable else "a string or a secret"

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from proxysql_iac.spec.tables import (
-    SPEC_TABLES,
+    TABLES,
     Column,
     Kind,
     OneOf,
@@ -207,7 +207,7 @@ def _row_model(table: Table) -> type[BaseModel]:
     return model
 
 
-ROW_MODELS: dict[str, type[BaseModel]] = {t.name: _row_model(t) for t in SPEC_TABLES}
+ROW_MODELS: dict[str, type[BaseModel]] = {t.name: _row_model(t) for t in TABLES}
 
 VariableValue = StrictBool | StrictInt | StrictFloat | StrictStr | SecretRef | None
 Severityish = Literal["error", "warning", "info", "off"]
@@ -232,7 +232,7 @@ def _spec_model() -> type[BaseModel]:
             Field(None, description="hostgroup names and their ids"),
         ),
     }
-    for table in SPEC_TABLES:
+    for table in TABLES:
         fields[table.name] = (
             _optional_list_of(ROW_MODELS[table.name]),
             Field(

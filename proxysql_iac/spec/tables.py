@@ -186,14 +186,31 @@ class Reaches:
         return f"{self.column} {self.op} {self.value}"
 
 
+class Role(Enum):
+    """What a module's rows are to routing: plan orders LOADs by it, so that runtime never
+    routes to a hostgroup that does not exist yet or any more."""
+
+    VARIABLES = "variables"
+    SERVERS = "servers"  # hostgroups and their backends
+    USERS = "users"  # route to a default hostgroup
+    QUERY_RULES = "query rules"  # route to destination hostgroups
+    PROXYSQL_SERVERS = "proxysql servers"  # the Cluster's own peers
+    OTHER = "other"  # scheduler, firewall, REST API, LDAP mapping
+
+
 @dataclass(frozen=True)
 class Module:
     """A LOAD/SAVE module: the unit ProxySQL moves between layers and Cluster syncs."""
 
     keyword: str  # as in LOAD <keyword> TO RUNTIME
     checksum_names: tuple[str, ...]  # names in runtime_checksums_values ('' when none)
-    synced: bool  # does ProxySQL Cluster copy it between nodes?
+    # Does ProxySQL Cluster copy it between nodes in the recorded builds (offline rules and
+    # docs)? plan and apply ask the node instead: see `diffs_variable`.
+    synced: bool
+    role: Role = Role.OTHER
     save_to_disk_variable: str = ""
+    # the Cluster variable of a build that syncs the module: a node that has it (and not at 0)
+    # syncs the module; a node without it does not, whatever its version string says
     diffs_variable: str = ""
     versions: tuple[str, ...] = VERSIONS  # the server versions that have it
     loadable: bool = True  # False: no LOAD/SAVE command exists; rows never reach runtime
@@ -329,6 +346,7 @@ MYSQL_SERVERS = Module(
     "MYSQL SERVERS",
     ("mysql_servers", "mysql_servers_v2"),
     synced=True,
+    role=Role.SERVERS,
     save_to_disk_variable="admin-cluster_mysql_servers_save_to_disk",
     diffs_variable="admin-cluster_mysql_servers_diffs_before_sync",
 )
@@ -336,6 +354,7 @@ MYSQL_USERS = Module(
     "MYSQL USERS",
     ("mysql_users",),
     synced=True,
+    role=Role.USERS,
     save_to_disk_variable="admin-cluster_mysql_users_save_to_disk",
     diffs_variable="admin-cluster_mysql_users_diffs_before_sync",
 )
@@ -343,6 +362,7 @@ MYSQL_QUERY_RULES = Module(
     "MYSQL QUERY RULES",
     ("mysql_query_rules",),
     synced=True,
+    role=Role.QUERY_RULES,
     save_to_disk_variable="admin-cluster_mysql_query_rules_save_to_disk",
     diffs_variable="admin-cluster_mysql_query_rules_diffs_before_sync",
 )
@@ -350,6 +370,7 @@ MYSQL_VARIABLES = Module(
     "MYSQL VARIABLES",
     ("mysql_variables",),
     synced=True,
+    role=Role.VARIABLES,
     save_to_disk_variable="admin-cluster_mysql_variables_save_to_disk",
     diffs_variable="admin-cluster_mysql_variables_diffs_before_sync",
 )
@@ -357,6 +378,7 @@ ADMIN_VARIABLES = Module(
     "ADMIN VARIABLES",
     ("admin_variables",),
     synced=True,
+    role=Role.VARIABLES,
     save_to_disk_variable="admin-cluster_admin_variables_save_to_disk",
     diffs_variable="admin-cluster_admin_variables_diffs_before_sync",
 )
@@ -364,6 +386,7 @@ PROXYSQL_SERVERS = Module(
     "PROXYSQL SERVERS",
     ("proxysql_servers",),
     synced=True,
+    role=Role.PROXYSQL_SERVERS,
     save_to_disk_variable="admin-cluster_proxysql_servers_save_to_disk",
     diffs_variable="admin-cluster_proxysql_servers_diffs_before_sync",
 )
@@ -371,7 +394,7 @@ SCHEDULER = Module("SCHEDULER", (), synced=False)
 MYSQL_FIREWALL = Module("MYSQL FIREWALL", (), synced=False)
 RESTAPI = Module("RESTAPI", (), synced=False)
 
-MODULES: tuple[Module, ...] = (
+MYSQL_MODULES: tuple[Module, ...] = (
     MYSQL_VARIABLES,
     ADMIN_VARIABLES,
     MYSQL_SERVERS,
@@ -385,7 +408,7 @@ MODULES: tuple[Module, ...] = (
 
 _HG = "a hostgroup name from `hostgroups:` or a hostgroup id"
 
-TABLES: tuple[Table, ...] = (
+MYSQL_TABLES: tuple[Table, ...] = (
     Table(
         "mysql_servers",
         MYSQL_SERVERS,
@@ -821,13 +844,31 @@ TABLES: tuple[Table, ...] = (
 # runtime_checksums_values lists pgsql_servers, pgsql_users, pgsql_query_rules and
 # pgsql_variables), and `CHECKSUM MEMORY` answers for none of them.
 _V3 = ("3.0",)
-PGSQL_SERVERS = Module("PGSQL SERVERS", ("pgsql_servers",), synced=False, versions=_V3)
-PGSQL_USERS = Module("PGSQL USERS", ("pgsql_users",), synced=False, versions=_V3)
-PGSQL_QUERY_RULES = Module("PGSQL QUERY RULES", ("pgsql_query_rules",), synced=False, versions=_V3)
-PGSQL_VARIABLES = Module("PGSQL VARIABLES", ("pgsql_variables",), synced=False, versions=_V3)
-PGSQL_FIREWALL = Module("PGSQL FIREWALL", (), synced=False, versions=_V3)
+
+
+def _pgsql(keyword: str, role: Role, checksum: str = "", *, loadable: bool = True) -> Module:
+    """A PostgreSQL module. Its Cluster variables are named as the MySQL modules' are, for a
+    build that syncs it; 3.0.1 has none of them."""
+    name = keyword.lower().replace(" ", "_")
+    return Module(
+        keyword,
+        (checksum,) if checksum else (),
+        synced=False,
+        role=role,
+        save_to_disk_variable=f"admin-cluster_{name}_save_to_disk" if checksum else "",
+        diffs_variable=f"admin-cluster_{name}_diffs_before_sync" if checksum else "",
+        versions=_V3,
+        loadable=loadable,
+    )
+
+
+PGSQL_SERVERS = _pgsql("PGSQL SERVERS", Role.SERVERS, "pgsql_servers")
+PGSQL_USERS = _pgsql("PGSQL USERS", Role.USERS, "pgsql_users")
+PGSQL_QUERY_RULES = _pgsql("PGSQL QUERY RULES", Role.QUERY_RULES, "pgsql_query_rules")
+PGSQL_VARIABLES = _pgsql("PGSQL VARIABLES", Role.VARIABLES, "pgsql_variables")
+PGSQL_FIREWALL = _pgsql("PGSQL FIREWALL", Role.OTHER)
 # 3.0.1 has no LOAD or SAVE command for pgsql_ldap_mapping (every form is a syntax error).
-PGSQL_LDAP_MAPPING = Module("PGSQL LDAP MAPPING", (), synced=False, versions=_V3, loadable=False)
+PGSQL_LDAP_MAPPING = _pgsql("PGSQL LDAP MAPPING", Role.OTHER, loadable=False)
 
 PGSQL_MODULES: tuple[Module, ...] = (
     PGSQL_VARIABLES,
@@ -852,6 +893,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
                 "status",
                 "ONLINE",
                 check=OneOf(("ONLINE", "SHUNNED", "OFFLINE_SOFT", "OFFLINE_HARD"), True),
+                load=Load.UPPER,
             ),
             _int("weight", 1, check=Range(0, 10_000_000)),
             _int("compression", 0, check=FLAG),
@@ -864,6 +906,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
         key=("hostgroup_id", "hostname", "port"),
         monitor_owned=("status",),
         monitor_topology=("pgsql_replication_hostgroups",),
+        reaches_runtime=(Reaches("status", "<>", "OFFLINE_HARD"),),
         cnf_unreadable=PGSQL_CNF_PENDING,
         description="Backend PostgreSQL servers, by hostgroup (ProxySQL 3.0).",
     ),
@@ -963,11 +1006,11 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("client_addr", None, not_null=False),
             _text("proxy_addr", None, not_null=False),
             _int("proxy_port", None, not_null=False, check=PORT),
-            _text("digest", None, not_null=False),
+            _text("digest", None, not_null=False, load=Load.DIGEST),
             _text("match_digest", None, not_null=False),
             _text("match_pattern", None, not_null=False),
             _int("negate_match_pattern", 0, check=FLAG),
-            _text("re_modifiers", "CASELESS", not_null=False),
+            _text("re_modifiers", "CASELESS", not_null=False, load=Load.RE_MODIFIERS),
             _int("flagOUT", None, not_null=False, check=NON_NEGATIVE),
             _text("replace_pattern", None, not_null=False),
             _int("destination_hostgroup", None, not_null=False, hostgroup=True, description=_HG),
@@ -1071,28 +1114,34 @@ PGSQL_TABLES: tuple[Table, ...] = (
     ),
 )
 
-SPEC_TABLES: tuple[Table, ...] = (*TABLES, *PGSQL_TABLES)
-"""Every table a spec may declare. `TABLES` are those plan, apply and export manage."""
+TABLES: tuple[Table, ...] = (*MYSQL_TABLES, *PGSQL_TABLES)
+"""Every table a spec may declare, in the order batches and sections follow."""
+MODULES: tuple[Module, ...] = (*MYSQL_MODULES, *PGSQL_MODULES)
 
-TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in SPEC_TABLES}
+TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
 
 def tables_of(keyword: str) -> tuple[Table, ...]:
-    """The tables plan and apply manage in one LOAD/SAVE module (`MYSQL SERVERS`, ...)."""
+    """The tables of one LOAD/SAVE module (`MYSQL SERVERS`, ...)."""
     return tuple(t for t in TABLES if t.module.keyword == keyword)
 
 
+def tables_on(series: str) -> tuple[Table, ...]:
+    """The tables a server of this release series (`2.7`, `3.0`) has."""
+    return tuple(t for t in TABLES if series in t.versions)
+
+
+# Every variable section a spec may declare (pgsql_variables only for ProxySQL 3.0).
 VARIABLE_SECTIONS: dict[str, Module] = {
     "mysql_variables": MYSQL_VARIABLES,
     "admin_variables": ADMIN_VARIABLES,
-}
-VARIABLE_PREFIX: dict[str, str] = {"mysql_variables": "mysql-", "admin_variables": "admin-"}
-# Every variable section a spec may declare: pgsql_variables only for ProxySQL 3.0.
-SPEC_VARIABLE_SECTIONS: dict[str, Module] = {
-    **VARIABLE_SECTIONS,
     "pgsql_variables": PGSQL_VARIABLES,
 }
-SPEC_VARIABLE_PREFIX: dict[str, str] = {**VARIABLE_PREFIX, "pgsql_variables": "pgsql-"}
+VARIABLE_PREFIX: dict[str, str] = {
+    "mysql_variables": "mysql-",
+    "admin_variables": "admin-",
+    "pgsql_variables": "pgsql-",
+}
 
 MODULE_BY_KEYWORD: dict[str, Module] = {m.keyword: m for m in MODULES}
 
@@ -1108,6 +1157,6 @@ def section_versions(section: str) -> tuple[str, ...]:
     """The server versions that have a spec section (every version for the others)."""
     if section in TABLE_BY_NAME:
         return TABLE_BY_NAME[section].versions
-    if section in SPEC_VARIABLE_SECTIONS:
-        return SPEC_VARIABLE_SECTIONS[section].versions
+    if section in VARIABLE_SECTIONS:
+        return VARIABLE_SECTIONS[section].versions
     return VERSIONS

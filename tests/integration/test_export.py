@@ -24,7 +24,7 @@ from proxysql_iac.plan.render import render_text
 from proxysql_iac.planning import make_plan
 from proxysql_iac.secrets import caching_sha2_hash, native_password_hash
 from proxysql_iac.spec.source import parse_text
-from proxysql_iac.spec.tables import MODULES, PROXYSQL_SERVERS, TABLE_BY_NAME, TABLES
+from proxysql_iac.spec.tables import MODULES, PROXYSQL_SERVERS, TABLE_BY_NAME, tables_on
 from proxysql_iac.validate import validate_files
 from tests.cluster import load
 from tests.integration.conftest import cluster_block, connect, run_pxc, settle
@@ -44,8 +44,9 @@ STATS_CREDENTIALS = "stats:st4ts-Passw0rd"
 # variables (the sandbox boots with its own mysql-interfaces and mysql-threads).
 EXPECTED_WARNINGS = {"PXC115"}
 
-RESET_TABLES = [t for t in TABLES if t.module is not PROXYSQL_SERVERS]
-RESET_MODULES = [m.keyword for m in MODULES if m is not PROXYSQL_SERVERS]
+# the MySQL side: the cluster these tests run on is ProxySQL 2.7
+RESET_TABLES = [t for t in tables_on("2.7") if t.module is not PROXYSQL_SERVERS]
+RESET_MODULES = [m.keyword for m in MODULES if m is not PROXYSQL_SERVERS and "2.7" in m.versions]
 
 
 def _load_and_save(conn: AdminConnection, modules: Sequence[str]) -> None:
