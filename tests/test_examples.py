@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from proxysql_iac.cli import app
 from proxysql_iac.findings import Severity
 from proxysql_iac.spec.models import SecretRef
+from proxysql_iac.spec.tables import TABLES
 from proxysql_iac.validate import validate_files
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -34,6 +35,8 @@ def test_the_documented_topologies_are_all_there() -> None:
         "async-replication.yaml",
         "rw-split-mirroring.yaml",
         "overlay/base.yaml + overlay/production.yaml",
+        "pgsql-primary-replica.yaml",
+        "mysql-and-postgresql.yaml",
     } <= set(SPECS)
 
 
@@ -48,7 +51,13 @@ def test_example_validates_without_errors_or_warnings(name: str) -> None:
 @pytest.mark.parametrize("name", list(SPECS))
 def test_example_keeps_every_password_out_of_the_file(name: str) -> None:
     desired = validate_files(SPECS[name]).desired
-    passwords = [row.values["password"] for row in desired.rows("mysql_users")]
+    passwords = [
+        row.values[column.name]
+        for table in TABLES
+        for column in table.columns
+        if column.secret
+        for row in desired.rows(table.name)
+    ]
     variables = [v.value for n, v in desired.variables.items() if n.endswith("password")]
     cluster = desired.cluster
     admins = [cluster.admin.password] if cluster is not None and cluster.admin else []
