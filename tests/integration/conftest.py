@@ -25,10 +25,12 @@ def run_pxc(*args: str) -> tuple[int, str]:
         return code, output.getvalue().decode("utf-8", "replace")
 
 
-def cluster_block(nodes: list[tuple[str, int, str, str]], tls: str = "") -> str:
-    """`tls`: a flow mapping for every node, e.g. "{mode: disabled}" (default: preferred)."""
+def cluster_block(nodes: list[tuple[str, int, str, str]], tls: str = "", version: str = "") -> str:
+    """`tls`: a flow mapping for every node, e.g. "{mode: disabled}" (default: preferred);
+    `version`: the `proxysql_version` the spec targets (default: 2.7)."""
     lines = [
         "cluster:",
+        *([f"  proxysql_version: '{version}'"] if version else []),
         "  primary: node1",
         f"  admin: {{user: {nodes[0][2]}, password: {{env: PXC_TEST_ADMIN_PASSWORD}}}}",
         "  nodes:",
