@@ -181,9 +181,8 @@ def read_primary(conn: AdminConnection, desired: Desired) -> Live:
     variables in every layer, checksums, and which tables' runtime or disk lag memory."""
     tables = managed_tables(desired)
     live = read_live(conn, tables, runtime=False, disk=False)
-    if desired.manages("mysql_servers"):
-        servers = TABLE_BY_NAME["mysql_servers"]
-        live.runtime["mysql_servers"] = read_rows(conn, servers, servers.runtime_table)
+    for servers in (t for t in tables if t.monitor_topology):
+        live.runtime[servers.name] = read_rows(conn, servers, servers.runtime_table)
     if desired.variables:
         live.runtime_variables = read_variables(conn, "runtime_global_variables")
         live.disk_variables = read_variables(conn, "disk.global_variables")
@@ -494,27 +493,26 @@ def layer_steps(
 
 
 def drift_notes(live: Live, desired: Desired) -> list[str]:
-    """Live state reported, never planned: runtime-only rows and servers not ONLINE."""
+    """Live state reported, never planned: servers tables' runtime-only rows (the Monitor's
+    moves, Aurora discovery) and servers not ONLINE at runtime."""
     notes = []
     for table in managed_tables(desired):
         memory = live.memory.get(table.name, [])
         runtime = live.runtime.get(table.name)
-        if runtime is None or table.name != "mysql_servers":
+        if runtime is None or not table.monitor_topology:
             continue
         extra = runtime_only_rows(table, runtime, memory)
         if extra:
             notes.append(
-                f"mysql_servers: {len(extra)} runtime-only server row(s) (Monitor moves or "
-                "Aurora discovery); not planned as changes"
+                f"{table.name}: {len(extra)} runtime-only server row(s) (Monitor moves or "
+                "discovery); not planned as changes"
             )
         written = {_key(table, r): str(table.value(r, "status") or "").upper() for r in memory}
         for r in runtime:
             status = str(table.value(r, "status") or "").upper()
             if status != written.get(_key(table, r), "ONLINE"):
                 hg, host, port = _key(table, r)
-                notes.append(
-                    f"mysql_servers: {host}:{port} (hostgroup {hg}) is {status} at runtime"
-                )
+                notes.append(f"{table.name}: {host}:{port} (hostgroup {hg}) is {status} at runtime")
     return notes
 
 
@@ -523,34 +521,34 @@ def _key(table: Table, row: Row) -> tuple[SqlValue, ...]:
 
 
 def destructive_changes(changes: ChangeSet, live: Live) -> list[str]:
+    """What apply asks `--allow-destructive` for: a user deleted, a hostgroup emptied of its
+    servers (MySQL and PostgreSQL alike), the variables pxc reaches the nodes through."""
     out = []
-    removed_users = [c for c in changes.rows if c.table == "mysql_users" and c.action == "remove"]
-    for change in removed_users:
-        # Removing one of a user's rows while another stays (a node that took its users from
-        # a peer's runtime holds a frontend and a backend row) does not delete the user.
-        users = TABLE_BY_NAME["mysql_users"]
-        removed = sum(1 for c in removed_users if c.key[0] == change.key[0])
-        memory_users = live.memory.get("mysql_users", [])
-        rows = sum(1 for r in memory_users if users.value(r, "username") == change.key[0])
-        if removed < rows:
-            continue
-        out.append(f"deletes user {change.key[0]!r} (backend={change.key[1]})")
-    removed_servers: dict[SqlValue, int] = {}
-    for change in changes.rows:
-        if change.table == "mysql_servers" and change.action == "remove":
-            hg = change.key[0]
-            removed_servers[hg] = removed_servers.get(hg, 0) + 1
-    memory = live.memory.get("mysql_servers", [])
-    added = {
-        c.new.get("hostgroup_id")
-        for c in changes.rows
-        if c.table == "mysql_servers" and c.action == "add"
-    }
-    for hg, count in sorted(removed_servers.items(), key=lambda item: str(item[0])):
-        servers = TABLE_BY_NAME["mysql_servers"]
-        remaining = sum(1 for r in memory if servers.value(r, "hostgroup_id") == hg) - count
-        if remaining <= 0 and hg not in added:
-            out.append(f"empties hostgroup {hg} (all its servers are removed)")
+    for users in (t for t in TABLES if t.split_flags):
+        removed = [c for c in changes.rows if c.table == users.name and c.action == "remove"]
+        memory = live.memory.get(users.name, [])
+        for change in removed:
+            # Removing one of a user's rows while another stays (a node that took its users
+            # from a peer's runtime holds a frontend and a backend row) does not delete it.
+            name = change.key[0]
+            gone = sum(1 for c in removed if c.key[0] == name)
+            if gone < sum(1 for r in memory if users.value(r, "username") == name):
+                continue
+            out.append(f"deletes user {name!r} of {users.name} (backend={change.key[1]})")
+    for servers in (t for t in TABLES if t.monitor_topology):
+        rows = [c for c in changes.rows if c.table == servers.name]
+        emptied: dict[SqlValue, int] = {}
+        for change in rows:
+            if change.action == "remove":
+                emptied[change.key[0]] = emptied.get(change.key[0], 0) + 1
+        added = {c.new.get("hostgroup_id") for c in rows if c.action == "add"}
+        memory = live.memory.get(servers.name, [])
+        for hg, count in sorted(emptied.items(), key=lambda item: str(item[0])):
+            left = sum(1 for r in memory if servers.value(r, "hostgroup_id") == hg) - count
+            if left <= 0 and hg not in added:
+                out.append(
+                    f"empties hostgroup {hg} of {servers.name} (all its servers are removed)"
+                )
     for variable in changes.variables:
         if variable.name in ("admin-admin_credentials", "admin-mysql_ifaces"):
             out.append(f"changes {variable.name}, which pxc uses to reach the nodes")
