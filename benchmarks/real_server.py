@@ -266,6 +266,16 @@ class Bench:
         self.wait_for_peers()
         time.sleep(1.1)  # so that pxc's own guard against a same-second LOAD does not wait
 
+    def version(self) -> str:
+        conn = self.admin()
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT variable_value FROM global_variables WHERE variable_name='admin-version'"
+        )
+        (version,) = cur.fetchone()  # type: ignore[misc]
+        conn.close()
+        return str(version)
+
     def wait_for_peers(self, timeout: float = 60.0) -> None:
         """Until every peer's runtime checksums equal the primary's (the cluster has settled)."""
         query = (
@@ -443,16 +453,18 @@ def main() -> int:
                 host, _, port = addr.rpartition(":")
                 endpoints.append((host, int(port), user, password))
             os.environ["PXC_ADMIN_PASSWORD"] = endpoints[0][3]
-            server = "given endpoints"
         else:
             binary = os.environ.get("PXC_PROXYSQL_BIN", "")
             if not binary:
                 parser.error("set PXC_PROXYSQL_BIN to a proxysql binary, or pass --endpoints")
             cluster = RealCluster(binary, Path(tmp) / "cluster", size=2).start()
             endpoints = cluster.endpoints()
-            server = Path(binary).name
+        # pxc runs from byte-compiled modules, as an installed package does (with
+        # PYTHONDONTWRITEBYTECODE set, an editable install would compile them in every run).
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "proxysql_iac")])
         try:
             bench = Bench(endpoints, Path(tmp), args.runs)
+            server = f"ProxySQL {bench.version()}"
             peer = AnsiblePeer(args.ansible_venv)
             if peer.missing:
                 bench.peer_skipped = peer.missing
