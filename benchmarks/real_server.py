@@ -355,6 +355,12 @@ class Bench:
             entry["speedup"] = entry["peer_seconds"] / entry["seconds"]  # type: ignore[operator]
         self.results.append(entry)
         print(json.dumps(entry), flush=True)
+        if peer:
+            print(
+                f"pxc {entry['seconds']:.2f} s, {entry['peer']} {entry['peer_seconds']:.2f} s: "
+                f"pxc is {entry['speedup']:.1f}x faster",
+                flush=True,
+            )
 
     def repeat(
         self,
@@ -443,6 +449,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["PXC_ADMIN_PASSWORD"] = "radmin"
     os.environ["APP_PW"] = APP_PASSWORD
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         cluster = None
         if args.endpoints:
@@ -498,6 +505,7 @@ def main() -> int:
                 "date": time.strftime("%Y-%m-%d"),
                 "floor": bench.floor_name,
                 "peer_skipped": bench.peer_skipped,
+                "load_average": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
                 "results": bench.results,
             },
             indent=2,

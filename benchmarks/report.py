@@ -64,6 +64,15 @@ def render(data: dict[str, object], hand_written: str) -> str:
         "Medians; peak RSS is the process's own. No test asserts a timing.",
         "",
     ]
+    if "load_average" in data:
+        load: list[float] = data["load_average"]  # type: ignore[assignment]
+        start, end = load
+        out += [
+            f"The machine is shared: its 1-minute load average was {start:.1f} when the run "
+            f"started and {end:.1f} when it ended. Compare a figure with its floor or peer "
+            "from the same run rather than with another run's.",
+            "",
+        ]
     peers = sorted({str(r["peer"]) for r in results if "peer" in r})
     if peers:
         out += [
@@ -75,16 +84,16 @@ def render(data: dict[str, object], hand_written: str) -> str:
     if data.get("peer_skipped"):
         out += [f"The Ansible peer was not measured: {data['peer_skipped']}.", ""]
     out += [
-        "| work | pxc | floor / peer | pxc / floor, or pxc against the peer | peak RSS | target |",
+        "| work | pxc | floor or peer | ratio | peak RSS | target |",
         "|---|---|---|---|---|---|",
     ]
     by_work = {str(r["work"]): r for r in results}
     for r in results:
         floor, ratio = "—", "—"
         if "floor_seconds" in r:
-            floor, ratio = f"{r['floor_seconds']:.2f} s", f"{r['ratio']:.1f}x"
+            floor, ratio = f"{r['floor_seconds']:.2f} s", f"{r['ratio']:.1f}x the floor"
         if "peer_seconds" in r:
-            floor, ratio = f"{r['peer_seconds']:.2f} s (peer)", f"{r['speedup']:.1f}x faster"
+            floor, ratio = f"{r['peer_seconds']:.2f} s (peer)", f"pxc {r['speedup']:.1f}x faster"
         out.append(
             f"| {r['work']} | {r['seconds']:.2f} s | {floor} | {ratio} | "
             f"{r['rss_mb']:.0f} MB | {target(str(r['work']))} |"
@@ -100,7 +109,8 @@ def render(data: dict[str, object], hand_written: str) -> str:
         ]
     out += [
         "",
-        "Run it again (about five minutes) and rewrite this part:",
+        "Run it again (ten minutes or more on a loaded machine; the Ansible peer takes one or "
+        "two of them, after `bash benchmarks/ansible/setup.sh`) and rewrite this part:",
         "",
         "```sh",
         "PXC_PROXYSQL_BIN=/path/to/proxysql .venv/bin/python benchmarks/real_server.py "
