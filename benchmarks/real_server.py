@@ -16,6 +16,12 @@ figure is the median of --runs runs (1 for the large config) and peak RSS is the
 own (wait4). Nothing is asserted: the JSON goes to --json, and benchmarks/report.py writes
 docs/performance.md from it.
 
+The 50 users are also applied by the PEER, the Ansible collection community.proxysql
+(benchmarks/ansible/users.yml, a whole `ansible-playbook` process from the venv that
+benchmarks/ansible/setup.sh makes), into the same empty node in the same run. Without that
+venv the peer is skipped with the reason printed, and the rest runs. Every apply, pxc's and
+the peer's, is checked afterwards: the node's runtime holds exactly the config's rows.
+
     .venv/bin/python benchmarks/real_server.py --json /tmp/bench.json [--runs 3] [--quick]
     .venv/bin/python benchmarks/report.py /tmp/bench.json
 """
@@ -41,6 +47,8 @@ sys.path.insert(0, str(ROOT))
 from tests.realserver import RealCluster  # noqa: E402  (the harness the suite uses)
 
 PXC = Path(sys.executable).with_name("pxc")
+ANSIBLE_DIR = ROOT / "benchmarks" / "ansible"
+ANSIBLE_VENV = ROOT / "benchmarks" / ".venv-ansible"
 APP_PASSWORD = "app-password"
 BATCH = 250
 TABLES = ("mysql_servers", "mysql_users", "mysql_query_rules")
@@ -137,7 +145,7 @@ class Run:
     exit_code: int
 
 
-def timed(argv: list[str], stdin: str | None = None) -> Run:
+def timed(argv: list[str], stdin: str | None = None, env: dict[str, str] | None = None) -> Run:
     """Wall clock around a whole process, with that process's own peak RSS. Its output
     goes to a file (as a CI log would take it)."""
     with tempfile.TemporaryFile("w+") as out:
@@ -148,6 +156,7 @@ def timed(argv: list[str], stdin: str | None = None) -> Run:
             stdout=out,
             stderr=subprocess.STDOUT,
             text=True,
+            env=env,
         )
         if stdin is not None:
             assert proc.stdin is not None
@@ -162,12 +171,64 @@ def timed(argv: list[str], stdin: str | None = None) -> Run:
     return Run(seconds, usage.ru_maxrss / 1024, proc.returncode)
 
 
+class AnsiblePeer:
+    """The Ansible collection community.proxysql, run as `ansible-playbook` from its own venv
+    (benchmarks/ansible/setup.sh), the way a user of the collection runs it."""
+
+    def __init__(self, venv: Path) -> None:
+        self.playbook = venv / "bin" / "ansible-playbook"
+        site = "lib/python*/site-packages"
+        manifests = sorted(
+            venv.glob(f"{site}/ansible_collections/community/proxysql/MANIFEST.json")
+        )
+        cores = sorted(venv.glob(f"{site}/ansible_core-*.dist-info"))
+        self.name = ""
+        self.missing = ""
+        if not self.playbook.exists() or not manifests or not cores:
+            self.missing = (
+                f"no ansible-playbook with community.proxysql in {venv} "
+                "(bash benchmarks/ansible/setup.sh makes it)"
+            )
+            return
+        collection = json.loads(manifests[0].read_text())["collection_info"]["version"]
+        core = cores[0].name.removeprefix("ansible_core-").removesuffix(".dist-info")
+        self.name = f"Ansible community.proxysql {collection} (ansible-core {core})"
+
+    def argv_env(
+        self, config: Config, endpoint: tuple[str, int, str, str], work: Path
+    ) -> tuple[list[str], dict[str, str]]:
+        host, port, user, password = endpoint
+        columns, rows = config.rows()["mysql_users"]
+        users = [dict(zip(columns, row, strict=True)) for row in rows]
+        extra = {
+            "proxysql_admin_host": host,
+            "proxysql_admin_port": port,
+            "proxysql_admin_user": user,
+            "proxysql_users": [
+                {"username": u["username"], "default_hostgroup": u["default_hostgroup"]}
+                for u in users
+            ],
+        }
+        variables = work / "ansible-vars.json"
+        variables.write_text(json.dumps(extra))
+        env = {
+            **os.environ,
+            "ANSIBLE_CONFIG": str(ANSIBLE_DIR / "ansible.cfg"),
+            "ANSIBLE_LOCAL_TEMP": str(work / "ansible-tmp"),
+            "PROXYSQL_ADMIN_PASSWORD": password,
+            "APP_PW": APP_PASSWORD,
+        }
+        return [str(self.playbook), str(ANSIBLE_DIR / "users.yml"), "-e", f"@{variables}"], env
+
+
 class Bench:
     def __init__(self, endpoints: list[tuple[str, int, str, str]], work: Path, runs: int) -> None:
         self.endpoints = endpoints
         self.work = work
         self.runs = runs
         self.results: list[dict[str, object]] = []
+        self.peer: AnsiblePeer | None = None
+        self.peer_skipped = ""
         mysql = shutil.which("mysql")
         host, port, user, password = endpoints[0]
         if mysql:
@@ -205,6 +266,16 @@ class Bench:
         self.wait_for_peers()
         time.sleep(1.1)  # so that pxc's own guard against a same-second LOAD does not wait
 
+    def version(self) -> str:
+        conn = self.admin()
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT variable_value FROM global_variables WHERE variable_name='admin-version'"
+        )
+        (version,) = cur.fetchone()  # type: ignore[misc]
+        conn.close()
+        return str(version)
+
     def wait_for_peers(self, timeout: float = 60.0) -> None:
         """Until every peer's runtime checksums equal the primary's (the cluster has settled)."""
         query = (
@@ -229,11 +300,39 @@ class Bench:
     def pxc(self, *args: str) -> Run:
         return timed([str(PXC), *args])
 
+    def ansible(self, config: Config) -> Run:
+        assert self.peer is not None
+        argv, env = self.peer.argv_env(config, self.endpoints[0], self.work)
+        return timed(argv, env=env)
+
+    def check(self, config: Config) -> None:
+        """The primary's runtime holds exactly the config's rows (the apply timed did its
+        work): each table's columns that the config sets, as a multiset."""
+        conn = self.admin()
+        cur = conn.cursor()
+        for table, (columns, rows) in config.rows().items():
+            # runtime_mysql_users has a row per frontend and backend: one per user here.
+            distinct = "DISTINCT " if table == "mysql_users" else ""
+            cur.execute(f"SELECT {distinct}{','.join(columns)} FROM runtime_{table}")
+            found = sorted(tuple(str(v) for v in row) for row in cur.fetchall())
+            expected = sorted(tuple(str(v) for v in row) for row in rows)
+            if found != expected:
+                raise RuntimeError(
+                    f"after the apply of {config.name}, runtime_{table} has {len(found)} rows, "
+                    f"the config {len(expected)} (or their values differ)"
+                )
+        conn.close()
+
     def floor(self, config: Config) -> Run:
         return timed(self.floor_argv, stdin=config.floor_sql())
 
     def record(
-        self, work: str, runs: list[Run], floor: list[Run] | None = None, **extra: object
+        self,
+        work: str,
+        runs: list[Run],
+        floor: list[Run] | None = None,
+        peer: list[Run] | None = None,
+        **extra: object,
     ) -> None:
         entry: dict[str, object] = {
             "work": work,
@@ -246,31 +345,72 @@ class Bench:
             entry["floor"] = self.floor_name
             entry["floor_seconds"] = statistics.median(r.seconds for r in floor)
             entry["ratio"] = entry["seconds"] / entry["floor_seconds"]  # type: ignore[operator]
+        if peer:
+            assert self.peer is not None
+            entry["peer"] = self.peer.name
+            entry["peer_seconds"] = statistics.median(r.seconds for r in peer)
+            entry["all_peer_seconds"] = [round(r.seconds, 3) for r in peer]
+            entry["peer_rss_mb"] = max(r.rss_mb for r in peer)
+            # how many times faster pxc is than the peer
+            entry["speedup"] = entry["peer_seconds"] / entry["seconds"]  # type: ignore[operator]
         self.results.append(entry)
         print(json.dumps(entry), flush=True)
+        if peer:
+            print(
+                f"pxc {entry['seconds']:.2f} s, {entry['peer']} {entry['peer_seconds']:.2f} s: "
+                f"pxc is {entry['speedup']:.1f}x faster",
+                flush=True,
+            )
 
-    def repeat(self, n: int, before: Callable[[], None], run: Callable[[], Run]) -> list[Run]:
+    def repeat(
+        self,
+        n: int,
+        before: Callable[[], None],
+        run: Callable[[], Run],
+        after: Callable[[], None] = lambda: None,
+    ) -> list[Run]:
         out = []
         for _ in range(n):
             before()
             out.append(run())
+            after()
         return out
 
-    def config(self, config: Config, *, runs: int, wait_runs: int, extra_plan: bool) -> None:
+    def config(
+        self, config: Config, *, runs: int, wait_runs: int, extra_plan: bool, peer: bool = False
+    ) -> None:
         spec = self.work / f"{config.name}.yaml"
         spec.write_text(config.spec(self.endpoints))
         parts = [(config.servers, "servers"), (config.users, "users"), (config.rules, "rules")]
         size = " + ".join(f"{n:,} {what}" for n, what in parts if n)
-        floor = self.repeat(runs, self.empty, lambda: self.floor(config))
+
+        def check() -> None:
+            self.check(config)
+
+        floor = self.repeat(runs, self.empty, lambda: self.floor(config), check)
         applies = self.repeat(
-            runs, self.empty, lambda: self.pxc("apply", str(spec), "--auto-approve", "--no-wait")
+            runs,
+            self.empty,
+            lambda: self.pxc("apply", str(spec), "--auto-approve", "--no-wait"),
+            check,
         )
         self.record(
             f"apply {size} into an empty node (--no-wait)", applies, floor, config=config.name
         )
+        if peer and self.peer is not None:
+            peers = self.repeat(runs, self.empty, lambda: self.ansible(config), check)
+            self.record(
+                f"apply {size} into an empty node (--no-wait), beside the Ansible collection",
+                applies,
+                peer=peers,
+                config=config.name,
+            )
         if wait_runs:
             waited = self.repeat(
-                wait_runs, self.empty, lambda: self.pxc("apply", str(spec), "--auto-approve")
+                wait_runs,
+                self.empty,
+                lambda: self.pxc("apply", str(spec), "--auto-approve"),
+                check,
             )
             self.record(
                 f"apply {size} into an empty node, waiting for the peer",
@@ -299,9 +439,17 @@ def main() -> int:
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="skip the large config")
+    parser.add_argument(
+        "--ansible-venv",
+        type=Path,
+        default=ANSIBLE_VENV,
+        help="the venv of the Ansible peer (default: benchmarks/.venv-ansible, made by "
+        "benchmarks/ansible/setup.sh); without it the peer is skipped",
+    )
     args = parser.parse_args()
     os.environ["PXC_ADMIN_PASSWORD"] = "radmin"
     os.environ["APP_PW"] = APP_PASSWORD
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         cluster = None
         if args.endpoints:
@@ -312,18 +460,30 @@ def main() -> int:
                 host, _, port = addr.rpartition(":")
                 endpoints.append((host, int(port), user, password))
             os.environ["PXC_ADMIN_PASSWORD"] = endpoints[0][3]
-            server = "given endpoints"
         else:
             binary = os.environ.get("PXC_PROXYSQL_BIN", "")
             if not binary:
                 parser.error("set PXC_PROXYSQL_BIN to a proxysql binary, or pass --endpoints")
             cluster = RealCluster(binary, Path(tmp) / "cluster", size=2).start()
             endpoints = cluster.endpoints()
-            server = Path(binary).name
+        # pxc runs from byte-compiled modules, as an installed package does (with
+        # PYTHONDONTWRITEBYTECODE set, an editable install would compile them in every run).
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "proxysql_iac")])
         try:
             bench = Bench(endpoints, Path(tmp), args.runs)
+            server = f"ProxySQL {bench.version()}"
+            peer = AnsiblePeer(args.ansible_venv)
+            if peer.missing:
+                bench.peer_skipped = peer.missing
+                print(f"skipping the Ansible peer: {peer.missing}", flush=True)
+            else:
+                bench.peer = peer
             bench.config(
-                Config("50 users", 0, 50, 0), runs=args.runs, wait_runs=0, extra_plan=False
+                Config("50 users", 0, 50, 0),
+                runs=args.runs,
+                wait_runs=0,
+                extra_plan=False,
+                peer=True,
             )
             bench.config(
                 Config("10k", 0, 10_000, 1_000), runs=args.runs, wait_runs=1, extra_plan=True
@@ -344,6 +504,8 @@ def main() -> int:
                 "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
                 "date": time.strftime("%Y-%m-%d"),
                 "floor": bench.floor_name,
+                "peer_skipped": bench.peer_skipped,
+                "load_average": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
                 "results": bench.results,
             },
             indent=2,
