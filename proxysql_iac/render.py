@@ -34,13 +34,14 @@ from proxysql_iac.spec.tables import (
     MODULES,
     TABLES,
     VARIABLE_PREFIX,
+    VARIABLE_SECTIONS,
     CnfSection,
     Kind,
     Module,
     Table,
     variable_module,
 )
-from proxysql_iac.spec.variables import CATALOG
+from proxysql_iac.spec.variables import catalog_for, is_secret_variable
 
 PLACEHOLDER = "<secret>"
 
@@ -78,11 +79,10 @@ class _Secrets:
         return value
 
     def variable(self, name: str, value: bool | int | float | str | SecretRef | None) -> str:
-        info = CATALOG.get(name)
         if isinstance(value, SecretRef):
             return self._hide(value)
         text = _variable_text(value)
-        if info is not None and info.secret and text:
+        if is_secret_variable(name) and text:
             return self._hide(text)
         return text
 
@@ -118,7 +118,7 @@ def _module_variables(desired: Desired, module: Module) -> list[str]:
 # -- SQL ------------------------------------------------------------------------------
 
 _SQL_HEADER = """\
--- Bootstrap script for an EMPTY ProxySQL 2.7 node, rendered by `pxc render --format sql`
+-- Bootstrap script for an EMPTY ProxySQL {version} node, rendered by `pxc render --format sql`
 -- from: {files}
 -- Run it as is:  mysql -h HOST -P 6032 -u ADMIN_USER -p < this-file.sql
 -- One statement per line, each ending with ';'; no statement spans lines (a line break in
@@ -137,7 +137,9 @@ def render_sql(desired: Desired, spec_files: Sequence[str], secrets: _Secrets) -
         lines = _module_lines(desired, module, secrets)
         if lines:
             body.extend([f"-- {module.keyword}", *lines, ""])
-    header = _SQL_HEADER.format(files=", ".join(spec_files), batch=BATCH_ROWS).split("\n")
+    header = _SQL_HEADER.format(
+        version=desired.proxysql_version, files=", ".join(spec_files), batch=BATCH_ROWS
+    ).split("\n")
     if secrets.placeholders:
         header += [
             f"-- {secrets.placeholders} secret value(s) are written as '{PLACEHOLDER}': replace "
@@ -149,11 +151,21 @@ def render_sql(desired: Desired, spec_files: Sequence[str], secrets: _Secrets) -
 
 
 def _module_lines(desired: Desired, module: Module, secrets: _Secrets) -> list[str]:
-    """DELETE, INSERT, variable updates, LOAD and SAVE of one module: one statement a line."""
+    """DELETE, INSERT, variable updates, LOAD and SAVE of one module: one statement a line.
+    A module with no LOAD or SAVE command is not written (as `pxc plan` does not, PXC144):
+    its rows would stay in memory, unused and lost at the next restart."""
     tables = [t for t in TABLES if t.module is module and desired.manages(t.name)]
     variables = _module_variables(desired, module)
     if not tables and not variables:
         return []
+    if not module.loadable:
+        return [
+            f"-- {t.name}: {len(desired.rows(t.name))} row(s) NOT rendered: ProxySQL "
+            f"{desired.proxysql_version} has no LOAD or SAVE command for it, so they would "
+            "never take effect (PXC144)"
+            for t in tables
+        ]
+    catalog = catalog_for(desired.proxysql_version)
     statements = [sql.delete_all(table.name) for table in tables]
     comments = []
     for table in tables:
@@ -162,7 +174,7 @@ def _module_lines(desired: Desired, module: Module, secrets: _Secrets) -> list[s
             chunk = rows[start : start + BATCH_ROWS]
             statements.append(sql.insert_rows(table.name, table.column_names, chunk, one_line=True))
     for name in variables:
-        info = CATALOG.get(name)
+        info = catalog.get(name)
         if info is not None and info.restart_only:
             comments.append(f"-- {name} takes effect only at the next restart")
         text = secrets.variable(name, desired.variables[name].value)
@@ -330,6 +342,7 @@ def render_cnf(desired: Desired, spec_files: Sequence[str], secrets: _Secrets) -
         not_representable=not_representable,
         variable_groups=groups,
         sections=sections,
+        pgsql=desired.proxysql_version in VARIABLE_SECTIONS["pgsql_variables"].versions,
     )
     return Rendered(text, secrets.placeholders, not_representable)
 

@@ -879,8 +879,6 @@ PGSQL_MODULES: tuple[Module, ...] = (
     PGSQL_LDAP_MAPPING,
 )
 
-PGSQL_CNF_PENDING = "pxc does not write PostgreSQL sections into proxysql.cnf yet"
-
 PGSQL_TABLES: tuple[Table, ...] = (
     Table(
         "pgsql_servers",
@@ -907,7 +905,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
         monitor_owned=("status",),
         monitor_topology=("pgsql_replication_hostgroups",),
         reaches_runtime=(Reaches("status", "<>", "OFFLINE_HARD"),),
-        cnf_unreadable=PGSQL_CNF_PENDING,
+        cnf=CnfSection("pgsql_servers", double_quoted=frozenset({"hostname", "status"})),
         description="Backend PostgreSQL servers, by hostgroup (ProxySQL 3.0).",
     ),
     Table(
@@ -935,7 +933,10 @@ PGSQL_TABLES: tuple[Table, ...] = (
         key=("writer_hostgroup",),
         unique=(("reader_hostgroup",),),
         row_checks=(DiffersFrom("reader_hostgroup", "writer_hostgroup"),),
-        cnf_unreadable=PGSQL_CNF_PENDING,
+        cnf=CnfSection(
+            "pgsql_replication_hostgroups",
+            accepted={"check_type": ("read_only", "innodb_read_only", "super_read_only")},
+        ),
         description="PostgreSQL replication: the Monitor moves servers by read_only "
         "(ProxySQL 3.0).",
     ),
@@ -957,7 +958,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("comment", ""),
         ),
         key=("hostgroup_id",),
-        cnf_unreadable=PGSQL_CNF_PENDING,
+        cnf_unreadable="ProxySQL 3.0.1 does not read it from the config file (later releases do)",
         description="Per-hostgroup settings of PostgreSQL hostgroups (ProxySQL 3.0).",
     ),
     Table(
@@ -991,7 +992,12 @@ PGSQL_TABLES: tuple[Table, ...] = (
             Reaches("default_hostgroup", ">=", 0, refused=True),
         ),
         split_flags=("frontend", "backend"),
-        cnf_unreadable=PGSQL_CNF_PENDING,
+        cnf=CnfSection(
+            "pgsql_users",
+            forced={"frontend": 1, "backend": 1},
+            null_becomes={"password": ""},
+            single_quoted=frozenset({"username", "password", "attributes"}),
+        ),
         description="PostgreSQL client and backend users (ProxySQL 3.0).",
     ),
     Table(
@@ -1037,7 +1043,27 @@ PGSQL_TABLES: tuple[Table, ...] = (
         row_checks=(RequiresNotNull("replace_pattern", "match_pattern"),),
         auto_id="rule_id",
         reaches_runtime=(Reaches("active", "=", 1),),
-        cnf_unreadable=PGSQL_CNF_PENDING,
+        cnf=CnfSection(
+            "pgsql_query_rules",
+            null_becomes={"re_modifiers": "CASELESS"},
+            double_quoted=frozenset(
+                {
+                    "username",
+                    "database",
+                    "client_addr",
+                    "proxy_addr",
+                    "digest",
+                    "match_digest",
+                    "match_pattern",
+                    "replace_pattern",
+                    "error_msg",
+                    "OK_msg",
+                    "re_modifiers",
+                }
+            ),
+            single_quoted=frozenset({"attributes", "comment"}),
+            negative_is_null=True,
+        ),
         description="PostgreSQL query routing, rewriting and caching rules (ProxySQL 3.0).",
     ),
     Table(
@@ -1051,7 +1077,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("comment", required=True),
         ),
         key=("username", "database", "flagIN"),
-        cnf_unreadable=PGSQL_CNF_PENDING,
+        cnf_unreadable="the config file has no section for it",
         description="PostgreSQL routing by (username, database, flagIN) (ProxySQL 3.0).",
     ),
     Table(
@@ -1065,7 +1091,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("comment", required=True),
         ),
         key=("username", "client_address"),
-        cnf_unreadable=PGSQL_CNF_PENDING,
+        cnf_unreadable="the config file has no section for it",
         description="PostgreSQL firewall whitelist: users and their mode (ProxySQL 3.0).",
     ),
     Table(
@@ -1081,7 +1107,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("comment", required=True),
         ),
         key=("username", "client_address", "database", "flagIN", "digest"),
-        cnf_unreadable=PGSQL_CNF_PENDING,
+        cnf_unreadable="the config file has no section for it",
         description="PostgreSQL firewall whitelist: allowed digests per user (ProxySQL 3.0).",
     ),
     Table(
@@ -1092,7 +1118,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _text("fingerprint", required=True),
         ),
         key=("fingerprint",),
-        cnf_unreadable=PGSQL_CNF_PENDING,
+        cnf_unreadable="the config file has no section for it",
         description="PostgreSQL firewall whitelist: SQL-injection fingerprints to allow "
         "(ProxySQL 3.0).",
     ),
@@ -1108,7 +1134,8 @@ PGSQL_TABLES: tuple[Table, ...] = (
         key=("priority",),
         unique=(("frontend_entity",),),
         auto_id="priority",
-        cnf_unreadable="ProxySQL 3.0.1 has no config file section for it",
+        cnf_unreadable="ProxySQL 3.0.1 has no config file section for it, nor a LOAD command: "
+        "pxc does not write its rows at all (PXC144)",
         description="LDAP group to backend user mapping (ProxySQL 3.0; 3.0.1 has no LOAD "
         "command for it, so its rows never take effect).",
     ),
