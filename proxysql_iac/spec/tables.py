@@ -570,7 +570,8 @@ MYSQL_TABLES: tuple[Table, ...] = (
         ),
         key=("hostgroup_id",),
         checksum_command="MYSQL HOSTGROUP ATTRIBUTES",
-        cnf_unreadable="ProxySQL 2.7.1 does not read it from the config file (2.7.2 and later do)",
+        cnf_unreadable="ProxySQL 2.7.1 does not read it from the config file "
+        "(2.7.2 and later 2.7 releases do; 3.0.1 does not)",
         description="Per-hostgroup settings, including servers_defaults for discovered rows.",
     ),
     Table(
