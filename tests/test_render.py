@@ -585,6 +585,15 @@ def test_30_sql_script_loads_and_saves_every_pgsql_module_but_ldap_mapping(
     assert "'pgsql-max_connections','3000'" in script.replace(" ", "")
 
 
+@pytest.mark.parametrize("fmt", list(RenderFormat))
+def test_30_plaintext_pgsql_monitor_password_is_a_secret(fmt: RenderFormat, tmp_path: Path) -> None:
+    body = "pgsql_variables: {monitor_username: pgmon, monitor_password: pg-pl4in-pw}\n"
+    spec = _spec(tmp_path / "spec.yaml", ("127.0.0.1", 6032), body, "3.0")
+    hidden = render([spec], fmt)
+    assert "pg-pl4in-pw" not in hidden.text and hidden.placeholders == 1
+    assert "pg-pl4in-pw" in render([spec], fmt, reveal_secrets=True).text
+
+
 @needs_30
 def test_30_sql_script_applied_to_a_fresh_real_301_equals_the_spec(
     secrets_env: None, tmp_path: Path
