@@ -61,15 +61,19 @@ def _select(
     loaded: bool = False,
     where: str = "",
     constants: dict[str, int] | None = None,
+    shown: dict[str, str] | None = None,
 ) -> str:
     """SELECT of a table's compared columns: at runtime without the Monitor's columns;
-    `loaded`: memory values as LOAD turns them into runtime values."""
+    `loaded`: memory values as LOAD turns them into runtime values; `shown`: columns read
+    from another column of `source` (where runtime shows a value under another name)."""
     exprs = []
     for column in table.columns:
         name = sql.identifier(column.name)
         if runtime and column.name in table.monitor_owned:
             continue
-        if constants and column.name in constants:
+        if shown and column.name in shown:
+            exprs.append(f"{sql.identifier(shown[column.name])} AS {name}")
+        elif constants and column.name in constants:
             exprs.append(f"{int(constants[column.name])} AS {name}")
         elif loaded:
             exprs.append(f"{_loaded(column)} AS {name}")
@@ -115,7 +119,8 @@ def _memory_as_runtime(table: Table) -> str:
 def _runtime(table: Table) -> str:
     """The runtime rows compared: outside the Monitor's hostgroups for servers."""
     where = " AND ".join(_outside_monitor(table))
-    return _select(table, table.runtime_table, runtime=True, where=where)
+    shown = dict(table.runtime_shows)
+    return _select(table, table.runtime_table, runtime=True, where=where, shown=shown)
 
 
 def _difference_query(table: Table, layer: str, *, both_ways: bool = True) -> sql.Statement:

@@ -253,6 +253,8 @@ class Table:
     reaches_runtime: tuple[Reaches, ...] = ()  # rows failing one are not loaded (nor synced)
     # LOAD turns each row into one runtime row per flag set: (frontend, backend) for users
     split_flags: tuple[str, ...] = ()
+    # (column, runtime column): runtime_<table> shows the column's value under another name
+    runtime_shows: tuple[tuple[str, str], ...] = ()
     cnf: CnfSection | None = None  # how proxysql.cnf states it at first boot
     cnf_unreadable: str = ""  # why the config file cannot state it (cnf is None)
     column_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
@@ -1043,6 +1045,12 @@ PGSQL_TABLES: tuple[Table, ...] = (
         key=("rule_id",),
         row_checks=(RequiresNotNull("replace_pattern", "match_pattern"),),
         auto_id="rule_id",
+        # ProxySQL 3.0.1 shows each of these at runtime under the other's name (measured;
+        # SAVE ... FROM RUNTIME writes them back swapped)
+        runtime_shows=(
+            ("mirror_flagOUT", "mirror_hostgroup"),
+            ("mirror_hostgroup", "mirror_flagOUT"),
+        ),
         reaches_runtime=(Reaches("active", "=", 1),),
         cnf=CnfSection(
             "pgsql_query_rules",
