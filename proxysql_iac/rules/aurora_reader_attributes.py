@@ -4,7 +4,12 @@ from collections.abc import Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.rules._topology import AURORA, attributes_by_hostgroup, hostgroup_label
+from proxysql_iac.rules._topology import (
+    AURORA,
+    MYSQL,
+    attributes_by_hostgroup,
+    hostgroup_label,
+)
 
 
 @rule("PXC124", "aurora-reader-hostgroup-missing", Severity.WARNING)
@@ -29,7 +34,7 @@ def aurora_reader_hostgroup_missing(ctx: RuleContext) -> Iterator[Issue]:
         mysql_hostgroup_attributes:
           - {hostgroup_id: 201}
     """
-    attributes = attributes_by_hostgroup(ctx.desired)
+    attributes = attributes_by_hostgroup(ctx.desired, MYSQL)
     for row in ctx.desired.rows(AURORA):
         reader = row.values["reader_hostgroup"]
         if row.values["writer_is_also_reader"] != 1 or not isinstance(reader, int):

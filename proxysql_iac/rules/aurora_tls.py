@@ -6,6 +6,7 @@ from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.rules._topology import (
     AURORA,
+    MYSQL,
     attributes_by_hostgroup,
     hostgroup_label,
     servers_defaults,
@@ -44,7 +45,7 @@ def aurora_tls_not_inherited(ctx: RuleContext) -> Iterator[Issue]:
         mysql_variables:
           ssl_p2s_ca: /etc/proxysql/certs/rds-global-bundle.pem
     """
-    attributes = attributes_by_hostgroup(ctx.desired)
+    attributes = attributes_by_hostgroup(ctx.desired, MYSQL)
     for aurora in ctx.desired.rows(AURORA):
         pair = {
             "writer_hostgroup": aurora.values["writer_hostgroup"],

@@ -1,10 +1,12 @@
-"""PXC111: a writer hostgroup that another topology row uses as a reader/backup/offline one."""
+"""PXC111: a writer hostgroup that another topology row of the same side uses as a
+reader/backup/offline one."""
 
 from collections.abc import Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.rules._topology import MONITOR_TABLES, roles
+from proxysql_iac.rules._topology import SIDES, roles
+from proxysql_iac.spec.compile import DesiredRow
 from proxysql_iac.spec.load import format_path
 
 
@@ -14,7 +16,10 @@ def writer_hostgroup_reused(ctx: RuleContext) -> Iterator[Issue]:
 
     ProxySQL loads replication, Group Replication and Galera rows into one hostgroup manager
     and skips such a row at LOAD with only a log line: the table shows it, the Monitor ignores
-    it. This holds across the three tables too.
+    it. This holds across the three tables too. ProxySQL 3.0 does the same with
+    `pgsql_replication_hostgroups` rows ("Incompatible entry in pgsql_replication_hostgroups
+    will be ignored"); a MySQL and a PostgreSQL row never conflict: each side has its own
+    hostgroup manager.
 
     Bad::
 
@@ -32,7 +37,12 @@ def writer_hostgroup_reused(ctx: RuleContext) -> Iterator[Issue]:
           - {writer_hostgroup: 30, backup_writer_hostgroup: 31, reader_hostgroup: 32,
              offline_hostgroup: 33}
     """
-    rows = [row for table in MONITOR_TABLES for row in ctx.desired.rows(table)]
+    for side in SIDES:
+        rows = [row for table in side.shared_manager for row in ctx.desired.rows(table)]
+        yield from _reused(rows)
+
+
+def _reused(rows: list[DesiredRow]) -> Iterator[Issue]:
     for row in rows:
         writer = row.values["writer_hostgroup"]
         if not isinstance(writer, int):
