@@ -16,6 +16,8 @@ def row_not_synced_to_peers(ctx: RuleContext) -> Iterator[Issue]:
     OFFLINE_HARD servers. Such a row exists in the primary's memory and disk only; after a
     failover to a peer it is gone (and `pxc plan` against the new primary adds it again).
     Delete the row from the spec if it is not needed; keep it only if that is acceptable.
+    Modules Cluster does not sync (every PostgreSQL module of ProxySQL 3.0.1) are exempt:
+    pxc writes them to every node itself.
 
     Bad::
 
@@ -31,6 +33,8 @@ def row_not_synced_to_peers(ctx: RuleContext) -> Iterator[Issue]:
     if cluster is not None and len(cluster.nodes) < 2:
         return
     for table in TABLES:
+        if not table.module.synced:
+            continue  # pxc writes the module to every node: no peer pulls it (PXC109)
         for row in ctx.desired.rows(table.name):
             for condition in table.reaches_runtime:
                 if condition.column not in row.written:

@@ -7,6 +7,7 @@ from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.spec.compile import WrittenCredentials
 from proxysql_iac.spec.models import SecretRef
+from proxysql_iac.spec.tables import TABLES, Table
 
 NATIVE_HASH = re.compile(r"^\*[0-9A-Fa-f]{40}$")
 SHA2_HASH_PREFIX = "$A$005$"
@@ -24,7 +25,10 @@ def plaintext_password(ctx: RuleContext) -> Iterator[Issue]:
 
     The file is reviewed in pull requests and committed: a literal password ends up in every
     clone and CI log. Use `{env: ...}`, `{file: ...}` or, for `mysql_users`, a hash (`*` + 40
-    hex for mysql_native_password, `$A$005$...` for caching_sha2_password).
+    hex for mysql_native_password, `$A$005$...` for caching_sha2_password). Every password
+    column is checked, `pgsql_users` (ProxySQL 3.0) included; a MySQL hash there is no hash
+    to PostgreSQL, so it is reported too. Secret variables (`pgsql-monitor_password` too)
+    are checked from the variable catalog of the targeted version.
 
     Bad::
 
@@ -40,14 +44,21 @@ def plaintext_password(ctx: RuleContext) -> Iterator[Issue]:
         mysql_variables:
           monitor_password: {file: /run/secrets/monitor}
     """
-    for row in ctx.desired.rows("mysql_users"):
-        password = row.values["password"]
-        if isinstance(password, str) and password and not is_hash(password):
-            yield Issue(
-                (*row.origin, "password"),
-                f"the password of mysql user {row.values['username']!r} is a plaintext literal",
-                REFERENCE_HINT + ", or a hash (* + 40 hex, $A$005$...)",
-            )
+    for table in TABLES:
+        for column in (c.name for c in table.columns if c.secret):
+            for row in ctx.desired.rows(table.name):
+                password = row.values[column]
+                if not isinstance(password, str) or not password:
+                    continue
+                if _hashes_allowed(table) and is_hash(password):
+                    continue
+                yield Issue(
+                    (*row.origin, column),
+                    f"the {column} of {table.name} user {row.values['username']!r} is a "
+                    "plaintext literal",
+                    REFERENCE_HINT
+                    + (", or a hash (* + 40 hex, $A$005$...)" if _hashes_allowed(table) else ""),
+                )
     cluster = ctx.cluster
     if cluster is not None:
         yield from _admin_literal(cluster.admin, ("cluster", "admin"), "cluster.admin")
@@ -76,3 +87,8 @@ def _admin_literal(
             f"{what} password (user {admin.user!r}) is a plaintext literal",
             REFERENCE_HINT,
         )
+
+
+def _hashes_allowed(table: Table) -> bool:
+    """MySQL password hashes are accepted by the MySQL side's users table only."""
+    return table.module.keyword.startswith("MYSQL")
