@@ -7,13 +7,17 @@ from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.rules._columns import written_rows
 from proxysql_iac.spec.tables import INT32_MAX, INT32_MIN, Kind
 
+ABORTS = f"ProxySQL (2.7.1, 3.0.1) aborts on reading it back; stay within {INT32_MAX}"
+
 
 @rule("PXC116", "int32-overflow", Severity.ERROR)
 def int32_overflow(ctx: RuleContext) -> Iterator[Issue]:
     """An integer outside signed 32 bits in an integer column.
 
     ProxySQL 2.7.1 accepts `hostgroup_id` or `max_connections` of 2147483648, loads it, and
-    then aborts the whole process on the next read of `runtime_mysql_servers`.
+    then aborts the whole process on the next read of `runtime_mysql_servers`; ProxySQL 3.0.1
+    does the same with `pgsql_servers` and `runtime_pgsql_servers`. Every integer column of
+    every table is checked.
 
     Bad::
 
@@ -37,12 +41,12 @@ def int32_overflow(ctx: RuleContext) -> Iterator[Issue]:
                 yield Issue(
                     (*row.origin, column.name),
                     f"{column.name} = {value} is outside signed 32 bits",
-                    f"ProxySQL 2.7.1 aborts on reading it back; stay within {INT32_MAX}",
+                    ABORTS,
                 )
     for name, value in sorted(ctx.desired.hostgroups.items()):
         if not INT32_MIN <= value <= INT32_MAX:
             yield Issue(
                 ("hostgroups", name),
                 f"hostgroup id {value} is outside signed 32 bits",
-                f"ProxySQL 2.7.1 aborts on reading it back; stay within {INT32_MAX}",
+                ABORTS,
             )

@@ -8,6 +8,11 @@ from proxysql_iac.spec.compile import DesiredRow
 from proxysql_iac.spec.tables import TABLES, Load
 
 FLAGS = ("CASELESS", "GLOBAL")
+# Integer columns ProxySQL keeps at runtime in a finer unit, in unsigned 32 bits: LOAD wraps
+# a larger value (measured on 2.7.1 and 3.0.1, mysql_servers and pgsql_servers alike:
+# max_latency_ms 4294968 runs as 0, no limit at all, and 5000000 as 705032).
+SCALED = {"max_latency_ms": (1000, "microseconds")}
+UINT32 = 2**32
 
 
 @rule("PXC128", "value-rewritten-at-load", Severity.ERROR)
@@ -19,6 +24,9 @@ def value_rewritten_at_load(ctx: RuleContext) -> Iterator[Issue]:
     they say. A query rule's `digest` is read as a number (`0x...` hex, or decimal); a value
     that is not one becomes NULL, and a rule without a digest matches every query.
     Differences of case (`caseless`, `0xabc`) are fine: pxc writes the form ProxySQL shows.
+    A server's `max_latency_ms` is kept in microseconds in 32 bits: above 4294967 (71
+    minutes) it wraps, and 4294968 runs as 0, no latency limit at all. `pgsql_query_rules`
+    and `pgsql_servers` (ProxySQL 3.0) are read the same way (measured on 3.0.1).
 
     Bad::
 
@@ -32,6 +40,7 @@ def value_rewritten_at_load(ctx: RuleContext) -> Iterator[Issue]:
           - {rule_id: 1, active: 1, match_digest: '^SELECT', re_modifiers: 'CASELESS,GLOBAL'}
           - {rule_id: 2, active: 1, digest: '0x3B9E2A5F0C1D7E48', destination_hostgroup: 20}
     """
+    yield from _wrapped(ctx)
     for table in TABLES:
         columns = [c for c in table.columns if c.load in (Load.RE_MODIFIERS, Load.DIGEST)]
         for column in columns:
@@ -62,3 +71,22 @@ def _written_text(ctx: RuleContext, table: str, column: str) -> Iterator[tuple[D
         raw = ctx.loaded.written((*row.origin, column)) if column in row.written else None
         if isinstance(raw, str):
             yield row, raw
+
+
+def _wrapped(ctx: RuleContext) -> Iterator[Issue]:
+    for table in TABLES:
+        for name in SCALED.keys() & table.column_by_name.keys():
+            factor, unit = SCALED[name]
+            limit = (UINT32 - 1) // factor
+            for row in ctx.desired.rows(table.name):
+                value = row.values[name]
+                if not isinstance(value, int) or not limit < value < UINT32:
+                    continue  # beyond 32 bits is PXC116
+                runs_as = value * factor % UINT32 // factor
+                yield Issue(
+                    (*row.origin, name),
+                    f"{name} {value} runs as {runs_as}: ProxySQL keeps it in {unit} in 32 "
+                    f"bits, so LOAD wraps anything above {limit}"
+                    + (" (0 is no limit at all)" if runs_as == 0 else ""),
+                    f"stay within {limit}",
+                )
