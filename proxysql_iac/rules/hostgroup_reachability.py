@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.rules._topology import (
+    MYSQL,
     SIDES,
     Side,
     hostgroup_label,
@@ -103,7 +104,7 @@ def hostgroup_never_populated(ctx: RuleContext) -> Iterator[Issue]:
                 hint = f"route to a hostgroup of {side.servers.name}, or add a row there"
             yield Issue(
                 (*row.origin, column),
-                f"{_describe(table, row)} sends queries to {column} "
+                f"{describe_row(table, side, row)} sends queries to {column} "
                 f"{hostgroup_label(desired, hostgroup)}{default}, which {why}",
                 hint,
             )
@@ -114,10 +115,13 @@ def _populators(side: Side) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def _describe(table: Table, row: DesiredRow) -> str:
+def describe_row(table: Table, side: Side, row: DesiredRow) -> str:
+    """`user 'app'`, `query rule 10`, `fast routing for 'app'/'shop'`; PostgreSQL ones so
+    named."""
+    whose = "" if side == MYSQL else f"{side.name} "
     if table.module.role is Role.USERS:
-        return f"{table.name} user {row.values['username']!r}"
+        return f"{whose}user {row.values['username']!r}"
     if "rule_id" in table.column_by_name:
-        return f"{table.name} rule {row.values['rule_id']}"
-    shown = "/".join(repr(row.values[c]) for c in table.key)
-    return f"{table.name} entry {shown}"
+        return f"{whose}query rule {row.values['rule_id']}"
+    shown = "/".join(repr(row.values[c]) for c in table.key if c != "flagIN")
+    return f"{whose}fast routing for {shown}"

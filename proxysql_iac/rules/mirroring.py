@@ -11,7 +11,7 @@ from proxysql_iac.rules._topology import (
     populatable_hostgroups,
     server_hostgroups,
 )
-from proxysql_iac.rules.hostgroup_reachability import routes
+from proxysql_iac.rules.hostgroup_reachability import describe_row, routes
 
 
 @rule("PXC141", "mirror-hostgroup", Severity.WARNING)
@@ -51,18 +51,18 @@ def mirror_hostgroup(ctx: RuleContext) -> Iterator[Issue]:
             if not isinstance(mirror, int):
                 continue
             label = hostgroup_label(desired, mirror)
-            rule_id = row.values["rule_id"]
+            what = describe_row(table, side, row)
             if mirror == row.values["destination_hostgroup"]:
                 yield Issue(
                     (*row.origin, "mirror_hostgroup"),
-                    f"{table.name} rule {rule_id} mirrors to its own destination hostgroup "
+                    f"{what} mirrors to its own destination hostgroup "
                     f"{label}: every matching query runs twice on the same servers",
                     "mirror to a separate hostgroup, or remove mirror_hostgroup",
                 )
             elif manages_servers and mirror in populated and mirror not in with_servers:
                 yield Issue(
                     (*row.origin, "mirror_hostgroup"),
-                    f"{table.name} rule {rule_id} mirrors to hostgroup {label}, which has no "
+                    f"{what} mirrors to hostgroup {label}, which has no "
                     f"{servers} rows: mirrored queries fail until the Monitor moves a server "
                     "there",
                     f"add a {servers} row in hostgroup {mirror}",
