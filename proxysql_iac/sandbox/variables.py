@@ -6,8 +6,6 @@ from memory; restart-only variables keep their runtime value (measured on a real
 
 import re
 
-VERSION = "2.7.1-16-g2726c27"
-
 # Ranges (inclusive) of integer variables, from ProxySQL 2.7.1's variable tables (measured
 # where it matters). Integer variables not listed accept any integer.
 INT_RANGES: dict[str, tuple[int, int]] = {
