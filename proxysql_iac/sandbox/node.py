@@ -244,6 +244,10 @@ class SandboxNode:
             db.execute(ddl.create("main", name, body))
             if name not in ddl.NO_RUNTIME:
                 db.execute(ddl.create("main", "runtime_" + name, body))
+        if self.server.pgsql:
+            # a fresh 3.0.1 shows sqlite_sequence rows (0) for its AUTOINCREMENT tables at once
+            for name in ("mysql_query_rules", "pgsql_query_rules", "scheduler", "restapi_routes"):
+                db.execute(f"INSERT INTO main.{name} SELECT * FROM main.{name} WHERE 0")
         db.execute(ddl.create("main", "runtime_checksums_values", ddl.RUNTIME_CHECKSUMS_VALUES))
         existing = {r[0] for r in db.execute("SELECT name FROM disk.sqlite_master")}
         for name, body in self.tables.items():
@@ -257,7 +261,7 @@ class SandboxNode:
         collations = refs["collations"]
         assert isinstance(collations, list)
         db.executemany("INSERT INTO main.mysql_collations VALUES (?,?,?,?)", collations)
-        status = refs["mysql_status"]
+        status = refs["mysql_status_3.0" if self.server.pgsql else "mysql_status"]
         assert isinstance(status, list)
         db.executemany("INSERT INTO stats.stats_mysql_global VALUES (?,?)", status)
         modules = self.grammar.table_modules

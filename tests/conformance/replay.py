@@ -28,6 +28,7 @@ from proxysql_iac.sandbox.configfile import parse_config_text
 DATA_DIR = Path(__file__).parent / "data"
 PROBES = DATA_DIR / "probes-public-2.7.1.json"
 NORMALIZATION = DATA_DIR / "normalization-public-2.7.1.json"
+PROBES_30 = DATA_DIR / "probes-public-3.0.1.json"
 GRAMMAR_30 = DATA_DIR / "grammar-3.0.1.json"
 NORMALIZATION_30 = DATA_DIR / "normalization-public-3.0.1.json"
 CLUSTER_30 = DATA_DIR / "cluster-3.0.1.json"
