@@ -49,7 +49,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-sandbox_app = typer.Typer(help="A local ProxySQL 2.7 admin-interface cluster for trying pxc.")
+sandbox_app = typer.Typer(
+    help="A local ProxySQL (2.7 or 3.0) admin-interface cluster for trying pxc."
+)
 app.add_typer(sandbox_app, name="sandbox")
 
 
@@ -370,8 +372,11 @@ def sandbox_up(
     config: Annotated[Path | None, typer.Option(help="boot from a proxysql.cnf")] = None,
     detach: Annotated[bool, typer.Option(help="run in the background")] = False,
     data_dir: Annotated[Path | None, typer.Option(help="persist each node's disk here")] = None,
+    version: Annotated[
+        str, typer.Option(help="ProxySQL version to speak: 2.7 (2.7.1) or 3.0 (3.0.1)")
+    ] = "2.7",
 ) -> None:
-    """Start a local ProxySQL 2.7 admin-interface cluster (no traffic is proxied)."""
+    """Start a local ProxySQL admin-interface cluster (no traffic is proxied)."""
     from proxysql_iac.sandbox.launcher import main_up
 
     raise typer.Exit(
@@ -381,6 +386,7 @@ def sandbox_up(
             str(config) if config else None,
             detach,
             str(data_dir) if data_dir else None,
+            version,
         )
     )
 

@@ -5,6 +5,11 @@ PXC_TEST_SERVER=real it starts a real 3-node ProxySQL cluster from PXC_PROXYSQL_
 (and the tests marked `real_process` can stop, kill and restart its processes); with
 PXC_TEST_PROXYSQL (`user:pass@host:port,...`, first node primary) it points the tests at a
 cluster someone else runs.
+
+`proxysql30_cluster` is the same for ProxySQL 3.0: a 3-node sandbox speaking 3.0; with
+PXC_TEST_SERVER=real a real 3-node cluster from PXC_PROXYSQL_BIN_30 (its tests are skipped,
+saying why, when that variable names no binary); with PXC_TEST_PROXYSQL_30 a 3.0 cluster
+someone else runs.
 """
 
 import os
@@ -59,6 +64,31 @@ def proxysql_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clust
     from proxysql_iac.sandbox import Sandbox
 
     with Sandbox(nodes=3) as sb:
+        yield ClusterTarget(nodes=sb.endpoints("radmin", "radmin"), sandbox=sb)
+
+
+@pytest.fixture(scope="session")
+def proxysql30_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterTarget]:
+    spec = os.environ.get("PXC_TEST_PROXYSQL_30")
+    if spec:
+        yield ClusterTarget(nodes=_parse_targets(spec))
+        return
+    if _real_run():
+        from tests.realserver import RealCluster
+
+        binary = os.environ.get("PXC_PROXYSQL_BIN_30", "")
+        if not os.access(binary, os.X_OK):
+            pytest.skip(
+                "NOT RUN against a real ProxySQL 3.0: PXC_TEST_SERVER=real needs "
+                f"PXC_PROXYSQL_BIN_30 to name a ProxySQL 3.0 binary (got {binary!r})"
+            )
+        directory = tmp_path_factory.mktemp("real-proxysql-30")
+        with RealCluster(binary, directory, pgsql=True) as cluster:
+            yield ClusterTarget(nodes=cluster.endpoints(), real=cluster)
+        return
+    from proxysql_iac.sandbox import Sandbox
+
+    with Sandbox(nodes=3, version="3.0") as sb:
         yield ClusterTarget(nodes=sb.endpoints("radmin", "radmin"), sandbox=sb)
 
 

@@ -64,6 +64,9 @@ class RealNode:
     mysql_port: int
     directory: Path
     process: subprocess.Popen[bytes] | None = None
+    # ProxySQL 3: its PostgreSQL listeners on admin_port + 2 (clients) and + 3 (admin), on
+    # loopback (by default they bind 0.0.0.0:6133 and 0.0.0.0:6132, the same on every node)
+    pgsql: bool = False
 
     @property
     def data_dir(self) -> Path:
@@ -84,13 +87,20 @@ class RealNode:
             "admin_variables=\n{\n"
             f'  admin_credentials="admin:admin;{ADMIN_USER}:{ADMIN_PASSWORD}"\n'
             f'  mysql_ifaces="127.0.0.1:{self.admin_port}"\n'
-            f'  cluster_username="{ADMIN_USER}"\n  cluster_password="{ADMIN_PASSWORD}"\n'
+            + (f'  pgsql_ifaces="127.0.0.1:{self.admin_port + 3}"\n' if self.pgsql else "")
+            + f'  cluster_username="{ADMIN_USER}"\n  cluster_password="{ADMIN_PASSWORD}"\n'
             f"  cluster_check_interval_ms={interval_ms}\n"
             "  cluster_check_status_frequency=100\n"
             "  web_enabled=false\n  restapi_enabled=false\n}\n"
             "mysql_variables=\n{\n  threads=2\n"
             f'  interfaces="127.0.0.1:{self.mysql_port}"\n  monitor_enabled=false\n}}\n'
-            f"proxysql_servers=\n(\n{servers}\n)\n"
+            + (
+                "pgsql_variables=\n{\n  threads=2\n"
+                f'  interfaces="127.0.0.1:{self.admin_port + 2}"\n  monitor_enabled=false\n}}\n'
+                if self.pgsql
+                else ""
+            )
+            + f"proxysql_servers=\n(\n{servers}\n)\n"
         )
 
     def start(self, binary: str) -> None:
@@ -155,6 +165,7 @@ class RealCluster:
     size: int = 3
     interval_ms: int = 200
     nodes: list[RealNode] = field(default_factory=list)
+    pgsql: bool = False  # a ProxySQL 3 binary: give each node its PostgreSQL ports too
 
     def start(self) -> "RealCluster":
         """Start every node; a node that cannot bind (a port taken meanwhile) makes the
@@ -165,7 +176,11 @@ class RealCluster:
                 shutil.rmtree(self.directory)
             self.nodes = [
                 RealNode(
-                    k, base + 10 * (k - 1), base + 10 * (k - 1) + 1, self.directory / f"node{k}"
+                    k,
+                    base + 10 * (k - 1),
+                    base + 10 * (k - 1) + 1,
+                    self.directory / f"node{k}",
+                    pgsql=self.pgsql,
                 )
                 for k in range(1, self.size + 1)
             ]

@@ -1,4 +1,5 @@
-"""The pxc sandbox: an emulator of the ProxySQL 2.7.1 admin interface and Cluster.
+"""The pxc sandbox: an emulator of the ProxySQL admin interface and Cluster, as 2.7.1 (the
+default) or 3.0.1 (`version="3.0"`: the PostgreSQL tables, variables and modules too) has them.
 
 It speaks the MySQL protocol (mysql_native_password, users admin/admin and radmin/radmin),
 keeps ProxySQL's memory / disk / runtime layers in SQLite, implements the LOAD/SAVE grammar and

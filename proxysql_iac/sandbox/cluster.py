@@ -7,7 +7,8 @@ module is pulled when
 >= cluster_<module>_diffs_before_sync > 0. Among qualifying peers the highest epoch wins; if a
 peer with a higher epoch has not reached the threshold yet, nothing is pulled this round.
 Equal epochs with different checksums never sync. Scheduler, restapi and firewall have no
-checksum row and are never synced.
+checksum row and are never synced; neither are the PostgreSQL modules of 3.0.1 (they have
+checksum rows, but peers neither track nor pull them).
 """
 
 import time
@@ -72,6 +73,8 @@ class ClusterMonitor:
             views[key] = theirs
             state = self.peers.setdefault(key, {})
             for name, ck in theirs.items():
+                if name not in SYNCED:
+                    continue  # ProxySQL 3.0.1 tracks (and syncs) no PostgreSQL module
                 pm = state.setdefault(name, PeerModule())
                 if ck.checksum != pm.checksum:
                     pm.changed_at = now

@@ -1,4 +1,4 @@
-"""The admin command grammar ProxySQL 2.7.1 interprets before handing a query to SQLite.
+"""The admin command grammar ProxySQL 2.7.1 and 3.0.1 interpret before handing a query to SQLite.
 
 Commands are matched as whole strings after normalisation (trim, collapse whitespace, strip
 trailing semicolons and blanks), case-insensitively, as a real 2.7.1 answers them.
@@ -54,6 +54,29 @@ LIMITED: dict[str, dict[str, tuple[str, ...]]] = {
 }
 NO_CONFIG = frozenset({"SQLITESERVER VARIABLES"})
 
+# What ProxySQL 3.0.1 adds (recorded): every direction for the PostgreSQL modules, none for
+# pgsql_ldap_mapping (a syntax error, its rows never reach runtime or disk), and two more
+# spellings of LOAD COREDUMP.
+PGSQL_TABLE_MODULES: dict[str, tuple[str, ...]] = {
+    "PGSQL SERVERS": (
+        "pgsql_servers",
+        "pgsql_replication_hostgroups",
+        "pgsql_hostgroup_attributes",
+    ),
+    "PGSQL USERS": ("pgsql_users",),
+    "PGSQL QUERY RULES": ("pgsql_query_rules", "pgsql_query_rules_fast_routing"),
+    "PGSQL FIREWALL": (
+        "pgsql_firewall_whitelist_users",
+        "pgsql_firewall_whitelist_rules",
+        "pgsql_firewall_whitelist_sqli_fingerprints",
+    ),
+}
+PGSQL_VARIABLE_MODULES: dict[str, str] = {"PGSQL VARIABLES": "pgsql-"}
+LIMITED_30: dict[str, dict[str, tuple[str, ...]]] = {
+    **LIMITED,
+    "COREDUMP": {"to_runtime": ("TO RUNTIME", "TO RUN", "FROM MEMORY")},
+}
+
 
 @dataclass(frozen=True)
 class LoadSave:
@@ -68,28 +91,45 @@ def normalize(sql: str) -> str:
     return text
 
 
-def _build() -> dict[str, LoadSave]:
+@dataclass(frozen=True)
+class Grammar:
+    """The modules of one server version and the LOAD/SAVE statements naming them."""
+
+    table_modules: dict[str, tuple[str, ...]]
+    variable_modules: dict[str, str]
+    load_save: dict[str, LoadSave]
+
+    def parse_load_save(self, normalized: str) -> LoadSave | None:
+        return self.load_save.get(normalized.upper())
+
+
+def _build(
+    table_modules: dict[str, tuple[str, ...]],
+    variable_modules: dict[str, str],
+    limited: dict[str, dict[str, tuple[str, ...]]],
+) -> Grammar:
     table: dict[str, LoadSave] = {}
-    for module in (*TABLE_MODULES, *VARIABLE_MODULES):
+    for module in (*table_modules, *variable_modules):
         for direction, (verb, forms) in DIRECTIONS.items():
             if direction == "from_config" and module in NO_CONFIG:
                 continue
             for form in forms:
                 table[f"{verb} {module} {form}"] = LoadSave(module, direction)
-    for module, dirs in LIMITED.items():
+    for module, dirs in limited.items():
         for direction, forms in dirs.items():
             verb = DIRECTIONS[direction][0]
             for form in forms:
                 table[f"{verb} {module} {form}"] = LoadSave(module, direction)
-    return table
+    return Grammar(table_modules, variable_modules, table)
 
 
-LOAD_SAVE = _build()
+GRAMMAR_27 = _build(TABLE_MODULES, VARIABLE_MODULES, LIMITED)
+GRAMMAR_30 = _build(
+    {**TABLE_MODULES, **PGSQL_TABLE_MODULES},
+    {**VARIABLE_MODULES, **PGSQL_VARIABLE_MODULES},
+    LIMITED_30,
+)
 _LOAD_USER = re.compile(r"LOAD MYSQL USER ([A-Za-z0-9_+-]+) TO RUNTIME", re.I)
-
-
-def parse_load_save(normalized: str) -> LoadSave | None:
-    return LOAD_SAVE.get(normalized.upper())
 
 
 def parse_load_user(normalized: str) -> str | None:

@@ -168,9 +168,15 @@ def _insert_section(node: "SandboxNode", section: str, entries: Any) -> int:
     return count
 
 
+def _variable_sections(node: "SandboxNode") -> tuple[tuple[str, str], ...]:
+    """(section, prefix) of the variable groups a node reads and writes (3.0: pgsql too)."""
+    groups = (("admin_variables", "admin-"), ("mysql_variables", "mysql-"))
+    return (*groups, ("pgsql_variables", "pgsql-")) if node.server.pgsql else groups
+
+
 def apply_config(node: "SandboxNode", config: dict[str, Any], values: dict[str, str]) -> None:
     """First boot: variables into `values`, row sections into memory."""
-    for section, prefix in (("admin_variables", "admin-"), ("mysql_variables", "mysql-")):
+    for section, prefix in _variable_sections(node):
         for key, value in _group(config.get(section)).items():
             values[prefix + key] = _var_text(value)
     for section in _ROW_SECTIONS:
@@ -187,12 +193,13 @@ def _group(value: Any) -> dict[str, Any]:
 
 def load_from_config(node: "SandboxNode", module: str) -> int:
     assert node.config is not None and node.db is not None
-    if module in ("MYSQL VARIABLES", "ADMIN VARIABLES"):
-        section, prefix = (
-            ("mysql_variables", "mysql-")
-            if module.startswith("MYSQL")
-            else ("admin_variables", "admin-")
-        )
+    sections = {
+        f"{prefix[:-1].upper()} VARIABLES": g
+        for g in _variable_sections(node)
+        for prefix in (g[1],)
+    }
+    if module in sections:
+        section, prefix = sections[module]
         items = _group(node.config.get(section)).items()
         node.db.executemany(
             "INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
@@ -211,32 +218,37 @@ def _quote(value: Any) -> str:
 
 
 def export_config(node: "SandboxNode") -> str:
-    """`SELECT CONFIG FILE`: the libconfig text ProxySQL 2.7.1 writes."""
+    """`SELECT CONFIG FILE`: the libconfig text ProxySQL writes (3.0.1 adds pgsql_variables and
+    the pgsql_users / _query_rules / _servers / _replication_hostgroups lists)."""
     refs = ddl.reference_rows()
     out = [str(refs.get("config_header", ""))]
-    for prefix, section in (("admin-", "admin_variables"), ("mysql-", "mysql_variables")):
+    groups = _variable_sections(node)
+    for section, prefix in groups:
         rows = node._q(
             "SELECT variable_name, variable_value FROM main.global_variables "
             "WHERE variable_name LIKE ? ORDER BY variable_name",
             (prefix + "%",),
         )
-        out.append(f"{section} =" + (" \n" if prefix == "mysql-" else "\n") + "{\n")
+        out.append(f"{section} =" + ("\n" if prefix == "admin-" else " \n") + "{\n")
         for name, value in rows:
             if value not in (None, ""):
                 out.append(f"\t{name[len(prefix) :]}={_quote(value)}\n")
-        out.append("}\n" + ("\n" if prefix == "admin-" else ""))
-    for section, table in (
-        ("mysql_users", "mysql_users"),
-        ("mysql_query_rules", "mysql_query_rules"),
-        ("mysql_servers", "mysql_servers"),
-        ("mysql_replication_hostgroups", "mysql_replication_hostgroups"),
-        ("mysql_group_replication_hostgroups", "mysql_group_replication_hostgroups"),
-        ("mysql_galera_hostgroups", "mysql_galera_hostgroups"),
-        ("mysql_aws_aurora_hostgroups", "mysql_aws_aurora_hostgroups"),
-        ("scheduler", "scheduler"),
-        ("restapi", "restapi_routes"),
-        ("proxysql_servers", "proxysql_servers"),
+        out.append("}\n" + ("\n" if section != groups[-1][0] else ""))
+    pgsql = ("pgsql_users", "pgsql_query_rules", "pgsql_servers", "pgsql_replication_hostgroups")
+    for section in (
+        "mysql_users",
+        "mysql_query_rules",
+        "mysql_servers",
+        "mysql_replication_hostgroups",
+        "mysql_group_replication_hostgroups",
+        "mysql_galera_hostgroups",
+        "mysql_aws_aurora_hostgroups",
+        *(pgsql if node.server.pgsql else ()),
+        "scheduler",
+        "restapi",
+        "proxysql_servers",
     ):
+        table = "restapi_routes" if section == "restapi" else section
         cols = node._columns("main", table)
         rows = node._q(f"SELECT * FROM main.{table}")
         out.append(f"{section}:\n(\n")

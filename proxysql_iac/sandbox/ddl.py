@@ -1,4 +1,4 @@
-"""Table definitions of the emulated ProxySQL 2.7.1 admin schema.
+"""Table definitions of the emulated ProxySQL 2.7.1 and 3.0.1 admin schemas.
 
 Written for the sandbox from what a real 2.7.1 build reports (`SHOW CREATE TABLE` of each admin
 table), independently of the validator's models. The CHECK expressions are spelled
@@ -223,6 +223,96 @@ CONFIG_TABLES: dict[str, str] = {
     ),
 }
 
+# ProxySQL 3.0.1's PostgreSQL configuration tables (in `main`, `disk.` and `runtime_`), written
+# from a real 3.0.1's `sqlite_master`. Where a body equals its MySQL twin's it is shared.
+PGSQL_TABLES: dict[str, str] = {
+    "pgsql_servers": (
+        "hostgroup_id INT CHECK (hostgroup_id>=0) NOT NULL DEFAULT 0 , "
+        "hostname VARCHAR NOT NULL , "
+        "port INT CHECK (port >= 0 AND port <= 65535) NOT NULL DEFAULT 5432 , "
+        "status VARCHAR CHECK (UPPER(status) IN ('ONLINE','SHUNNED','OFFLINE_SOFT', "
+        "'OFFLINE_HARD')) NOT NULL DEFAULT 'ONLINE' , "
+        "weight INT CHECK (weight >= 0 AND weight <=10000000) NOT NULL DEFAULT 1 , "
+        "compression INT CHECK (compression IN(0,1)) NOT NULL DEFAULT 0 , "
+        "max_connections INT CHECK (max_connections >=0) NOT NULL DEFAULT 1000 , "
+        "max_replication_lag INT CHECK (max_replication_lag >= 0 AND "
+        "max_replication_lag <= 126144000) NOT NULL DEFAULT 0 , "
+        "use_ssl INT CHECK (use_ssl IN(0,1)) NOT NULL DEFAULT 0 , "
+        "max_latency_ms INT UNSIGNED CHECK (max_latency_ms>=0) NOT NULL DEFAULT 0 , "
+        "comment VARCHAR NOT NULL DEFAULT '' , "
+        "PRIMARY KEY (hostgroup_id, hostname, port)"
+    ),
+    "pgsql_users": (
+        "username VARCHAR NOT NULL , password VARCHAR , "
+        "active INT CHECK (active IN (0,1)) NOT NULL DEFAULT 1 , "
+        "use_ssl INT CHECK (use_ssl IN (0,1)) NOT NULL DEFAULT 0 , "
+        "default_hostgroup INT NOT NULL DEFAULT 0 , "
+        "transaction_persistent INT CHECK (transaction_persistent IN (0,1)) NOT NULL DEFAULT 1 , "
+        "fast_forward INT CHECK (fast_forward IN (0,1)) NOT NULL DEFAULT 0 , "
+        "backend INT CHECK (backend IN (0,1)) NOT NULL DEFAULT 1 , "
+        "frontend INT CHECK (frontend IN (0,1)) NOT NULL DEFAULT 1 , "
+        "max_connections INT CHECK (max_connections >=0) NOT NULL DEFAULT 10000 , "
+        "attributes VARCHAR CHECK (JSON_VALID(attributes) OR attributes = '') NOT NULL "
+        "DEFAULT '' , "
+        "comment VARCHAR NOT NULL DEFAULT '' , "
+        "PRIMARY KEY (username, backend) , UNIQUE (username, frontend)"
+    ),
+    "pgsql_replication_hostgroups": CONFIG_TABLES["mysql_replication_hostgroups"],
+    "pgsql_hostgroup_attributes": CONFIG_TABLES["mysql_hostgroup_attributes"],
+    "pgsql_query_rules": (
+        "rule_id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL , "
+        "active INT CHECK (active IN (0,1)) NOT NULL DEFAULT 0 , "
+        "username VARCHAR , database VARCHAR , "
+        "flagIN INT CHECK (flagIN >= 0) NOT NULL DEFAULT 0 , "
+        "client_addr VARCHAR , proxy_addr VARCHAR , "
+        "proxy_port INT CHECK (proxy_port >= 0 AND proxy_port <= 65535) , "
+        "digest VARCHAR , match_digest VARCHAR , match_pattern VARCHAR , "
+        "negate_match_pattern INT CHECK (negate_match_pattern IN (0,1)) NOT NULL DEFAULT 0 , "
+        "re_modifiers VARCHAR DEFAULT 'CASELESS' , "
+        "flagOUT INT CHECK (flagOUT >= 0) , "
+        "replace_pattern VARCHAR CHECK(CASE WHEN replace_pattern IS NULL THEN 1 WHEN "
+        "replace_pattern IS NOT NULL AND match_pattern IS NOT NULL THEN 1 ELSE 0 END) , "
+        "destination_hostgroup INT DEFAULT NULL , "
+        "cache_ttl INT CHECK(cache_ttl > 0) , "
+        "cache_empty_result INT CHECK (cache_empty_result IN (0,1)) DEFAULT NULL , "
+        "cache_timeout INT CHECK(cache_timeout >= 0) , "
+        "reconnect INT CHECK (reconnect IN (0,1)) DEFAULT NULL , "
+        "timeout INT UNSIGNED CHECK (timeout >= 0) , "
+        "retries INT CHECK (retries>=0 AND retries <=1000) , "
+        "delay INT UNSIGNED CHECK (delay >=0) , "
+        "next_query_flagIN INT UNSIGNED , mirror_flagOUT INT UNSIGNED , "
+        "mirror_hostgroup INT UNSIGNED , error_msg VARCHAR , OK_msg VARCHAR , "
+        "sticky_conn INT CHECK (sticky_conn IN (0,1)) , "
+        "multiplex INT CHECK (multiplex IN (0,1,2)) , "
+        "log INT CHECK (log IN (0,1)) , "
+        "apply INT CHECK(apply IN (0,1)) NOT NULL DEFAULT 0 , "
+        "attributes VARCHAR CHECK (JSON_VALID(attributes) OR attributes = '') NOT NULL "
+        "DEFAULT '' , "
+        "comment VARCHAR"
+    ),
+    "pgsql_query_rules_fast_routing": (
+        "username VARCHAR NOT NULL , database VARCHAR NOT NULL , "
+        "flagIN INT NOT NULL DEFAULT 0 , "
+        "destination_hostgroup INT CHECK (destination_hostgroup >= 0) NOT NULL , "
+        "comment VARCHAR NOT NULL , PRIMARY KEY (username, database, flagIN)"
+    ),
+    "pgsql_firewall_whitelist_users": CONFIG_TABLES["mysql_firewall_whitelist_users"],
+    "pgsql_firewall_whitelist_rules": (
+        "active INT CHECK (active IN (0,1)) NOT NULL DEFAULT 1 , username VARCHAR NOT NULL , "
+        "client_address VARCHAR NOT NULL , database VARCHAR NOT NULL , "
+        "flagIN INT NOT NULL DEFAULT 0 , digest VARCHAR NOT NULL , comment VARCHAR NOT NULL , "
+        "PRIMARY KEY (username, client_address, database, flagIN, digest)"
+    ),
+    "pgsql_firewall_whitelist_sqli_fingerprints": CONFIG_TABLES[
+        "mysql_firewall_whitelist_sqli_fingerprints"
+    ],
+    "pgsql_ldap_mapping": (
+        "priority INTEGER CHECK (priority >= 1 AND priority <= 1000000) PRIMARY KEY , "
+        "frontend_entity VARCHAR NOT NULL , backend_entity VARCHAR NOT NULL , "
+        "comment VARCHAR NOT NULL DEFAULT '' , UNIQUE (frontend_entity)"
+    ),
+}
+
 # Tables that exist in main but have no runtime_ twin, or no disk copy.
 NO_RUNTIME = frozenset({"mysql_collations"})
 NO_DISK = frozenset({"coredump_filters"})
@@ -242,14 +332,23 @@ def _data(name: str) -> str:
     return resources.files("proxysql_iac.sandbox").joinpath("data", name).read_text("utf-8")
 
 
-def aux_schemas() -> list[tuple[str, str, str]]:
+def config_tables(pgsql: bool) -> dict[str, str]:
+    """The configuration tables of a 2.7 node, or of a 3.0 node (`pgsql`: the MySQL ones,
+    unchanged in 3.0.1, then the PostgreSQL ones)."""
+    return {**CONFIG_TABLES, **PGSQL_TABLES} if pgsql else dict(CONFIG_TABLES)
+
+
+def aux_schemas(pgsql: bool = False) -> list[tuple[str, str, str]]:
     """(schema, table, CREATE TABLE) for the stats, monitor and stats_history schemas.
 
-    Generated once from a real 2.7.1's `SHOW CREATE TABLE` into data/aux_schemas.json; these
+    Generated once from a real 2.7.1's `SHOW CREATE TABLE` into data/aux_schemas.json (and
+    from a real 3.0.1 for the `*pgsql*` tables 3.0 adds, data/aux_schemas_pgsql.json); these
     tables are read-only curiosities for a configuration tool, so their DDL carries only
     columns, NOT NULL, defaults and keys.
     """
     rows = json.loads(_data("aux_schemas.json"))
+    if pgsql:
+        rows += json.loads(_data("aux_schemas_pgsql.json"))
     return [(str(s), str(t), str(d)) for s, t, d in rows]
 
 
@@ -259,6 +358,8 @@ def reference_rows() -> dict[str, object]:
     return data
 
 
-def default_variables() -> list[tuple[str, str]]:
-    """The 212 variables of a fresh 2.7.1 node (the recorded start pair's values)."""
-    return [(str(n), str(v)) for n, v in json.loads(_data("global_variables.json"))]
+def default_variables(data_file: str = "global_variables.json") -> list[tuple[str, str]]:
+    """The variables of a fresh node: 212 on 2.7.1 (the recorded start pair's values), 373 on
+    3.0.1 (`global_variables_3.0.json`: the same start values, plus the 160 `pgsql-` and
+    `admin-pgsql_ifaces` with a fresh 3.0.1's values)."""
+    return [(str(n), str(v)) for n, v in json.loads(_data(data_file))]

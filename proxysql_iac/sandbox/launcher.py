@@ -21,6 +21,7 @@ from typing import Any
 from .configfile import ConfigError, read_config
 from .sandbox import Sandbox
 from .tls import CA_FILE
+from .versions import DEFAULT_VERSION, VERSIONS
 
 ERROR_FILE = "start-error.txt"
 
@@ -56,8 +57,10 @@ def describe(ports: list[int], host: str = "127.0.0.1", data_dir: str | None = N
     return "\n".join(lines)
 
 
-def _prepare(nodes: int, port: int, config: str | None) -> dict[str, Any] | None:
-    """Everything checkable before starting: node count, config file, free ports."""
+def _prepare(nodes: int, port: int, config: str | None, version: str) -> dict[str, Any] | None:
+    """Everything checkable before starting: version, node count, config file, free ports."""
+    if version not in VERSIONS:
+        raise LaunchError(f"--version {version}: the sandbox speaks {', '.join(VERSIONS)}")
     if nodes < 1:
         raise LaunchError("--nodes must be at least 1")
     if port < 0 or (port and port + nodes - 1 > 65535):
@@ -76,8 +79,10 @@ def _prepare(nodes: int, port: int, config: str | None) -> dict[str, Any] | None
     return cfg
 
 
-def _start(nodes: int, port: int, cfg: dict[str, Any] | None, data_dir: str | None) -> Sandbox:
-    sb = Sandbox(nodes=nodes, base_port=port, data_dir=data_dir, config=cfg)
+def _start(
+    nodes: int, port: int, cfg: dict[str, Any] | None, data_dir: str | None, version: str
+) -> Sandbox:
+    sb = Sandbox(nodes=nodes, base_port=port, data_dir=data_dir, config=cfg, version=version)
     try:
         sb.start()
     except OSError as e:
@@ -105,13 +110,14 @@ def main_up(
     config: str | None = None,
     detach: bool = False,
     data_dir: str | None = None,
+    version: str = DEFAULT_VERSION,
 ) -> int:
     """Start a sandbox; returns a process exit code."""
     try:
-        cfg = _prepare(nodes, port, config)
+        cfg = _prepare(nodes, port, config, version)
         if detach:
-            return _up_detached(nodes, port, cfg, data_dir)
-        sb = _start(nodes, port, cfg, data_dir)
+            return _up_detached(nodes, port, cfg, data_dir, version)
+        sb = _start(nodes, port, cfg, data_dir, version)
     except LaunchError as e:
         return _fail(str(e))
     print(describe(sb.ports, data_dir=sb.data_dir), flush=True)
@@ -127,7 +133,9 @@ def main_up(
     return 0
 
 
-def _up_detached(nodes: int, port: int, cfg: dict[str, Any] | None, data_dir: str | None) -> int:
+def _up_detached(
+    nodes: int, port: int, cfg: dict[str, Any] | None, data_dir: str | None, version: str
+) -> int:
     sdir = state_dir()
     try:
         sdir.mkdir(parents=True, exist_ok=True)
@@ -149,7 +157,7 @@ def _up_detached(nodes: int, port: int, cfg: dict[str, Any] | None, data_dir: st
             for fd in (0, 1, 2):
                 os.dup2(devnull, fd)
             try:
-                sb = _start(nodes, port, cfg, ddir)
+                sb = _start(nodes, port, cfg, ddir, version)
             except Exception as e:  # reported by the parent, which is still waiting
                 why = str(e) if isinstance(e, LaunchError) else f"{type(e).__name__}: {e}"
                 errors.write_text(why)
@@ -224,8 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--config")
     up.add_argument("--detach", action="store_true")
     up.add_argument("--data-dir")
+    up.add_argument("--version", default=DEFAULT_VERSION)
     sub.add_parser("down")
     a = ap.parse_args(argv)
     if a.cmd == "up":
-        return main_up(a.nodes, a.port, a.config, a.detach, a.data_dir)
+        return main_up(a.nodes, a.port, a.config, a.detach, a.data_dir, a.version)
     return main_down()

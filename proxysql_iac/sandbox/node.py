@@ -1,4 +1,4 @@
-"""One emulated ProxySQL 2.7.1 admin node: SQLite layers (memory, disk, runtime) and commands.
+"""One emulated ProxySQL (2.7.1 or 3.0.1) admin node: SQLite layers and commands.
 
 Everything here is synchronous and protocol-free: `SandboxNode.execute(sql)` takes the raw text
 of one COM_QUERY and returns a `Result` or raises `AdminError` / `Crash`. The wire protocol lives
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import commands, ddl, sqlfuncs
 from .tls import ServerTls
-from .variables import NOT_SYNCED, VERSION, parse_credentials, validate
+from .variables import NOT_SYNCED, parse_credentials, validate
+from .versions import DEFAULT_VERSION, server_version
 
 if TYPE_CHECKING:
     from .aurora import AuroraMonitor
@@ -26,15 +27,16 @@ if TYPE_CHECKING:
 Row = tuple[Any, ...]
 
 SERVER_TABLES = commands.TABLE_MODULES["MYSQL SERVERS"]
-CHECKSUM_MODULES = (
-    "admin_variables",
-    "mysql_query_rules",
-    "mysql_servers",
-    "mysql_servers_v2",
-    "mysql_users",
-    "mysql_variables",
-    "proxysql_servers",
-)
+PGSQL_SERVER_TABLES = commands.PGSQL_TABLE_MODULES["PGSQL SERVERS"]
+# LOADs that count a checksum row (the variable modules count `<prefix>_variables`)
+COUNTED_BY = {
+    "MYSQL USERS": "mysql_users",
+    "MYSQL QUERY RULES": "mysql_query_rules",
+    "PROXYSQL SERVERS": "proxysql_servers",
+    "PGSQL SERVERS": "pgsql_servers",
+    "PGSQL USERS": "pgsql_users",
+    "PGSQL QUERY RULES": "pgsql_query_rules",
+}
 INT32_MAX = 2**31 - 1
 
 
@@ -101,6 +103,18 @@ _NUMERIC = re.compile(r"\s*[+-]?\d")
 
 def _text_in(values: Sequence[Any]) -> bool:
     return any(isinstance(v, str) for v in values)
+
+
+def _replication_runtime(rows: list[Row]) -> list[Row]:
+    """Replication rows are copied as stored (6.7 stays 6.7), except rows with a non-numeric
+    hostgroup and rows whose writer is another row's reader."""
+    repl = [r for r in rows if not _text_in(r[:2])]
+    readers = {atoi(r[1]) for r in repl}
+    return [r for r in repl if atoi(r[0]) not in readers]
+
+
+def _server_order(row: Row, key: tuple[int, int, int]) -> tuple[int, str, int]:
+    return (atoi(row[key[0]]), str(row[key[1]]), atoi(row[key[2]]))
 
 
 def _re_modifiers(value: Any) -> str:
@@ -173,7 +187,11 @@ class SandboxNode:
         peers: Sequence[tuple[str, int]] = (),
         config: dict[str, Any] | None = None,
         host: str = "127.0.0.1",
+        version: str = DEFAULT_VERSION,
     ) -> None:
+        self.server = server_version(version)
+        self.grammar = self.server.grammar
+        self.tables = ddl.config_tables(self.server.pgsql)
         self.index = index
         self.port = port
         self.host = host
@@ -187,7 +205,7 @@ class SandboxNode:
         self._int_column_cache: dict[str, list[int]] = {}
         self.servers_v2: list[Row] = []
         self.checksums: dict[str, Checksum] = {}
-        self.defaults = dict(ddl.default_variables())
+        self.defaults = dict(ddl.default_variables(self.server.variables_file))
         self.started_at = 0.0
         # set by the cluster: other nodes of the process, for cluster-internal reads
         self.listeners: list[Callable[[str], None]] = []
@@ -205,7 +223,7 @@ class SandboxNode:
         return os.path.join(self.data_dir, "proxysql.db")
 
     def boot(self) -> None:
-        """Open the layers with ProxySQL 2.7.1's start-up semantics."""
+        """Open the layers with ProxySQL's start-up semantics."""
         os.makedirs(self.data_dir, exist_ok=True)
         self.tls = ServerTls(self.data_dir)
         first_boot = not os.path.exists(self.disk_path)
@@ -222,44 +240,49 @@ class SandboxNode:
         db.execute("ATTACH DATABASE ? AS stats_history", (stats_path,))
         db.execute("PRAGMA stats_history.synchronous=OFF")
         self._register_functions(db)
-        for name, body in ddl.CONFIG_TABLES.items():
+        for name, body in self.tables.items():
             db.execute(ddl.create("main", name, body))
             if name not in ddl.NO_RUNTIME:
                 db.execute(ddl.create("main", "runtime_" + name, body))
+        if self.server.pgsql:
+            # a fresh 3.0.1 shows sqlite_sequence rows (0) for its AUTOINCREMENT tables at once
+            for name in ("mysql_query_rules", "pgsql_query_rules", "scheduler", "restapi_routes"):
+                db.execute(f"INSERT INTO main.{name} SELECT * FROM main.{name} WHERE 0")
         db.execute(ddl.create("main", "runtime_checksums_values", ddl.RUNTIME_CHECKSUMS_VALUES))
         existing = {r[0] for r in db.execute("SELECT name FROM disk.sqlite_master")}
-        for name, body in ddl.CONFIG_TABLES.items():
+        for name, body in self.tables.items():
             if name not in ddl.NO_DISK and name not in existing:
                 db.execute(ddl.create("disk", name, body))
         if "global_settings" not in existing:
             db.execute(ddl.create("disk", "global_settings", ddl.GLOBAL_SETTINGS))
-        for schema, _table, create in ddl.aux_schemas():
+        for schema, _table, create in ddl.aux_schemas(self.server.pgsql):
             db.execute(create.replace("CREATE TABLE ", f"CREATE TABLE {schema}.", 1))
         refs = ddl.reference_rows()
         collations = refs["collations"]
         assert isinstance(collations, list)
         db.executemany("INSERT INTO main.mysql_collations VALUES (?,?,?,?)", collations)
-        status = refs["mysql_status"]
+        status = refs["mysql_status_3.0" if self.server.pgsql else "mysql_status"]
         assert isinstance(status, list)
         db.executemany("INSERT INTO stats.stats_mysql_global VALUES (?,?)", status)
+        modules = self.grammar.table_modules
         if first_boot:
             self._first_boot_memory()
-            for module in commands.TABLE_MODULES:
-                self._copy_tables(commands.TABLE_MODULES[module], "main", "disk")
+            for module in modules:
+                self._copy_tables(modules[module], "main", "disk")
             db.execute(
                 "INSERT OR REPLACE INTO disk.global_variables SELECT * FROM main.global_variables"
             )
         else:
-            for module in commands.TABLE_MODULES:
-                self._copy_tables(commands.TABLE_MODULES[module], "disk", "main")
+            for module in modules:
+                self._copy_tables(modules[module], "disk", "main")
             db.execute(
                 "INSERT OR REPLACE INTO main.global_variables SELECT * FROM disk.global_variables"
             )
         self.started_at = time.time()
         epoch = int(self.started_at)
         self.runtime_vars = {}
-        self._load_variables("admin-", boot=True)
-        self._load_variables("mysql-", boot=True)
+        for prefix in ("admin-", "mysql-", "pgsql-") if self.server.pgsql else ("admin-", "mysql-"):
+            self._load_variables(prefix, boot=True)
         for module in (
             "MYSQL SERVERS",
             "MYSQL USERS",
@@ -268,10 +291,14 @@ class SandboxNode:
             "SCHEDULER",
             "RESTAPI",
             "MYSQL FIREWALL",
+            *commands.PGSQL_TABLE_MODULES,
         ):
-            self._load_module(module, count_version=False, discover=False)
-        for name in CHECKSUM_MODULES:
+            if module in modules:
+                self._load_module(module, count_version=False, discover=False)
+        for name in self.server.checksum_modules:
             self.checksums[name] = Checksum(1, epoch, self._compute_checksum(name))
+        for name in self.server.uncounted_checksums:
+            self.checksums[name] = Checksum(0, 0, "")
         self._aurora_after_load(bump=True)  # the Monitor starts after the boot load
         db.execute("DELETE FROM main.runtime_checksums_values WHERE 0")  # changes() -> 0
 
@@ -356,12 +383,13 @@ class SandboxNode:
         is a separate Monitor commit (new checksum and epoch, same version), as in ProxySQL.
         `runtime_servers`: a peer's runtime servers, used as ours (cluster sync algorithm 1).
         """
-        if module in commands.VARIABLE_MODULES:
-            prefix = commands.VARIABLE_MODULES[module]
+        if module in self.grammar.variable_modules:
+            prefix = self.grammar.variable_modules[module]
             if prefix != "sqliteserver-":
                 self._load_variables(prefix)
-                if count_version:
-                    self._bump(prefix[:-1] + "_variables")
+                name = prefix[:-1] + "_variables"
+                if count_version and name not in self.server.uncounted_checksums:
+                    self._bump(name)
             return
         if module == "MYSQL SERVERS":
             self._build_servers()
@@ -373,42 +401,45 @@ class SandboxNode:
             if discover:
                 self._aurora_after_load(bump=count_version)
             return
-        tables = commands.TABLE_MODULES.get(module, ())
-        for t in tables:
-            rows = self._q(f"SELECT * FROM main.{t}")
-            if t == "mysql_users":
-                rows = self._runtime_users(rows)
-            elif t == "mysql_query_rules":
-                rows = self._runtime_rules(rows)
-            else:
-                rows = self._as_loaded(t, rows)
-            self.runtime[t] = rows
-        if count_version:
-            if module == "MYSQL USERS":
-                self._bump("mysql_users")
-            elif module == "MYSQL QUERY RULES":
-                self._bump("mysql_query_rules")
-            elif module == "PROXYSQL SERVERS":
-                self._bump("proxysql_servers")
+        if module == "PGSQL SERVERS":
+            self._build_pgsql_servers()
+        else:
+            for t in self.grammar.table_modules.get(module, ()):
+                rows = self._q(f"SELECT * FROM main.{t}")
+                if t in ("mysql_users", "pgsql_users"):
+                    rows = self._runtime_users(t, rows)
+                elif t in ("mysql_query_rules", "pgsql_query_rules"):
+                    rows = self._runtime_rules(t, rows)
+                else:
+                    rows = self._as_loaded(t, rows)
+                self.runtime[t] = rows
+        if count_version and module in COUNTED_BY:
+            self._bump(COUNTED_BY[module])
 
-    def _runtime_users(self, rows: list[Row]) -> list[Row]:
+    def _runtime_users(self, table: str, rows: list[Row]) -> list[Row]:
+        """Active users with a default hostgroup >= 0, split into a frontend row and a backend
+        row; integers read with atoi, a NULL password (and default_schema) as ''."""
+        at = {c: i for i, c in enumerate(self._columns("main", table))}
+        fe, be = at["frontend"], at["backend"]
+        ints = [i for i in self._int_columns(table) if i not in (fe, be)]
+        texts = [at[c] for c in ("password", "default_schema") if c in at]
         front: list[Row] = []
         back: list[Row] = []
         for r in sorted(rows, key=lambda r: str(r[0])):
-            if atoi(r[2]) != 1 or atoi(r[4]) < 0:
+            if atoi(r[at["active"]]) != 1 or atoi(r[at["default_hostgroup"]]) < 0:
                 continue
             base = list(r)
-            base[1] = "" if base[1] is None else base[1]
-            base[5] = "" if base[5] is None else base[5]
-            for i in (2, 3, 4, 6, 7, 8, 11):
+            for i in texts:
+                base[i] = "" if base[i] is None else base[i]
+            for i in ints:
                 base[i] = atoi(base[i])
-            if atoi(r[10]) == 1:
+            if atoi(r[fe]) == 1:
                 f = list(base)
-                f[9], f[10] = 0, 1
+                f[be], f[fe] = 0, 1
                 front.append(tuple(f))
-            if atoi(r[9]) == 1:
+            if atoi(r[be]) == 1:
                 b = list(base)
-                b[9], b[10] = 1, 0
+                b[be], b[fe] = 1, 0
                 back.append(tuple(b))
         return front + back
 
@@ -433,14 +464,14 @@ class SandboxNode:
             out.append(tuple(row))
         return out
 
-    def _runtime_rules(self, rows: list[Row]) -> list[Row]:
+    def _runtime_rules(self, table: str, rows: list[Row]) -> list[Row]:
         """Active rules only. A non-numeric cache_ttl drops the rule; re_modifiers keeps the
         comma-separated items that start with CASELESS or GLOBAL (any case), in that order;
         digest is read as a C number (base 0) and shown as 0x + 16 hex digits, 0 or an
         unreadable value as NULL."""
-        at = {c: i for i, c in enumerate(self._columns("main", "mysql_query_rules"))}
+        at = {c: i for i, c in enumerate(self._columns("main", table))}
         out = []
-        for raw, r in zip(rows, self._as_loaded("mysql_query_rules", rows), strict=True):
+        for raw, r in zip(rows, self._as_loaded(table, rows), strict=True):
             ttl = raw[at["cache_ttl"]]
             if r[at["active"]] != 1 or (isinstance(ttl, str) and not _NUMERIC.match(ttl)):
                 continue
@@ -449,6 +480,47 @@ class SandboxNode:
             row[at["digest"]] = _digest(row[at["digest"]])
             out.append(tuple(row))
         return sorted(out, key=lambda r: r[0])
+
+    def _build_pgsql_servers(self) -> None:
+        """LOAD PGSQL SERVERS: as the MySQL side (no gtid_port, no v2 list, no Aurora); a
+        pgsql_hostgroup_attributes row whose hostgroup_id is another row's once read as an
+        integer ('' and 0) aborts the process (recorded on 3.0.1)."""
+        hg = {t: self._q(f"SELECT * FROM main.{t}") for t in PGSQL_SERVER_TABLES}
+        at = {c: i for i, c in enumerate(self._columns("main", "pgsql_servers"))}
+        key = (at["hostgroup_id"], at["hostname"], at["port"])
+        status, latency = at["status"], at["max_latency_ms"]
+        servers = []
+        for r in self._as_loaded(
+            "pgsql_servers", sorted(hg["pgsql_servers"], key=lambda r: _server_order(r, key))
+        ):
+            row = list(r)
+            row[status] = str(row[status]).upper()
+            # kept in microseconds in an unsigned 32-bit integer: 2147483647 reads back 4294966
+            row[latency] = (row[latency] * 1000) % 2**32 // 1000
+            if row[status] != "OFFLINE_HARD":
+                servers.append(tuple(row))
+        self.runtime["pgsql_servers"] = servers
+        self.runtime["pgsql_replication_hostgroups"] = _replication_runtime(
+            hg["pgsql_replication_hostgroups"]
+        )
+        self.runtime["pgsql_hostgroup_attributes"] = self._as_loaded(
+            "pgsql_hostgroup_attributes", hg["pgsql_hostgroup_attributes"]
+        )
+        self._crash_on_conflict("PGSQL SERVERS", ("pgsql_hostgroup_attributes",))
+
+    def _crash_on_conflict(self, module: str, tables: Sequence[str]) -> None:
+        """ProxySQL writes these runtime rows into tables with the same constraints; a row that
+        breaks one once read as numbers aborts the process during LOAD."""
+        assert self.db is not None
+        for t in tables:
+            try:
+                self.db.execute("SAVEPOINT runtime_check")
+                self._fill("runtime_" + t, self.runtime[t])
+            except sqlite3.IntegrityError as exc:
+                raise Crash(f"LOAD {module}: {exc}") from exc
+            finally:
+                self.db.execute("ROLLBACK TO runtime_check")
+                self.db.execute("RELEASE runtime_check")
 
     def _build_servers(self) -> None:
         hg: dict[str, list[Row]] = {t: self._q(f"SELECT * FROM main.{t}") for t in SERVER_TABLES}
@@ -475,13 +547,9 @@ class SandboxNode:
             servers.append(row)
             v2.append((*row[:4], "ONLINE" if status == "SHUNNED" else status, *row[5:]))
         self.runtime["mysql_servers"] = servers
-        # Replication rows are copied as stored (6.7 stays 6.7), except rows with a
-        # non-numeric hostgroup and rows whose writer is another row's reader.
-        repl = [r for r in hg["mysql_replication_hostgroups"] if not _text_in(r[:2])]
-        readers = {atoi(r[1]) for r in repl}
-        self.runtime["mysql_replication_hostgroups"] = [
-            r for r in repl if atoi(r[0]) not in readers
-        ]
+        self.runtime["mysql_replication_hostgroups"] = _replication_runtime(
+            hg["mysql_replication_hostgroups"]
+        )
         for t in ("mysql_group_replication_hostgroups", "mysql_galera_hostgroups"):
             rows = self._as_loaded(t, hg[t])
             others = {x for r in rows for x in (r[1], r[2], r[3])}
@@ -491,23 +559,15 @@ class SandboxNode:
         )
         for t in ("mysql_hostgroup_attributes", "mysql_servers_ssl_params"):
             self.runtime[t] = self._as_loaded(t, hg[t])
-        # ProxySQL writes these rows into tables with the same constraints; a row that
-        # breaks one once read as numbers (two writers 'abc' and '0x1' are both 0, a reader
-        # '' is 0) aborts the process during LOAD.
-        assert self.db is not None
-        for t in (
-            "mysql_group_replication_hostgroups",
-            "mysql_galera_hostgroups",
-            "mysql_aws_aurora_hostgroups",
-        ):
-            try:
-                self.db.execute("SAVEPOINT runtime_check")
-                self._fill("runtime_" + t, self.runtime[t])
-            except sqlite3.IntegrityError as exc:
-                raise Crash(f"LOAD MYSQL SERVERS: {exc}") from exc
-            finally:
-                self.db.execute("ROLLBACK TO runtime_check")
-                self.db.execute("RELEASE runtime_check")
+        # two writers 'abc' and '0x1' are both 0, a reader '' is 0: the process aborts
+        self._crash_on_conflict(
+            "MYSQL SERVERS",
+            (
+                "mysql_group_replication_hostgroups",
+                "mysql_galera_hostgroups",
+                "mysql_aws_aurora_hostgroups",
+            ),
+        )
         self.servers_v2 = v2
 
     # ------------------------------------------------------------- Aurora
@@ -600,14 +660,19 @@ class SandboxNode:
                 if k.startswith(prefix) and k not in NOT_SYNCED
             )
             return hash64(rows)
-        if name == "mysql_query_rules":
-            rules = self.runtime.get("mysql_query_rules", [])
-            fast = self.runtime.get("mysql_query_rules_fast_routing", [])
+        if name in ("mysql_query_rules", "pgsql_query_rules"):
+            rules = self.runtime.get(name, [])
+            fast = self.runtime.get(name + "_fast_routing", [])
             return hash64([*rules, ("fast",), *fast]) if rules or fast else hash64([])
-        if name == "mysql_users":
-            return hash64(self.runtime.get("mysql_users", []))
-        if name == "proxysql_servers":
-            return hash64(self.runtime.get("proxysql_servers", []))
+        if name in ("mysql_users", "pgsql_users", "proxysql_servers"):
+            return hash64(self.runtime.get(name, []))
+        if name == "pgsql_servers":
+            parts = list(self.runtime.get(name, []))
+            for t in PGSQL_SERVER_TABLES[1:]:
+                rows_t = self.runtime.get(t, [])
+                if rows_t:
+                    parts += [(t,), *rows_t]
+            return hash64(parts)
         if name == "mysql_servers":
             return hash64(
                 [
@@ -616,7 +681,7 @@ class SandboxNode:
                 ]
             )
         if name == "mysql_servers_v2":
-            parts: list[Row] = list(self.servers_v2)
+            parts = list(self.servers_v2)
             for t in SERVER_TABLES[1:]:
                 rows_t = self.runtime.get(t, [])
                 if rows_t:
@@ -668,7 +733,7 @@ class SandboxNode:
         return self._sqlite(sql, readonly=(kind == "stats"))
 
     def _admin_command(self, sql: str, norm: str, upper: str) -> Result | None:
-        ls = commands.parse_load_save(norm)
+        ls = self.grammar.parse_load_save(norm)
         if ls is not None:
             try:
                 return self._load_save(ls)
@@ -736,6 +801,9 @@ class SandboxNode:
         return None
 
     _SET_ASSIGN = re.compile(r"SET\s+((?:mysql|admin|sqliteserver|ldap)-[A-Za-z0-9_]+)\s*=", re.I)
+    _SET_ASSIGN_30 = re.compile(
+        r"SET\s+((?:mysql|admin|sqliteserver|ldap|pgsql)-[A-Za-z0-9_]+)\s*=", re.I
+    )
 
     def _set_command(self, sql: str, norm: str) -> Result:
         upper = norm.upper()
@@ -754,7 +822,7 @@ class SandboxNode:
             if upper.startswith(noop):
                 return Result()
         body = sql.strip()[3:].lstrip()
-        m = self._SET_ASSIGN.match(sql.strip())
+        m = (self._SET_ASSIGN_30 if self.server.pgsql else self._SET_ASSIGN).match(sql.strip())
         if m:
             name = m.group(1)
             value = sql.strip()[m.end() :].strip()
@@ -792,7 +860,7 @@ class SandboxNode:
             return Result(["@@version_comment"], [("(ProxySQL Admin Module)",)])
         if upper.startswith("SELECT @@VERSION") or upper.startswith("SELECT VERSION()"):
             col = "@@version" if upper.startswith("SELECT @@") else "version()"
-            return Result([col], [(VERSION,)])
+            return Result([col], [(self.server.version,)])
         if re.match(r"SELECT @@\w+\.", norm, re.I):
             raise AdminError('ProxySQL Admin Error: near ".": syntax error')
         m = re.fullmatch(r"SELECT @@([A-Za-z0-9_-]+)", norm, re.I)
@@ -961,6 +1029,7 @@ class SandboxNode:
             "mysql_firewall_whitelist_users",
             "mysql_firewall_whitelist_rules",
             "mysql_firewall_whitelist_sqli_fingerprints",
+            *(self.PGSQL_RUNTIME if self.server.pgsql else ()),
         ):
             if "runtime_" + t in low:
                 self._fill("runtime_" + t, self.runtime.get(t, []))
@@ -971,6 +1040,9 @@ class SandboxNode:
                 "INSERT OR REPLACE INTO main.runtime_checksums_values VALUES (?,?,?,?)",
                 [(n, c.version, c.epoch, c.checksum) for n, c in self.checksums.items()],
             )
+
+    # every pgsql table has a runtime_ twin; pgsql_ldap_mapping's stays empty (no LOAD)
+    PGSQL_RUNTIME = tuple(ddl.PGSQL_TABLES)
 
     def _fill(self, table: str, rows: Sequence[Row]) -> None:
         assert self.db is not None
@@ -1014,8 +1086,8 @@ class SandboxNode:
         module, direction = ls.module, ls.direction
         if module in ("COREDUMP", "CLICKHOUSE VARIABLES"):
             return Result()
-        prefix = commands.VARIABLE_MODULES.get(module)
-        tables = commands.TABLE_MODULES.get(module, ())
+        prefix = self.grammar.variable_modules.get(module)
+        tables = self.grammar.table_modules.get(module, ())
         if direction == "to_runtime":
             self._load_module(module)
         elif direction == "to_memory_from_disk":
@@ -1050,29 +1122,35 @@ class SandboxNode:
     def _save_from_runtime(self, module: str) -> None:
         assert self.db is not None
         db = self.db
-        prefix = commands.VARIABLE_MODULES.get(module)
+        prefix = self.grammar.variable_modules.get(module)
         if prefix:
             db.executemany(
                 "INSERT OR REPLACE INTO main.global_variables VALUES (?,?)",
                 [(k, v) for k, v in sorted(self.runtime_vars.items()) if k.startswith(prefix)],
             )
             return
-        if module == "MYSQL USERS":
-            db.execute("UPDATE main.mysql_users SET active=0")
-            rows = self.runtime.get("mysql_users", [])
+        if module in ("MYSQL USERS", "PGSQL USERS"):
+            table = self.grammar.table_modules[module][0]
+            db.execute(f"UPDATE main.{table} SET active=0")
+            rows = self.runtime.get(table, [])
             if rows:
-                db.executemany(
-                    f"INSERT OR REPLACE INTO main.mysql_users VALUES ({','.join('?' * 14)})", rows
-                )
+                marks = ",".join("?" * len(rows[0]))
+                db.executemany(f"INSERT OR REPLACE INTO main.{table} VALUES ({marks})", rows)
             return
-        if module == "MYSQL SERVERS":
-            for t in SERVER_TABLES:
+        if module in ("MYSQL SERVERS", "PGSQL SERVERS"):
+            tables = self.grammar.table_modules[module]
+            status = self._columns("main", tables[0]).index("status")
+            for t in tables:
                 rows = self.runtime.get(t, [])
-                if t == "mysql_servers":
+                if t == tables[0]:
                     rows = [
-                        (*r[:4], "ONLINE" if r[4] == "SHUNNED" else r[4], *r[5:])
+                        (
+                            *r[:status],
+                            "ONLINE" if r[status] == "SHUNNED" else r[status],
+                            *r[status + 1 :],
+                        )
                         for r in rows
-                        if r[4] != "OFFLINE_HARD"
+                        if r[status] != "OFFLINE_HARD"
                     ]
                 self._fill(t, rows)
             return
@@ -1080,7 +1158,7 @@ class SandboxNode:
             # 2.7.1 bug: SAVE RESTAPI FROM RUNTIME saves the scheduler (section 3.4)
             self._fill("scheduler", self.runtime.get("scheduler", []))
             return
-        for t in commands.TABLE_MODULES.get(module, ()):
+        for t in self.grammar.table_modules.get(module, ()):
             self._fill(t, self.runtime.get(t, []))
 
     def _checksum_command(self, schema: str, table: str, label: str) -> Result:

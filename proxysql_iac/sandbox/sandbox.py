@@ -1,4 +1,4 @@
-"""`Sandbox`: N emulated ProxySQL 2.7.1 admin nodes forming a cluster, in one process.
+"""`Sandbox`: N emulated ProxySQL admin nodes (2.7.1, or 3.0.1) forming a cluster, in one process.
 
 All nodes share one asyncio event loop running in a background thread; the Python API (start,
 stop, fault injection, Aurora) is thread-safe and can be called from tests.
@@ -20,6 +20,7 @@ from .aurora import AuroraControl, AuroraMonitor, Topologies
 from .cluster import ClusterMonitor
 from .node import AdminError, SandboxNode
 from .protocol import NodeServer
+from .versions import DEFAULT_VERSION, server_version
 
 T = TypeVar("T")
 LOCALHOSTS = ("127.0.0.1", "localhost", "::1")
@@ -65,6 +66,7 @@ class NodeHandle:
             peers=self.sandbox.peer_list(),
             config=self.sandbox.config,
             host=self.host,
+            version=self.sandbox.version,
         )
         # a new process: a new Monitor (hostgroups known, failover log), same declared cluster
         node.aurora = AuroraMonitor(self.aurora_topologies.resolve)
@@ -193,7 +195,11 @@ class NodeHandle:
 
 
 class Sandbox:
-    """N admin nodes on loopback forming a ProxySQL Cluster (node k listens on base_port+k-1)."""
+    """N admin nodes on loopback forming a ProxySQL Cluster (node k listens on base_port+k-1).
+
+    `version`: "2.7" (ProxySQL 2.7.1, the default) or "3.0" (3.0.1: the PostgreSQL tables,
+    variables and modules too); ValueError for any other.
+    """
 
     def __init__(
         self,
@@ -203,9 +209,11 @@ class Sandbox:
         cluster: bool = True,
         config: dict[str, Any] | None = None,
         host: str = "127.0.0.1",
+        version: str = DEFAULT_VERSION,
     ) -> None:
         if nodes < 1:
             raise ValueError("nodes must be >= 1")
+        self.version = server_version(version).name
         self.host = host
         self.cluster = cluster
         self.config = config

@@ -1,12 +1,12 @@
-"""Validation of global variables at `LOAD ... VARIABLES TO RUNTIME`, as ProxySQL 2.7.1 does it.
+"""Validation of global variables at `LOAD ... VARIABLES TO RUNTIME`, as ProxySQL 2.7.1 does it
+(3.0.1 treats its `pgsql-` variables the same way, measured for booleans, unknown names and the
+restart-only ones).
 
 A rejected value answers OK and memory is reset to the runtime value; an unknown name is deleted
 from memory; restart-only variables keep their runtime value (measured on a real 2.7.1).
 """
 
 import re
-
-VERSION = "2.7.1-16-g2726c27"
 
 # Ranges (inclusive) of integer variables, from ProxySQL 2.7.1's variable tables (measured
 # where it matters). Integer variables not listed accept any integer.
@@ -97,7 +97,9 @@ INT_RANGES: dict[str, tuple[int, int]] = {
 }
 
 # Changing these needs a restart: LOAD keeps the runtime value and resets memory.
-RESTART_ONLY = frozenset({"mysql-threads", "mysql-interfaces", "mysql-stacksize"})
+RESTART_ONLY = frozenset(
+    {"mysql-threads", "mysql-interfaces", "mysql-stacksize", "pgsql-threads", "pgsql-interfaces"}
+)  # (3.0.1 changes pgsql-stacksize at LOAD)
 READ_ONLY = frozenset({"admin-version"})
 
 # Excluded from the variables checksums (unless cluster_sync_interfaces=true) and from sync.

@@ -1,4 +1,9 @@
-"""Replay recorded ProxySQL 2.7.1 probes against a sandbox and compare the answers.
+"""Replay recorded ProxySQL 2.7.1 / 3.0.1 probes against a sandbox and compare the answers.
+
+A recording of a 3.0.1 node (its file name ends in `-3.0.1.json`) is replayed against a
+sandbox speaking 3.0; one of two clustered nodes (`meta.cluster`) against two clustered
+sandbox nodes; `meta.config` is the libconfig text the recorded node booted from, given to
+the sandbox nodes too.
 
 Per step it compares ok, error
 errno/SQLSTATE/message, columns, wire types, rows, rowcount, OK-packet info, insert_id,
@@ -18,10 +23,15 @@ import mysql.connector
 from mysql.connector import FieldType
 
 from proxysql_iac.sandbox import Sandbox
+from proxysql_iac.sandbox.configfile import parse_config_text
 
 DATA_DIR = Path(__file__).parent / "data"
 PROBES = DATA_DIR / "probes-public-2.7.1.json"
 NORMALIZATION = DATA_DIR / "normalization-public-2.7.1.json"
+PROBES_30 = DATA_DIR / "probes-public-3.0.1.json"
+GRAMMAR_30 = DATA_DIR / "grammar-3.0.1.json"
+NORMALIZATION_30 = DATA_DIR / "normalization-public-3.0.1.json"
+CLUSTER_30 = DATA_DIR / "cluster-3.0.1.json"
 FIELDS = (
     "ok",
     "errno",
@@ -60,11 +70,17 @@ def _jval(v: Any) -> Any:
 
 class Replayer:
     def __init__(
-        self, sandbox: Sandbox, honour_sleeps: bool = False, ports: dict[int, int] | None = None
+        self,
+        sandbox: Sandbox,
+        honour_sleeps: bool = False,
+        ports: dict[int, int] | None = None,
+        user: str = "admin",
     ) -> None:
         self.sb = sandbox
+        self.user = user  # the password is the user name (admin/admin, radmin/radmin)
         self.recorded_ports = ports or RECORDED_PORTS
-        # The sandbox runs no Monitor and the probes ignore epochs, so waiting changes nothing.
+        # The sandbox runs no Monitor and the probes ignore epochs, so waiting changes nothing
+        # (except between clustered nodes).
         self.honour_sleeps = honour_sleeps
         self.conns: dict[tuple[int, str], Any] = {}
 
@@ -77,8 +93,8 @@ class Replayer:
             c = mysql.connector.connect(
                 host="127.0.0.1",
                 port=self._port(key[0]),
-                user="admin",
-                password="admin",
+                user=self.user,
+                password=self.user,
                 use_pure=True,
                 autocommit=True,
                 connection_timeout=5,
@@ -104,6 +120,8 @@ class Replayer:
                     f"127.0.0.1:{h.port}", f"127.0.0.1:{self.recorded_ports.get(k, 0)}"
                 )
                 value = value.replace(h.data_dir, "<datadir>")
+                if value == str(h.port):  # a port column (stats_proxysql_servers_checksums)
+                    value = str(self.recorded_ports.get(k, 0))
             return value
         if isinstance(value, list):
             return [self._normalise(v) for v in value]
@@ -241,10 +259,19 @@ def compare_case(
 
 def replay_all(only: list[str] | None = None, data_file: Path = PROBES) -> Outcome:
     data = json.loads(data_file.read_text("utf-8"))
+    meta = data.get("meta", {})
     out = Outcome()
-    with Sandbox(nodes=2, cluster=False) as sb:
-        ports = data.get("meta", {}).get("ports")
-        r = Replayer(sb, ports=dict(enumerate(ports, 1)) if ports else None)
+    version = "3.0" if data_file.name.endswith("-3.0.1.json") else "2.7"
+    config = parse_config_text(meta["config"]) if meta.get("config") else None
+    cluster = bool(meta.get("cluster"))
+    with Sandbox(nodes=2, cluster=cluster, config=config, version=version) as sb:
+        ports = meta.get("ports")
+        r = Replayer(
+            sb,
+            ports=dict(enumerate(ports, 1)) if ports else None,
+            user=str(meta.get("user", "admin")),
+            honour_sleeps=cluster,  # "node 2 read 3 s later": its Cluster checks must run
+        )
         for case in data["cases"]:
             if only and case["name"] not in only:
                 continue

@@ -196,3 +196,33 @@ def test_a_port_in_use_is_one_line_and_exit_1(cli: Cli) -> None:
         == f"pxc sandbox: cannot listen on 127.0.0.1:{base + 1}: Address already in use\n"
     )
     assert not answers(base) and not (cli.dir / "state.json").exists()
+
+
+def test_up_version_3_0_serves_proxysql_3_0_1_and_2_7_stays_the_default(
+    cli: Cli, tmp_path: Path
+) -> None:
+    base = free_base_port(2)
+    up = cli("up", "--detach", "--port", str(base), "--nodes", "1", "--version", "3.0")
+    assert up.returncode == 0, up.stderr
+    try:
+        assert q(base, "SELECT @@version") == [["3.0.1-0-g784be94"]]
+        assert q(base, "SELECT COUNT(*) FROM global_variables") == [["373"]]
+        assert q(base, "SELECT COUNT(*) FROM runtime_pgsql_servers") == [["0"]]
+    finally:
+        assert cli("down").returncode == 0
+    other = Cli(tmp_path / "another-state")  # its own data directory: a fresh node
+    plain = other("up", "--detach", "--port", str(base + 1), "--nodes", "1")
+    assert plain.returncode == 0, plain.stderr
+    try:
+        assert q(base + 1, "SELECT @@version") == [["2.7.1-16-g2726c27"]]
+        assert q(base + 1, "SELECT COUNT(*) FROM global_variables") == [["212"]]
+    finally:
+        assert other("down").returncode == 0
+
+
+def test_an_unknown_version_is_one_line_and_exit_1(cli: Cli) -> None:
+    base = free_base_port(1)
+    run = cli("up", "--detach", "--port", str(base), "--nodes", "1", "--version", "2.6")
+    assert run.returncode == 1
+    assert run.stderr == "pxc sandbox: --version 2.6: the sandbox speaks 2.7, 3.0\n"
+    assert not answers(base) and not (cli.dir / "state.json").exists()
