@@ -111,11 +111,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(on_sandbox)
         if "real_process" in item.keywords and (external or not real):
             item.add_marker(own_processes)
-
-
-@pytest.fixture(scope="session")
-def proxysql30_cluster() -> Iterator[ClusterTarget]:  # TEMPORARY (lead), replaced by sb30
-    spec = os.environ.get("PXC_TEST_PROXYSQL_30")
-    if not spec:
-        pytest.skip("PXC_TEST_PROXYSQL_30 not set")
-    yield ClusterTarget(nodes=_parse_targets(spec))
