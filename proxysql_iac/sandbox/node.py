@@ -468,8 +468,10 @@ class SandboxNode:
         """Active rules only. A non-numeric cache_ttl drops the rule; re_modifiers keeps the
         comma-separated items that start with CASELESS or GLOBAL (any case), in that order;
         digest is read as a C number (base 0) and shown as 0x + 16 hex digits, 0 or an
-        unreadable value as NULL."""
+        unreadable value as NULL. runtime_pgsql_query_rules (3.0.1) shows mirror_flagOUT
+        and mirror_hostgroup each under the other's name (measured)."""
         at = {c: i for i, c in enumerate(self._columns("main", table))}
+        swapped = table == "pgsql_query_rules"
         out = []
         for raw, r in zip(rows, self._as_loaded(table, rows), strict=True):
             ttl = raw[at["cache_ttl"]]
@@ -478,6 +480,9 @@ class SandboxNode:
             row = list(r)
             row[at["re_modifiers"]] = _re_modifiers(row[at["re_modifiers"]])
             row[at["digest"]] = _digest(row[at["digest"]])
+            if swapped:
+                flag_out, hostgroup = at["mirror_flagOUT"], at["mirror_hostgroup"]
+                row[flag_out], row[hostgroup] = row[hostgroup], row[flag_out]
             out.append(tuple(row))
         return sorted(out, key=lambda r: r[0])
 

@@ -97,10 +97,11 @@ KNOWN_MISMATCHES: dict[Path, dict[str, dict[int, str]]] = {
 # `changes()` after a background Cluster check (timing), so they may match or not.
 MAY_DIFFER: dict[Path, dict[str, dict[int, str]]] = {
     PROBES: {
-        "i-misc": {
-            119: "ATTACH reports SQLite's changes() of the statement before it, which a "
-            "background Cluster check of the sandbox may have been"
-        }
+        "i-misc": dict.fromkeys(
+            (116, 119),
+            "ANALYZE / ATTACH report SQLite's changes() of the statement before them, which a "
+            "background Cluster check of the sandbox may have been",
+        )
     },
     NORMALIZATION: {},
     PROBES_30: {
@@ -163,4 +164,12 @@ def test_recorded_answers_match_step_by_step(recording: Path) -> None:
         )
     ]
     assert unlike == [], "checksum rows that differ in more than values and epochs"
-    assert res.steps_matched >= FLOOR[recording] * res.steps, (res.steps_matched, res.steps)
+    # the floor counts only steps with one right answer: a step that may differ is left out
+    # whichever way it went, so the verdict never depends on timing
+    loose_steps = {(case, step) for case, steps in loose.items() for step in steps}
+    loose_missed = {
+        (case, d["step"]) for case, diffs in res.mismatched_cases.items() for d in diffs
+    } & loose_steps
+    counted = res.steps - len(loose_steps)
+    matched = res.steps_matched - (len(loose_steps) - len(loose_missed))
+    assert matched >= FLOOR[recording] * counted, (matched, counted)
