@@ -355,6 +355,7 @@ def _compile_row(
     failed = []
     findings = []
     columns = table.column_by_name
+    rewritten = _REWRITTEN[table.name]
     prefix = format_path(origin) if bad else ""
     for name, raw_value in raw.items():
         column = columns.get(name)
@@ -379,12 +380,10 @@ def _compile_row(
             )
             failed.append(name)
             continue
+        if name in rewritten and (value is None or isinstance(value, str)):
+            value = column.loaded(value)
         values[name] = value
         written.append(name)
-    for column in _REWRITTEN[table.name]:
-        value = values[column.name]
-        if value is None or isinstance(value, str):
-            values[column.name] = column.loaded(value)
     return DesiredRow(values, origin, frozenset(written), frozenset(failed)), findings
 
 
@@ -392,10 +391,22 @@ _NO_PATHS: frozenset[str] = frozenset()
 
 # Text columns whose values LOAD rewrites (`online` runs as `ONLINE`): compiled to the form
 # runtime shows, so memory, runtime and every peer hold one value and plans stay empty.
-_REWRITTEN: dict[str, list[Column]] = {
-    t.name: [c for c in t.columns if c.load is not Load.KEEP and not c.secret] for t in TABLES
+_REWRITTEN: dict[str, frozenset[str]] = {
+    t.name: frozenset(c.name for c in t.columns if c.load is not Load.KEEP and not c.secret)
+    for t in TABLES
 }
-# Every row starts from its table's defaults, in column order (the order rows compare in).
+
+
+def _default(table: Table, column: Column) -> Value:
+    if column.name in _REWRITTEN[table.name] and (
+        column.default is None or isinstance(column.default, str)
+    ):
+        return column.loaded(column.default)
+    return column.default
+
+
+# Every row starts from its table's defaults as runtime shows them, in column order (the
+# order rows compare in).
 _DEFAULTS: dict[str, dict[str, Value]] = {
-    t.name: {c.name: c.default for c in t.columns} for t in TABLES
+    t.name: {c.name: _default(t, c) for c in t.columns} for t in TABLES
 }
