@@ -6,7 +6,7 @@ booleans (so a firewall `mode: OFF` stays the string "OFF"), and `1e3` is a floa
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +38,7 @@ class YMap(dict[str, Any]):
 
     __slots__ = ("mark", "marks")
 
-    def __init__(self, mark: Any = None) -> None:
-        super().__init__()
+    def __init__(self, mark: Any = None) -> None:  # empty: dict's own __init__ has no work
         self.mark = mark
         self.marks: list[Any] = []  # per key in order: the key's mark, then its value's
 
@@ -61,8 +60,7 @@ class YList(list[Any]):
 
     __slots__ = ("mark", "marks")
 
-    def __init__(self, mark: Any = None) -> None:
-        super().__init__()
+    def __init__(self, mark: Any = None) -> None:  # empty: list's own __init__ has no work
         self.mark = mark
         self.marks: list[Any] = []  # per item
 
@@ -226,10 +224,21 @@ class _Composer:
         self.documents = 0
 
     def compose(self, text: str) -> Any:
+        parser = _Loader(text)
+        try:
+            self.consume(iter(parser.get_event, None))
+        finally:
+            parser.dispose()
+        return self.root
+
+    def consume(self, events: Iterator[Any]) -> None:
         attach = self.attach
         plain: dict[str, Any] = {}  # resolved plain scalars: specs repeat values a lot
-        scalar_event = yaml.ScalarEvent
-        events: Iterable[Any] = yaml.parse(text, Loader=_Loader)
+        scalar_event, mapping_start, mapping_end = (
+            yaml.ScalarEvent,
+            yaml.MappingStartEvent,
+            yaml.MappingEndEvent,
+        )
         for event in events:
             kind = type(event)
             if kind is scalar_event:
@@ -244,12 +253,12 @@ class _Composer:
                     except ValueError as exc:
                         raise self.error(str(exc), event.start_mark) from None
                 attach(value, event.start_mark, event.anchor)
-            elif kind is yaml.MappingStartEvent:
+            elif kind is mapping_start:
                 self.start(YMap(event.start_mark), event.anchor)
+            elif kind is mapping_end or kind is yaml.SequenceEndEvent:
+                self.end()
             elif kind is yaml.SequenceStartEvent:
                 self.start(YList(event.start_mark), event.anchor)
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                self.end()
             elif kind is yaml.AliasEvent:
                 self.alias(event.anchor, event.start_mark)
             elif kind is yaml.DocumentStartEvent:
@@ -260,7 +269,6 @@ class _Composer:
                         event.start_mark,
                         "split it into several files and pass them in order",
                     )
-        return self.root
 
     def error(self, message: str, mark: Any, hint: str = "") -> "SourceError":
         return SourceError(_finding(self.file, message, position(mark), hint))
