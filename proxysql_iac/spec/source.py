@@ -288,8 +288,10 @@ class _Composer:
             into.marks.append(mark)
             return
         key = top.key
-        if key is None:
-            top.key = self.key(value, mark, into)
+        if key is None:  # a key: most are new words, which need no further look
+            top.key = (
+                value if type(value) is str and value not in into else self.key(value, mark, into)
+            )
             into.marks.append(mark)
             return
         top.key = None
@@ -339,7 +341,8 @@ class _Composer:
         size = len(done.value) + done.nested
         if self.top is not None:
             self.top.nested += size
-            self.top.depth = max(self.top.depth, done.depth + 1)
+            if done.depth >= self.top.depth:
+                self.top.depth = done.depth + 1
         if done.anchor:
             self.shapes[done.anchor] = (size, done.depth + 1)
         self.attach(done.value, done.value.mark, None)
