@@ -229,7 +229,7 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
         for index, raw_row in enumerate(section):
             if not isinstance(raw_row, dict):
                 continue
-            suspect = f"{table.name}[{index}]" in bad_rows
+            suspect = bool(bad_rows) and f"{table.name}[{index}]" in bad_rows
             row, unknown = _compile_row(
                 table,
                 raw_row,
