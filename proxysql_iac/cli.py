@@ -12,13 +12,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
-from rich.live import Live
-from rich.spinner import Spinner
-from rich.text import Text
 
 # typer vendors click; its exception base and context are reached through private modules,
 # so typer is pinned exactly in pyproject.toml.
@@ -29,6 +25,9 @@ from typer.core import TyperCommand, TyperOption
 from proxysql_iac.admin.tls import TlsMode
 from proxysql_iac.errors import ExitCode, PxcError
 from proxysql_iac.findings import render_github, render_json, render_text
+
+if TYPE_CHECKING:  # rich is imported by the commands that draw (validate prints plain text)
+    from rich.console import Console
 
 
 class _Command(TyperCommand):
@@ -134,6 +133,8 @@ _PLAN_STYLES = {"+": "green", "-": "red", "~": "yellow", "!": "bold red"}
 
 def _echo_plan(text: str, *, colour: bool) -> None:
     """Plan text as is, coloured by row sign (+ add, - destroy, ~ change) on a terminal."""
+    from rich.text import Text
+
     console = _out()
     if not colour or not console.is_terminal:
         typer.echo(text)
@@ -148,14 +149,18 @@ def _echo_plan(text: str, *, colour: bool) -> None:
 
 # Consoles never read markup: what they print comes from specs, nodes and files, where
 # `[cluster.admin.user]` or `[/]` is text. Styles are given as `Text` styles.
-def _out() -> Console:
+def _out() -> "Console":
+    from rich.console import Console
+
     console = Console(highlight=False, soft_wrap=True, markup=False)
     if not console.is_terminal:  # a pipe or a file: no wrapping at 80 columns
         console = Console(highlight=False, soft_wrap=True, markup=False, width=1_000_000)
     return console
 
 
-def _err() -> Console:
+def _err() -> "Console":
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
@@ -185,8 +190,9 @@ def validate(
         errors = sum(1 for f in findings if f.severity.value == "error")
         warnings = sum(1 for f in findings if f.severity.value == "warning")
         verdict = "invalid" if errors else "valid"
-        _err().print(
-            f"{', '.join(map(str, files))}: {verdict} ({errors} errors, {warnings} warnings)"
+        typer.echo(
+            f"{', '.join(map(str, files))}: {verdict} ({errors} errors, {warnings} warnings)",
+            err=True,
         )
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ERROR)
 
@@ -278,6 +284,10 @@ def apply(
     ] = None,
 ) -> None:
     """Apply the spec (or a saved plan file) to the primary and wait for every peer."""
+    from rich.live import Live
+    from rich.spinner import Spinner
+    from rich.text import Text
+
     from proxysql_iac.apply.run import run_apply
 
     console = _err()
@@ -576,6 +586,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         _err().print("aborted")
         return 130
     except PxcError as exc:
+        from rich.text import Text
+
         _err().print(Text.assemble(("error:", "bold red"), " ", exc.message))
         if exc.hint:
             _err().print(f"  hint: {exc.hint}")

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from functools import cache
 
 from proxysql_iac.spec.compile import Desired, DesiredRow, Value
 from proxysql_iac.spec.models import SecretRef
@@ -23,11 +24,11 @@ def _reject_constant(name: str) -> None:
 
 def column_problem(column: Column, value: Value) -> str | None:
     """What ProxySQL's CHECK on this column would say about `value`, or None if it passes."""
-    if value is None or isinstance(value, SecretRef):
-        if value is None and column.not_null:
-            return f"{column.name} cannot be null (NOT NULL in ProxySQL)"
-        return None
+    if value is None:
+        return f"{column.name} cannot be null (NOT NULL in ProxySQL)" if column.not_null else None
     check = column.check
+    if (check is None and column.kind is not Kind.JSON) or isinstance(value, SecretRef):
+        return None
     if column.kind is Kind.JSON:
         if isinstance(value, str) and value != "":
             try:
@@ -41,12 +42,8 @@ def column_problem(column: Column, value: Value) -> str | None:
         if too_low or too_high:
             return f"{check.describe(column.name)}; got {value}"
     elif isinstance(check, OneOf):
-        allowed = [str(v) for v in check.values]
         shown = str(value)
-        candidate = shown.upper() if check.case_insensitive else shown
-        if check.case_insensitive:
-            allowed = [a.upper() for a in allowed]
-        if candidate not in allowed:
+        if (shown.upper() if check.case_insensitive else shown) not in _allowed(check):
             return f"{check.describe(column.name)}; got {value!r}"
     elif (
         isinstance(check, StartsWith)
@@ -55,6 +52,12 @@ def column_problem(column: Column, value: Value) -> str | None:
     ):
         return f"{check.describe(column.name)}; got {value!r}"
     return None
+
+
+@cache
+def _allowed(check: OneOf) -> frozenset[str]:
+    """The values a OneOf allows, as text (upper case when it ignores case)."""
+    return frozenset(str(v).upper() if check.case_insensitive else str(v) for v in check.values)
 
 
 def written_rows(desired: Desired) -> Iterator[tuple[Table, DesiredRow]]:

@@ -1,6 +1,7 @@
 """PXC004: primary keys and unique keys hold across rows, after hostgroup names resolve."""
 
 from collections.abc import Iterator
+from operator import itemgetter
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
@@ -33,12 +34,15 @@ def duplicate_keys(ctx: RuleContext) -> Iterator[Issue]:
     for table in TABLES:
         rows = ctx.desired.rows(table.name)
         for columns in (table.key, *table.unique):
+            pick = itemgetter(*columns)
+            status = columns.index("status") if "status" in columns else None
             seen: dict[tuple[Value, ...], tuple[str | int, ...]] = {}
             for row in rows:
-                key = tuple(
-                    str(row.values[c]).upper() if c == "status" else row.values[c] for c in columns
-                )
-                if any(v is None for v in key):
+                picked = pick(row.values)
+                key = picked if len(columns) > 1 else (picked,)
+                if status is not None:  # ProxySQL compares the status as LOAD writes it
+                    key = (*key[:status], str(key[status]).upper(), *key[status + 1 :])
+                if None in key:
                     continue  # SQLite UNIQUE lets NULLs repeat
                 first = seen.get(key)
                 if first is None:

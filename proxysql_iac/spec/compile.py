@@ -6,6 +6,7 @@ node shows. Secrets stay references (`SecretRef`) until plan/apply resolves them
 """
 
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
@@ -130,24 +131,29 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _column_value(column: Column, raw: Any, hostgroups: dict[str, int]) -> tuple[Value, str | None]:
+def _column_value(
+    column: Column, raw: Any, hostgroups: dict[str, int], refs: "_References", origin: PathT
+) -> tuple[Value, str | None]:
     """The stored form of one written value, or an error message for PXC140."""
-    if raw is None:
-        return None, None
-    if column.kind is Kind.INT:
-        if isinstance(raw, bool):
-            return int(raw), None
-        if isinstance(raw, str) and column.hostgroup:
+    kind = type(raw)
+    if kind is str:  # the common cases first: most values are stored as written
+        if column.hostgroup and column.kind is Kind.INT:
             if raw in hostgroups:
                 return hostgroups[raw], None
             return None, raw
+        return raw, None
+    if kind is int or raw is None:
+        return raw, None
+    if column.kind is Kind.INT:
+        if isinstance(raw, bool):
+            return int(raw), None
         return raw, None
     if column.kind is Kind.JSON:
         if isinstance(raw, (dict, list)):
             return compact_json(raw), None
         return raw, None
     if column.secret and isinstance(raw, dict):
-        return _secret_ref(raw), None
+        return refs.get(raw, (*origin, column.name)), None
     return raw, None
 
 
@@ -158,11 +164,30 @@ def _secret_ref(raw: dict[str, Any]) -> SecretRef:
     return SecretRef.model_construct(written, env=raw.get("env"), file=raw.get("file"))
 
 
+class _References:
+    """The secret references of one spec. A `file` path is relative to the spec file that
+    wrote it; an `env` reference is the same wherever written, so 50,000 users that read one
+    variable share one reference."""
+
+    def __init__(self, loaded: LoadedSpec) -> None:
+        self.loaded = loaded
+        self.by_env: dict[tuple[Any, bool], SecretRef] = {}
+
+    def get(self, raw: dict[str, Any], path: PathT) -> SecretRef:
+        if raw.get("file") is None:
+            key = (raw.get("env"), "file" in raw)
+            ref = self.by_env.get(key)
+            if ref is None:
+                ref = self.by_env[key] = _secret_ref(raw)
+            return ref
+        return _secret_ref(raw).written_in(self.loaded.locate(path)[0])
+
+
 def _bad_paths(findings: list[Finding]) -> set[str]:
     return {f.path for f in findings if f.severity is Severity.ERROR}
 
 
-def _under(path: str, bad: set[str]) -> bool:
+def _under(path: str, bad: AbstractSet[str]) -> bool:
     """Is `path`, or anything inside it, a path with an error?"""
     return path in bad or any(p.startswith((path + ".", path + "[")) for p in bad)
 
@@ -191,6 +216,7 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
     if version in VERSIONS:
         desired.proxysql_version = version
     bad_rows = {p.partition(".")[0] for p in bad}  # "mysql_servers[3]" of any path inside it
+    refs = _References(loaded)
     for table in TABLES:
         section = data.get(table.name)
         if section is None and table.name not in data:
@@ -203,12 +229,17 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
         for index, raw_row in enumerate(section):
             if not isinstance(raw_row, dict):
                 continue
-            prefix = f"{table.name}[{index}]"
+            suspect = bool(bad_rows) and f"{table.name}[{index}]" in bad_rows
             row, unknown = _compile_row(
-                table, raw_row, (table.name, index), desired.hostgroups, loaded, bad
+                table,
+                raw_row,
+                (table.name, index),
+                desired.hostgroups,
+                refs,
+                bad if suspect else _NO_PATHS,
             )
             findings.extend(unknown)
-            if row.failed or unknown or prefix in bad_rows:
+            if row.failed or unknown or suspect:
                 desired.incomplete.setdefault(table.name, []).append(row)
             else:
                 rows.append(row)
@@ -221,7 +252,7 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
             if f"{section}.{name}" in bad:
                 continue
             if isinstance(value, dict):
-                value = _secret_ref(value).written_in(loaded.locate((section, str(name)))[0])
+                value = refs.get(value, (section, str(name)))
             full = prefix + str(name)
             desired.variables[full] = DesiredVariable(full, value, (section, str(name)))
     return desired, findings
@@ -313,31 +344,33 @@ def _compile_row(
     raw: dict[str, Any],
     origin: PathT,
     hostgroups: dict[str, int],
-    loaded: LoadedSpec,
-    bad: set[str],
+    refs: _References,
+    bad: AbstractSet[str],
 ) -> tuple[DesiredRow, list[Finding]]:
     """The row, and a PXC140 finding for every hostgroup name that is not defined. A column
-    with an error already reported (or an undefined name) is left at its default and listed
-    in the row's `failed`."""
+    with an error already reported (`bad`: the error paths inside this row) or an undefined
+    name is left at its default and listed in the row's `failed`."""
     values: dict[str, Value] = dict(_DEFAULTS[table.name])
     written = []
     failed = []
     findings = []
-    prefix = format_path(origin)
+    columns = table.column_by_name
+    rewritten = _REWRITTEN[table.name]
+    prefix = format_path(origin) if bad else ""
     for name, raw_value in raw.items():
-        column = table.column_by_name.get(name)
+        column = columns.get(name)
         if column is None:
             continue  # an unknown key: the loader reported it
-        if _under(f"{prefix}.{name}", bad):
+        if bad and _under(f"{prefix}.{name}", bad):
             failed.append(name)
             continue
-        value, unknown = _column_value(column, raw_value, hostgroups)
+        value, unknown = _column_value(column, raw_value, hostgroups, refs, origin)
         if unknown is not None:
             hint = "define it under `hostgroups:` or write the hostgroup id"
             if hostgroups:
                 hint = did_you_mean(unknown, list(hostgroups)) or hint
             findings.append(
-                loaded.finding(
+                refs.loaded.finding(
                     "PXC140",
                     Severity.ERROR,
                     (*origin, column.name),
@@ -347,23 +380,33 @@ def _compile_row(
             )
             failed.append(name)
             continue
-        if isinstance(value, SecretRef):
-            value.written_in(loaded.locate((*origin, name))[0])
+        if name in rewritten and (value is None or isinstance(value, str)):
+            value = column.loaded(value)
         values[name] = value
         written.append(name)
-    for column in _REWRITTEN[table.name]:
-        value = values[column.name]
-        if value is None or isinstance(value, str):
-            values[column.name] = column.loaded(value)
     return DesiredRow(values, origin, frozenset(written), frozenset(failed)), findings
 
 
+_NO_PATHS: frozenset[str] = frozenset()
+
 # Text columns whose values LOAD rewrites (`online` runs as `ONLINE`): compiled to the form
 # runtime shows, so memory, runtime and every peer hold one value and plans stay empty.
-_REWRITTEN: dict[str, list[Column]] = {
-    t.name: [c for c in t.columns if c.load is not Load.KEEP and not c.secret] for t in TABLES
+_REWRITTEN: dict[str, frozenset[str]] = {
+    t.name: frozenset(c.name for c in t.columns if c.load is not Load.KEEP and not c.secret)
+    for t in TABLES
 }
-# Every row starts from its table's defaults, in column order (the order rows compare in).
+
+
+def _default(table: Table, column: Column) -> Value:
+    if column.name in _REWRITTEN[table.name] and (
+        column.default is None or isinstance(column.default, str)
+    ):
+        return column.loaded(column.default)
+    return column.default
+
+
+# Every row starts from its table's defaults as runtime shows them, in column order (the
+# order rows compare in).
 _DEFAULTS: dict[str, dict[str, Value]] = {
-    t.name: {c.name: c.default for c in t.columns} for t in TABLES
+    t.name: {c.name: _default(t, c) for c in t.columns} for t in TABLES
 }

@@ -14,7 +14,15 @@ from pydantic import BaseModel, ValidationError
 
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.spec.models import SECTIONS, AdminCredentials, Cluster, Node, SpecModel
-from proxysql_iac.spec.source import Document, SourceError, YList, YMap, load_file, parse_text
+from proxysql_iac.spec.source import (
+    Document,
+    SourceError,
+    YList,
+    YMap,
+    load_file,
+    parse_text,
+    position_of,
+)
 from proxysql_iac.spec.tables import (
     TABLE_BY_NAME,
     VARIABLE_PREFIX,
@@ -299,9 +307,9 @@ def _combine(documents: list[Document], findings: list[Finding]) -> LoadedSpec:
     usable: list[Document] = []
     for doc in documents:
         if doc.data is None:
-            doc.data = YMap((1, 1))
+            doc.data = YMap()
         if not isinstance(doc.data, dict):
-            line, col = getattr(doc.data, "mark", (1, 1))
+            line, col = position_of(doc.data)
             findings.append(
                 Finding(
                     "PXC001",

@@ -12,7 +12,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -58,18 +57,29 @@ class SecretRef(_Strict):
         return f"env:{self.env}" if self.env is not None else f"file:{self.file}"
 
     # The directory of the spec file that wrote this reference: a relative `file` path is
-    # relative to it. Set by compile; not part of what the user writes.
-    _base: Path | None = PrivateAttr(default=None)
+    # relative to it. Set by compile; not part of what the user writes. A slot, not a pydantic
+    # private attribute: those cost a Python call for every reference validated.
+    __slots__ = ("_base",)
 
     @property
     def base(self) -> Path | None:
-        return self._base
+        base: Path | None = getattr(self, "_base", None)
+        return base
 
     def written_in(self, spec_file: str) -> "SecretRef":
         """This reference, as written in `spec_file` (sets `base`; returns self)."""
         if spec_file and self.file is not None:
-            self._base = Path(spec_file).resolve().parent
+            object.__setattr__(self, "_base", Path(spec_file).resolve().parent)
         return self
+
+    def __eq__(self, other: object) -> bool:
+        """The same secret: named alike, and a relative file from the same directory."""
+        if not isinstance(other, SecretRef):
+            return NotImplemented
+        return (self.env, self.file, self.base) == (other.env, other.file, other.base)
+
+    def __hash__(self) -> int:
+        return hash((self.env, self.file, self.base))
 
 
 Password = StrictStr | SecretRef

@@ -6,7 +6,7 @@ booleans (so a firewall `mode: OFF` stays the string "OFF"), and `1e3` is a floa
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import yaml
 
 from proxysql_iac.findings import Finding, Severity
 
-Mark = tuple[int, int]  # 1-based line and column
+Position = tuple[int, int]  # 1-based line and column, as findings show them
 
 try:
     _Loader: Any = yaml.CSafeLoader
@@ -23,27 +23,51 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 
+def position(mark: Any) -> Position:
+    """The 1-based line and column of a parser mark (None: the start of the file)."""
+    return (1, 1) if mark is None else (mark.line + 1, mark.column + 1)
+
+
+# Values keep the parser's own marks (0-based, with the character index) rather than a tuple
+# each: the marks exist anyway, and a spec of 60,000 rows holds half a million of them. They
+# become line and column only for a finding.
+
+
 class YMap(dict[str, Any]):
-    """A mapping that knows where it and each of its values were written."""
+    """A mapping that knows where it and each of its keys and values were written."""
 
-    __slots__ = ("key_marks", "mark", "value_marks")
+    __slots__ = ("mark", "marks")
 
-    def __init__(self, mark: Mark) -> None:
-        super().__init__()
+    def __init__(self, mark: Any = None) -> None:  # empty: dict's own __init__ has no work
         self.mark = mark
-        self.key_marks: dict[str, Mark] = {}
-        self.value_marks: dict[str, Mark] = {}
+        self.marks: list[Any] = []  # per key in order: the key's mark, then its value's
+
+    def key_position(self, key: str) -> Position | None:
+        return self._position(key, 0)
+
+    def value_position(self, key: str) -> Position | None:
+        return self._position(key, 1)
+
+    def _position(self, key: str, which: int) -> Position | None:
+        for index, written in enumerate(self):
+            if written == key:
+                return position(self.marks[2 * index + which])
+        return None
 
 
 class YList(list[Any]):
     """A sequence that knows where it and each of its items were written."""
 
-    __slots__ = ("item_marks", "mark")
+    __slots__ = ("mark", "marks")
 
-    def __init__(self, mark: Mark) -> None:
-        super().__init__()
+    def __init__(self, mark: Any = None) -> None:  # empty: list's own __init__ has no work
         self.mark = mark
-        self.item_marks: list[Mark] = []
+        self.marks: list[Any] = []  # per item
+
+
+def position_of(value: Any) -> Position:
+    """Where a parsed value starts (a scalar does not know: the start of the file)."""
+    return position(getattr(value, "mark", None))
 
 
 @dataclass
@@ -51,22 +75,22 @@ class Document:
     file: str
     data: Any
 
-    def mark_of(self, path: tuple[str | int, ...]) -> Mark:
+    def mark_of(self, path: tuple[str | int, ...]) -> Position:
         """Where the value at `path` was written (its closest written ancestor if absent)."""
         node: Any = self.data
-        mark: Mark = getattr(node, "mark", (1, 1))
+        found = position_of(node)
         for step in path:
             if isinstance(node, YMap) and isinstance(step, str) and step in node:
-                mark = node.value_marks.get(step, mark)
+                found = node.value_position(step) or found
                 node = node[step]
             elif isinstance(node, YList) and isinstance(step, int) and 0 <= step < len(node):
-                mark = node.item_marks[step]
+                found = position(node.marks[step])
                 node = node[step]
             else:
                 break
-        return mark
+        return found
 
-    def key_mark_of(self, path: tuple[str | int, ...]) -> Mark:
+    def key_mark_of(self, path: tuple[str | int, ...]) -> Position:
         """Where the key of the last step was written (for 'unknown key' findings)."""
         if path and isinstance(path[-1], str):
             parent: Any = self.data
@@ -75,8 +99,10 @@ class Document:
                     parent = parent[step]
                 except (KeyError, IndexError, TypeError):
                     return self.mark_of(path)
-            if isinstance(parent, YMap) and path[-1] in parent.key_marks:
-                return parent.key_marks[path[-1]]
+            if isinstance(parent, YMap):
+                found = parent.key_position(path[-1])
+                if found is not None:
+                    return found
         return self.mark_of(path)
 
 
@@ -150,19 +176,15 @@ def _scalar(event: Any) -> Any:
     raise ValueError(f"unsupported YAML tag {tag!r}")
 
 
-def _mark(event: Any) -> Mark:
-    return (event.start_mark.line + 1, event.start_mark.column + 1)
-
-
-def _finding(file: str, message: str, mark: Mark = (0, 0), hint: str = "") -> Finding:
+def _finding(file: str, message: str, where: Position = (0, 0), hint: str = "") -> Finding:
     return Finding(
         code="PXC001",
         severity=Severity.ERROR,
         message=message,
         hint=hint,
         file=file,
-        line=mark[0],
-        column=mark[1],
+        line=where[0],
+        column=where[1],
     )
 
 
@@ -170,81 +192,56 @@ MAX_ALIAS_EXPANSION = 1_000_000  # values aliases may add to a document, expande
 MAX_DEPTH = 500  # nesting, aliases expanded (libyaml itself stops written nesting at 1000)
 
 
-def parse_text(text: str, file: str) -> Document:
-    """Parse one YAML document, keeping positions. Raises SourceError with a finding."""
-    stack: list[Any] = []  # YMap or YList under construction
-    pending_key: list[str | None] = []  # per open mapping: the key awaiting its value
-    anchors: dict[str, Any] = {}
-    # Aliases share values instead of copying them, but whatever walks the data later
-    # (JSON columns, the models) sees them expanded. Track the expanded size and depth so
-    # that a recursive alias or an alias bomb is a finding, not a hang or a RecursionError.
-    frames: list[list[Any]] = []  # per open collection: [nested size, nested depth, anchor]
-    shapes: dict[str, tuple[int, int]] = {}  # closed anchored collection: (size, depth)
-    expanded = 0
-    root: Any = None
-    documents = 0
+class _Open:
+    """A collection being composed, with what its aliases expand to so far."""
 
-    def attach(value: Any, mark: Mark, anchor: str | None) -> None:
-        nonlocal root
-        if anchor:
-            anchors[anchor] = value
-        if not stack:
-            root = value
-            return
-        top = stack[-1]
-        if isinstance(top, YList):
-            top.append(value)
-            top.item_marks.append(mark)
-            return
-        key = pending_key[-1]
-        if key is None:
-            if (
-                isinstance(value, (YMap, YList))
-                or not isinstance(value, (str, int, bool))
-                or (value is None)
-            ):
-                raise SourceError(
-                    _finding(file, "a mapping key must be a plain word or number", mark)
-                )
-            key_text = str(value).lower() if isinstance(value, bool) else str(value)
-            if key_text in top.key_marks:
-                raise SourceError(
-                    _finding(
-                        file,
-                        f"duplicate key {key_text!r} (first written at line "
-                        f"{top.key_marks[key_text][0]})",
-                        mark,
-                        "remove one of them; YAML keeps only the last",
-                    )
-                )
-            top.key_marks[key_text] = mark
-            pending_key[-1] = key_text
-            return
-        if key == "<<":
-            del top.key_marks["<<"]
-            sources = value if isinstance(value, list) else [value]
-            for source in sources:
-                if not isinstance(source, YMap):
-                    raise SourceError(_finding(file, "'<<' merges only mappings", mark))
-                for k, v in source.items():
-                    if k not in top:
-                        top[k] = v
-                        top.key_marks[k] = source.key_marks[k]
-                        top.value_marks[k] = source.value_marks[k]
-        else:
-            top[key] = value
-            top.value_marks[key] = mark
-        pending_key[-1] = None
+    __slots__ = ("anchor", "depth", "key", "nested", "value")
 
-    try:
-        events: Iterable[Any] = yaml.parse(text, Loader=_Loader)
+    def __init__(self, value: YMap | YList, anchor: str | None) -> None:
+        self.value = value
+        self.anchor = anchor
+        self.key: str | None = None  # a mapping's key awaiting its value
+        self.nested = 0  # values inside, aliases expanded
+        self.depth = 0  # levels inside, aliases expanded
+
+
+class _Composer:
+    """Builds one document's values from libyaml's events, each value with its mark.
+
+    Aliases share values instead of copying them, but whatever walks the data later (JSON
+    columns, the models) sees them expanded: the expanded size and depth are tracked so that
+    a recursive alias or an alias bomb is a finding, not a hang or a RecursionError.
+    """
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.root: Any = None
+        self.open: list[_Open] = []
+        self.top: _Open | None = None
+        self.anchors: dict[str, Any] = {}
+        self.shapes: dict[str, tuple[int, int]] = {}  # closed anchored collection: size, depth
+        self.expanded = 0
+        self.documents = 0
+
+    def compose(self, text: str) -> Any:
+        parser = _Loader(text)
+        try:
+            self.consume(iter(parser.get_event, None))
+        finally:
+            parser.dispose()
+        return self.root
+
+    def consume(self, events: Iterator[Any]) -> None:
+        attach = self.attach
         plain: dict[str, Any] = {}  # resolved plain scalars: specs repeat values a lot
-        scalar_event = yaml.ScalarEvent
+        scalar_event, mapping_start, mapping_end = (
+            yaml.ScalarEvent,
+            yaml.MappingStartEvent,
+            yaml.MappingEndEvent,
+        )
         for event in events:
             kind = type(event)
             if kind is scalar_event:
-                start = event.start_mark
-                mark = (start.line + 1, start.column + 1)
                 if event.tag is None and event.implicit[0]:
                     raw = event.value
                     value = plain.get(raw, plain)
@@ -254,101 +251,146 @@ def parse_text(text: str, file: str) -> Document:
                     try:
                         value = _scalar(event)
                     except ValueError as exc:
-                        raise SourceError(_finding(file, str(exc), mark)) from None
-                top = stack[-1] if stack else None
-                if event.anchor is None and type(top) is YMap:
-                    # The common cases, inlined: a plain key, or a scalar for a pending key.
-                    key = pending_key[-1]
-                    if key is None and type(value) is str and value not in top.key_marks:
-                        top.key_marks[value] = mark
-                        pending_key[-1] = value
-                        continue
-                    if key is not None and key != "<<":
-                        top[key] = value
-                        top.value_marks[key] = mark
-                        pending_key[-1] = None
-                        continue
-                attach(value, mark, event.anchor)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if kind is yaml.MappingStartEvent:
-                    stack.append(YMap(_mark(event)))
-                    pending_key.append(None)
-                else:
-                    stack.append(YList(_mark(event)))
-                frames.append([0, 0, event.anchor])
-                if event.anchor:
-                    anchors[event.anchor] = stack[-1]
-                    shapes.pop(event.anchor, None)
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                done = stack.pop()
-                if isinstance(done, YMap):
-                    pending_key.pop()
-                nested, depth, anchor = frames.pop()
-                size = len(done) + nested
-                if frames:
-                    frames[-1][0] += size
-                    frames[-1][1] = max(frames[-1][1], depth + 1)
-                if anchor:
-                    shapes[anchor] = (size, depth + 1)
-                attach(done, done.mark, None)
+                        raise self.error(str(exc), event.start_mark) from None
+                attach(value, event.start_mark, event.anchor)
+            elif kind is mapping_start:
+                self.start(YMap(event.start_mark), event.anchor)
+            elif kind is mapping_end or kind is yaml.SequenceEndEvent:
+                self.end()
+            elif kind is yaml.SequenceStartEvent:
+                self.start(YList(event.start_mark), event.anchor)
             elif kind is yaml.AliasEvent:
-                if event.anchor not in anchors:
-                    raise SourceError(
-                        _finding(file, f"unknown alias *{event.anchor}", _mark(event))
-                    )
-                target = anchors[event.anchor]
-                if isinstance(target, (YMap, YList)):
-                    if event.anchor not in shapes:
-                        raise SourceError(
-                            _finding(
-                                file,
-                                f"alias *{event.anchor} refers to a collection that contains it",
-                                _mark(event),
-                                "a recursive structure cannot be a ProxySQL value",
-                            )
-                        )
-                    size, depth = shapes[event.anchor]
-                    expanded += size
-                    if expanded > MAX_ALIAS_EXPANSION or len(stack) + depth > MAX_DEPTH:
-                        raise SourceError(
-                            _finding(
-                                file,
-                                f"aliases expand this document beyond {MAX_ALIAS_EXPANSION} "
-                                f"values or {MAX_DEPTH} levels",
-                                _mark(event),
-                                "write the values out, or use fewer nested aliases",
-                            )
-                        )
-                    if frames:
-                        frames[-1][0] += size
-                        frames[-1][1] = max(frames[-1][1], depth)
-                attach(target, _mark(event), None)
+                self.alias(event.anchor, event.start_mark)
             elif kind is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise SourceError(
-                        _finding(
-                            file,
-                            "a spec file holds one YAML document; found a second one",
-                            _mark(event),
-                            "split it into several files and pass them in order",
-                        )
+                self.documents += 1
+                if self.documents > 1:
+                    raise self.error(
+                        "a spec file holds one YAML document; found a second one",
+                        event.start_mark,
+                        "split it into several files and pass them in order",
                     )
+
+    def error(self, message: str, mark: Any, hint: str = "") -> "SourceError":
+        return SourceError(_finding(self.file, message, position(mark), hint))
+
+    def attach(self, value: Any, mark: Any, anchor: str | None) -> None:
+        """Put a finished value where the document is: into the open collection (as a key,
+        a key's value or an item) or at the root."""
+        if anchor is not None:
+            self.anchors[anchor] = value
+        top = self.top
+        if top is None:
+            self.root = value
+            return
+        into: Any = top.value
+        if type(into) is YList:
+            into.append(value)
+            into.marks.append(mark)
+            return
+        key = top.key
+        if key is None:  # a key: most are new words, which need no further look
+            top.key = (
+                value if type(value) is str and value not in into else self.key(value, mark, into)
+            )
+            into.marks.append(mark)
+            return
+        top.key = None
+        if key == "<<":
+            self.merge(value, mark, into)
+            return
+        into[key] = value
+        into.marks.append(mark)
+
+    def key(self, value: Any, mark: Any, into: YMap) -> str:
+        if type(value) is str:
+            text = value
+        elif isinstance(value, (str, int)):
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+        else:
+            raise self.error("a mapping key must be a plain word or number", mark)
+        if text in into:
+            first = into.key_position(text) or (0, 0)
+            raise self.error(
+                f"duplicate key {text!r} (first written at line {first[0]})",
+                mark,
+                "remove one of them; YAML keeps only the last",
+            )
+        return text
+
+    def merge(self, value: Any, mark: Any, into: YMap) -> None:
+        """`<<: *defaults`: the keys of the merged mappings that this one does not write."""
+        del into.marks[-1]  # the `<<` itself is not a key of the result
+        for source in value if isinstance(value, list) else [value]:
+            if not isinstance(source, YMap):
+                raise self.error("'<<' merges only mappings", mark)
+            for index, (key, item) in enumerate(source.items()):
+                if key not in into:
+                    into[key] = item
+                    into.marks += source.marks[2 * index : 2 * index + 2]
+
+    def start(self, value: YMap | YList, anchor: str | None) -> None:
+        self.top = _Open(value, anchor)
+        self.open.append(self.top)
+        if anchor:
+            self.anchors[anchor] = value
+            self.shapes.pop(anchor, None)
+
+    def end(self) -> None:
+        done = self.open.pop()
+        self.top = self.open[-1] if self.open else None
+        size = len(done.value) + done.nested
+        if self.top is not None:
+            self.top.nested += size
+            if done.depth >= self.top.depth:
+                self.top.depth = done.depth + 1
+        if done.anchor:
+            self.shapes[done.anchor] = (size, done.depth + 1)
+        self.attach(done.value, done.value.mark, None)
+
+    def alias(self, name: str, mark: Any) -> None:
+        if name not in self.anchors:
+            raise self.error(f"unknown alias *{name}", mark)
+        target = self.anchors[name]
+        if isinstance(target, (YMap, YList)):
+            if name not in self.shapes:
+                raise self.error(
+                    f"alias *{name} refers to a collection that contains it",
+                    mark,
+                    "a recursive structure cannot be a ProxySQL value",
+                )
+            size, depth = self.shapes[name]
+            self.expanded += size
+            if self.expanded > MAX_ALIAS_EXPANSION or len(self.open) + depth > MAX_DEPTH:
+                raise self.error(
+                    f"aliases expand this document beyond {MAX_ALIAS_EXPANSION} "
+                    f"values or {MAX_DEPTH} levels",
+                    mark,
+                    "write the values out, or use fewer nested aliases",
+                )
+            if self.top is not None:
+                self.top.nested += size
+                self.top.depth = max(self.top.depth, depth)
+        self.attach(target, mark, None)
+
+
+def parse_text(text: str, file: str) -> Document:
+    """Parse one YAML document, keeping positions. Raises SourceError with a finding."""
+    try:
+        return Document(file=file, data=_Composer(file).compose(text))
     except UnicodeEncodeError as exc:  # a str with lone surrogates (not from a file)
         raise SourceError(
             _finding(file, f"not valid Unicode text (character {exc.start})")
         ) from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
-        position = (where.line + 1, where.column + 1) if where is not None else (0, 0)
+        found = position(where) if where is not None else (0, 0)
         last_line = text.count("\n") + 1
-        if position[0] > last_line:  # libyaml points past a file without a final newline
-            position = (last_line, 1)
+        if found[0] > last_line:  # libyaml points past a file without a final newline
+            found = (last_line, 1)
         problem = getattr(exc, "problem", None) or str(exc)
         raise SourceError(
-            _finding(file, f"malformed YAML: {problem}", position, "fix the YAML syntax")
+            _finding(file, f"malformed YAML: {problem}", found, "fix the YAML syntax")
         ) from None
-    return Document(file=file, data=root)
 
 
 def load_file(path: str | Path) -> Document:

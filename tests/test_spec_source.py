@@ -1,0 +1,97 @@
+"""The YAML reader: every finding points at the line and column the value was written at,
+through anchors, aliases and `<<` merges, and YAML mistakes are findings with their place."""
+
+import pytest
+
+from proxysql_iac.spec.load import load_spec_text
+
+# (spec, (line, column, piece of the message)) of the one finding it gives
+CASES = {
+    "a duplicate key names the line of the first": (
+        "version: 1\nhostgroups:\n  writer: 10\n  reader: 20\n  writer: 30\n",
+        (5, 3, "duplicate key 'writer' (first written at line 3)"),
+    ),
+    "a duplicate key in a flow mapping": (
+        "version: 1\nhostgroups: {writer: 10, writer: 20}\n",
+        (2, 26, "duplicate key 'writer' (first written at line 2)"),
+    ),
+    "a value in a flow mapping, at its column": (
+        "version: 1\nmysql_servers:\n  - {hostname: db1, port: '3306', weight: 1}\n",
+        (3, 27, "port must be an integer, got '3306'"),
+    ),
+    "a key brought by a merge, where the merged mapping wrote it": (
+        "version: 1\nmysql_servers:\n  - &d {hostname: db1}\n"
+        "  - {<<: [*d, {port: 1, weigth: 5}], weight: 1}\n",
+        (4, 25, "unknown key 'weigth'"),
+    ),
+    "a value reached through an alias, at the alias": (
+        "version: 1\nhostgroups: &h {writer: 1}\nmysql_servers:\n  - {hostname: db1, port: *h}\n",
+        (4, 27, "port must be an integer, got a mapping"),
+    ),
+    "an item of a list, at the item": (
+        "version: 1\nmysql_servers:\n  - {hostname: db1}\n  - 5\n",
+        (4, 5, "must be a mapping"),
+    ),
+    "a merge of something that is not a mapping": (
+        "version: 1\nhostgroups: {<<: 5}\n",
+        (2, 18, "'<<' merges only mappings"),
+    ),
+    "a key that is not a word or a number": (
+        "version: 1\n? [a, b]\n: 1\n",
+        (2, 3, "a mapping key must be a plain word or number"),
+    ),
+    "an alias to nothing": (
+        "version: 1\nmysql_servers: *rows\n",
+        (2, 16, "unknown alias *rows"),
+    ),
+    "a tag whose value does not fit it": (
+        "version: 1\nmysql_variables: {max_connections: !!bool yes}\n",
+        (2, 36, "!!bool 'yes' is not true or false"),
+    ),
+    "a second document": (
+        "version: 1\n---\nversion: 1\n",
+        (2, 1, "a spec file holds one YAML document; found a second one"),
+    ),
+    "OFF is a string (YAML 1.2), not false": (
+        "version: 1\nmysql_query_rules:\n  - {rule_id: 1, match_digest: x, apply: OFF}\n",
+        (3, 42, "apply must be 0/1 or true/false, got 'OFF'"),
+    ),
+    "1e3 is a float (YAML 1.2), not 1000": (
+        "version: 1\nmysql_servers:\n  - {hostname: db1, port: 1e3}\n",
+        (3, 27, "port must be an integer, got 1000.0"),
+    ),
+    "malformed YAML": (
+        "version: 1\nmysql_servers: [\n",
+        (3, 1, "malformed YAML"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_finding_points_where_the_value_was_written(name: str) -> None:
+    text, (line, column, message) = CASES[name]
+    findings = load_spec_text(text, "spec.yaml").findings
+    assert [(f.file, f.line, f.column) for f in findings] == [("spec.yaml", line, column)], findings
+    assert message in findings[0].message, findings[0]
+
+
+def test_merged_and_aliased_values_are_the_values_written() -> None:
+    text = (
+        "version: 1\n"
+        "hostgroups: &h {writer: 1, reader: 2}\n"
+        "mysql_servers:\n"
+        "  - &s {hostgroup_id: writer, hostname: db1, comment: '1'}\n"
+        "  - {port: 0x1F, <<: *s}\n"
+        "mysql_query_rules:\n"
+        "  - {rule_id: 1, match_digest: ~, apply: true, comment: !!str 12}\n"
+    )
+    loaded = load_spec_text(text)
+    assert loaded.findings == []
+    assert loaded.data["mysql_servers"][1] == {
+        "port": 31,
+        "hostname": "db1",
+        "hostgroup_id": "writer",
+        "comment": "1",
+    }
+    rule = loaded.data["mysql_query_rules"][0]
+    assert rule == {"rule_id": 1, "match_digest": None, "apply": True, "comment": "12"}
