@@ -90,6 +90,8 @@ class Executor:
 
     # -- values -----------------------------------------------------------------------
     def _sql_value(self, value: Value) -> sql.SqlValue:
+        if value is None or isinstance(value, (str, int)):  # before the slow model check
+            return value
         if isinstance(value, SecretRef):
             return self.ctx.secrets.resolve(value)
         return value

@@ -10,10 +10,6 @@ import json
 import re
 from importlib import resources
 
-import jinja2
-from deepdiff import DeepDiff
-from deepdiff.helper import NotPresent
-
 from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.plan.diff import RowChange, VariableChange
 from proxysql_iac.plan.model import (
@@ -74,6 +70,9 @@ def _json_keys(table: str, column: str, old: object, new: object) -> list[str]:
         return []
     if not isinstance(before, dict) or not isinstance(after, dict):
         return []
+    from deepdiff import DeepDiff  # imported when needed: it costs a plan 0.08 s
+    from deepdiff.helper import NotPresent
+
     lines = []
     for levels in DeepDiff(before, after, view="tree", verbose_level=2).values():
         for level in levels:
@@ -172,6 +171,8 @@ def code_fence(lines: list[str]) -> str:
 
 
 def render_markdown(plan: Plan, *, allow_destructive: bool = False) -> str:
+    import jinja2  # imported when needed: a text plan or an apply does without it
+
     text = resources.files("proxysql_iac.plan").joinpath("templates/plan.md.j2").read_text()
     env = jinja2.Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
     env.filters["md"] = markdown_text
