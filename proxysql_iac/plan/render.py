@@ -118,15 +118,30 @@ def destructive_heading(allow_destructive: bool) -> str:
     return "Destructive changes (apply needs --allow-destructive)"
 
 
-def grouped(plan: Plan) -> tuple[dict[str, list[str]], list[str]]:
+def grouped(
+    plan: Plan, limit: int | None = None
+) -> tuple[dict[str, list[str]], list[str], dict[str, int]]:
+    """Each table's change lines, the variables' lines, and per table how many changed rows
+    were left out to keep to `limit` rows a table (None: every row)."""
     tables: dict[str, list[str]] = {}
+    left_out: dict[str, int] = {}
     for change in plan.changes.rows:
-        tables.setdefault(change.table, []).extend(row_lines(change))
-    return tables, [variable_line(v) for v in plan.changes.variables]
+        lines = tables.setdefault(change.table, [])
+        if limit is not None and len(lines) >= limit:
+            left_out[change.table] = left_out.get(change.table, 0) + 1
+            continue
+        lines.extend(row_lines(change))
+    return tables, [variable_line(v) for v in plan.changes.variables], left_out
 
 
-def render_text(plan: Plan, *, allow_destructive: bool = False) -> str:
-    tables, variables = grouped(plan)
+ROWS_LISTED = 100  # changed rows a text plan lists per table, unless asked for every row
+
+
+def render_text(plan: Plan, *, allow_destructive: bool = False, all_rows: bool = False) -> str:
+    """The plan for a terminal or a log. A table with more than ROWS_LISTED changed rows
+    lists its first ROWS_LISTED and says how many more (`all_rows`: every one); the counts,
+    the plan ID and every other section are whole either way."""
+    tables, variables, left_out = grouped(plan, None if all_rows else ROWS_LISTED)
     lines = [f"pxc plan for {plan.primary} ({plan.primary_address})"]
 
     def section(title: str, body: list[str]) -> None:
@@ -138,6 +153,11 @@ def render_text(plan: Plan, *, allow_destructive: bool = False) -> str:
     for table, rows in [*tables.items(), ("global_variables", variables)]:
         if rows:
             changes += [f"{table}:", *(f"  {row}" for row in rows)]
+        if left_out.get(table):
+            changes.append(
+                f"  ... and {left_out[table]:,} more changed row(s) of {table} "
+                "(--all-rows lists every one)"
+            )
     section("", changes)
     section("Steps without row changes", [f"  {step_line(s)}" for s in plan.load_only_steps])
     section(
@@ -177,7 +197,7 @@ def render_markdown(plan: Plan, *, allow_destructive: bool = False) -> str:
     env = jinja2.Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
     env.filters["md"] = markdown_text
     env.filters["fence"] = code_fence
-    tables, variables = grouped(plan)
+    tables, variables, _ = grouped(plan)
     rendered = env.from_string(text).render(
         plan=plan,
         headline=headline(plan),

@@ -42,7 +42,8 @@ def plain(conn: AdminConnection) -> list[tuple[int | str | None, ...]]:
 
 def write(conn: AdminConnection, rows: list[list[int | str | None]]) -> None:
     conn.execute(raw_query("DELETE FROM mysql_query_rules", "reset"))
-    columns = ("rule_id", "match_digest", "match_pattern", "comment", "destination_hostgroup", "schemaname")
+    columns = ("rule_id", "match_digest", "match_pattern", "comment")
+    columns += ("destination_hostgroup", "schemaname")
     if rows:
         conn.execute(insert_rows(RULES.name, columns, rows))
 
@@ -80,7 +81,8 @@ def test_a_value_that_is_neither_text_nor_integer_reads_as_the_plain_select_give
     """A REAL (SQLite keeps 2.5 as REAL even in an INT column) reads as the node's text."""
     primary.execute(
         raw_query(
-            "INSERT INTO mysql_query_rules (rule_id,destination_hostgroup,comment) VALUES (1,2.5,'a'),(2,3,'b')",
+            "INSERT INTO mysql_query_rules (rule_id,destination_hostgroup,comment) "
+            "VALUES (1,2.5,'a'),(2,3,'b')",
             "write",
         )
     )
