@@ -5,7 +5,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from proxysql_iac.admin.connection import AdminConnection, Row, integer_text
-from proxysql_iac.admin.sql import Statement, identifier, raw_query, select
+from proxysql_iac.admin.sql import (
+    Statement,
+    UnsafeStatement,
+    identifier,
+    literal,
+    raw_query,
+    select,
+)
 from proxysql_iac.spec.tables import Table
 
 
@@ -47,7 +54,15 @@ def read_rows(conn: AdminConnection, table: Table, source: str = "") -> list[Row
     and converts slowly (10,000 users: about 0.05 s instead of 0.5 s). An answer this
     module cannot read back exactly as the plain SELECT would give it (a REAL or BLOB value,
     rows out of key order) is read again with the plain SELECT."""
-    text, count = _serialized(conn, table, source)
+    text, count = read_serialized(conn, table, source)
+    return rows_of(conn, table, text, count, source)
+
+
+def rows_of(
+    conn: AdminConnection, table: Table, text: str, count: int, source: str = ""
+) -> list[Row]:
+    """The rows of a `serialized_query` answer (read again with the plain SELECT when it
+    cannot be read back exactly)."""
     rows = parse_serialized(table, text, count)
     if rows is not None:
         return rows
@@ -71,7 +86,8 @@ def serialized_query(table: Table, source: str = "") -> Statement:
     )
 
 
-def _serialized(conn: AdminConnection, table: Table, source: str) -> tuple[str, int]:
+def read_serialized(conn: AdminConnection, table: Table, source: str = "") -> tuple[str, int]:
+    """The `serialized_query` answer: the table as one text, and its number of rows."""
     rows = conn.query_text(serialized_query(table, source))
     text, count = rows[0] if rows else (None, None)
     return text or "", int(count or 0)
@@ -123,6 +139,21 @@ def parse_serialized(table: Table, text: str, count: int) -> list[Row] | None:
         previous = ordered
         rows.append(tuple(row))
     return rows if len(rows) == count else None
+
+
+def serialize(table: Table, rows: Iterable[Row]) -> str | None:
+    """Rows (typed as read: int, text or None) as `serialized_query` has a node write them
+    when it holds exactly these rows; None for a value no node writes back as it was given
+    (a NUL character, an integer beyond 32 bits)."""
+    key = [table.column_names.index(c) for c in table.key]
+    try:
+        lines = [
+            (tuple(_sqlite_order(row[i]) for i in key), ",".join(map(literal, row))) for row in rows
+        ]
+    except UnsafeStatement:
+        return None
+    lines.sort(key=lambda line: line[0])
+    return "\n".join(line for _, line in lines)
 
 
 def _sqlite_order(value: int | str | None) -> tuple[int, int | str]:

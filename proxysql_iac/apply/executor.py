@@ -14,11 +14,14 @@ from proxysql_iac.admin.live import (
     read_memory_checksum,
     read_precise_clock,
     read_rows,
+    read_serialized,
     read_variables,
+    rows_of,
+    serialize,
 )
 from proxysql_iac.apply import signals
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
-from proxysql_iac.plan.diff import ChangeSet, RowChange, diff_table, diff_variables
+from proxysql_iac.plan.diff import ChangeSet, RowChange, as_read, diff_table, diff_variables
 from proxysql_iac.plan.health import (
     cluster_can_sync,
     cluster_syncs,
@@ -188,7 +191,11 @@ class Executor:
         """Prove, right before LOAD, that memory holds exactly the spec in every managed table
         of the module: each table this step edited is re-read whole and diffed; a table it did
         not edit is re-read too, unless its node-computed checksum is still the one read with
-        the plan. Rows whose removal a later step of this apply makes are expected still."""
+        the plan. Rows whose removal a later step of this apply makes are expected still.
+
+        The node writes the table out as one text (`serialized_query`): when it is, byte for
+        byte, the text of the spec's rows, memory holds exactly them, every value and type;
+        otherwise the rows are read from it and diffed by meaning."""
         desired = self.ctx.desired
         resolve = self.ctx.secrets.resolve
         edited = {b.table for b in step.batches}
@@ -201,7 +208,10 @@ class Executor:
                 if read_memory_checksum(conn, table.checksum_command) != planned:
                     raise ApplyError(f"{name} changed on {self.ctx.primary.name} during apply")
                 continue
-            rows = read_rows(conn, table)
+            text, count = read_serialized(conn, table)
+            if text == serialize(table, as_read(table, desired.rows(name), resolve)):
+                continue
+            rows = rows_of(conn, table, text, count)
             leftover = [
                 c
                 for c in diff_table(table, desired.rows(name), rows, resolve)

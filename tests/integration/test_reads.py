@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proxysql_iac.admin.connection import AdminConnection
-from proxysql_iac.admin.live import read_rows
+from proxysql_iac.admin.live import read_rows, read_serialized, serialize
 from proxysql_iac.admin.sql import insert_rows, raw_query, select
 from proxysql_iac.spec.tables import TABLE_BY_NAME
 from tests.integration.conftest import connect
@@ -73,6 +73,9 @@ def test_rows_read_are_the_rows_a_plain_select_reads(
     expected = plain(primary)
     assert len(expected) == len(values)
     assert read_rows(primary, RULES) == expected
+    # and the rows, written out as pxc expects a node to write them, are the node's own text:
+    # apply's proof takes this text for memory equal to the spec
+    assert serialize(RULES, expected) == read_serialized(primary, RULES)[0]
 
 
 def test_a_value_that_is_neither_text_nor_integer_reads_as_the_plain_select_gives_it(
