@@ -107,7 +107,12 @@ class Executor:
             if batch.action == "remove":
                 out.append(sql.delete_rows(table.name, table.key, [c.key for c in picked]))
             elif batch.action == "add":
-                rows = [[self._sql_value(c.new[col]) for col in table.column_names] for c in picked]
+                names = table.column_names
+                resolved = self._sql_value
+                rows = [
+                    [v if v is None or isinstance(v, (str, int)) else resolved(v) for v in values]
+                    for values in (map(c.new.__getitem__, names) for c in picked)
+                ]
                 out.append(sql.insert_rows(table.name, table.column_names, rows))
             else:
                 for c in picked:
