@@ -239,13 +239,19 @@ def fingerprints(live: Live, desired: Desired) -> dict[str, str]:
     prints = {}
     for name, rows in sorted(live.memory.items()):
         secret = [i for i, c in enumerate(TABLE_BY_NAME[name].columns) if c.secret]
-        shown = [tuple(None if i in secret else v for i, v in enumerate(r)) for r in rows]
-        prints[name] = fingerprint_rows(shown)
+        prints[name] = fingerprint_rows([_hidden(r, secret) for r in rows] if secret else rows)
     wanted = [n for n in sorted(desired.variables) if not is_secret_variable(n)]
     prints["global_variables"] = fingerprint_rows(
         [(name, live.variables.get(name)) for name in wanted]
     )
     return prints
+
+
+def _hidden(row: Row, secret: list[int]) -> Row:
+    shown = list(row)
+    for i in secret:
+        shown[i] = None
+    return tuple(shown)
 
 
 def cluster_key(cluster: Cluster) -> str:
