@@ -224,6 +224,9 @@ def compile_(
         render_compile_text(result.desired, _out())
 
 
+ALL_ROWS_HELP = "list every changed row (the text plan lists 100 a table, then a count)"
+
+
 class PlanFormat(StrEnum):
     text = "text"
     markdown = "markdown"
@@ -241,6 +244,7 @@ def plan(
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="exit 2 when there are changes")
     ] = False,
+    all_rows: Annotated[bool, typer.Option("--all-rows", help=ALL_ROWS_HELP)] = False,
 ) -> None:
     """Show what apply would change on the primary, and the cluster's health."""
     from proxysql_iac.plan.model import plan_to_dict
@@ -249,11 +253,12 @@ def plan(
     from proxysql_iac.planning import make_plan
 
     ctx = make_plan(files, node=node)
-    rendered = {
-        PlanFormat.text: render_plan_text,
-        PlanFormat.markdown: render_markdown,
-        PlanFormat.json: render_json,
-    }[format](ctx.plan)
+    if format is PlanFormat.text:
+        rendered = render_plan_text(ctx.plan, all_rows=all_rows)
+    else:
+        rendered = {PlanFormat.markdown: render_markdown, PlanFormat.json: render_json}[format](
+            ctx.plan
+        )
     _echo_plan(rendered, colour=format is PlanFormat.text)
     if out is not None:
         text = json.dumps(plan_to_dict(ctx.plan, for_file=True), indent=2, ensure_ascii=False)
@@ -282,6 +287,7 @@ def apply(
         str | None,
         typer.Option("--plan-id", help="refuse unless the plan computed now has this ID"),
     ] = None,
+    all_rows: Annotated[bool, typer.Option("--all-rows", help=ALL_ROWS_HELP)] = False,
 ) -> None:
     """Apply the spec (or a saved plan file) to the primary and wait for every peer."""
     from rich.live import Live
@@ -323,6 +329,7 @@ def apply(
             progress=progress if console.is_terminal else None,
             verbose=verbose,
             reviewed_id=plan_id,
+            all_rows=all_rows,
         )
     finally:
         stop_spinner()

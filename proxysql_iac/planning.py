@@ -5,6 +5,7 @@ This module talks to ProxySQL only to read; the diff and ordering it calls are p
 
 import json
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,13 +239,19 @@ def fingerprints(live: Live, desired: Desired) -> dict[str, str]:
     prints = {}
     for name, rows in sorted(live.memory.items()):
         secret = [i for i, c in enumerate(TABLE_BY_NAME[name].columns) if c.secret]
-        shown = [tuple(None if i in secret else v for i, v in enumerate(r)) for r in rows]
-        prints[name] = fingerprint_rows(shown)
+        prints[name] = fingerprint_rows([_hidden(r, secret) for r in rows] if secret else rows)
     wanted = [n for n in sorted(desired.variables) if not is_secret_variable(n)]
     prints["global_variables"] = fingerprint_rows(
         [(name, live.variables.get(name)) for name in wanted]
     )
     return prints
+
+
+def _hidden(row: Row, secret: list[int]) -> Row:
+    shown = list(row)
+    for i in secret:
+        shown[i] = None
+    return tuple(shown)
 
 
 def cluster_key(cluster: Cluster) -> str:
@@ -526,13 +533,14 @@ def destructive_changes(changes: ChangeSet, live: Live) -> list[str]:
     out = []
     for users in (t for t in TABLES if t.split_flags):
         removed = [c for c in changes.rows if c.table == users.name and c.action == "remove"]
-        memory = live.memory.get(users.name, [])
+        # Counted once, not per removed user: 40,000 removals would otherwise take minutes.
+        gone = Counter(c.key[0] for c in removed)
+        held = Counter(users.value(r, "username") for r in live.memory.get(users.name, []))
         for change in removed:
             # Removing one of a user's rows while another stays (a node that took its users
             # from a peer's runtime holds a frontend and a backend row) does not delete it.
             name = change.key[0]
-            gone = sum(1 for c in removed if c.key[0] == name)
-            if gone < sum(1 for r in memory if users.value(r, "username") == name):
+            if gone[name] < held[name]:
                 continue
             out.append(f"deletes user {name!r} of {users.name} (backend={change.key[1]})")
     for servers in (t for t in TABLES if t.monitor_topology):
@@ -542,10 +550,11 @@ def destructive_changes(changes: ChangeSet, live: Live) -> list[str]:
             if change.action == "remove":
                 emptied[change.key[0]] = emptied.get(change.key[0], 0) + 1
         added = {c.new.get("hostgroup_id") for c in rows if c.action == "add"}
-        memory = live.memory.get(servers.name, [])
+        in_memory = Counter(
+            servers.value(r, "hostgroup_id") for r in live.memory.get(servers.name, [])
+        )
         for hg, count in sorted(emptied.items(), key=lambda item: str(item[0])):
-            left = sum(1 for r in memory if servers.value(r, "hostgroup_id") == hg) - count
-            if left <= 0 and hg not in added:
+            if in_memory[hg] - count <= 0 and hg not in added:
                 out.append(
                     f"empties hostgroup {hg} of {servers.name} (all its servers are removed)"
                 )

@@ -93,6 +93,12 @@ def _integer(value: Any) -> int | str | None:
     text = _text(value)
     if text is None:
         return None
+    return integer_text(text)
+
+
+def integer_text(text: str) -> int | str:
+    """The text of an integer column's value: as int when it is an integer written the
+    one way SQLite writes it, else the text itself."""
     digits = text[1:] if text[:1] == "-" else text
     if digits.isascii() and digits.isdigit() and (digits[0] != "0" or text == "0"):
         return int(text)

@@ -1,10 +1,18 @@
 """Reading a node: memory/runtime/disk rows of given tables, variables, checksums, version."""
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from proxysql_iac.admin.connection import AdminConnection, Row
-from proxysql_iac.admin.sql import raw_query, select
+from proxysql_iac.admin.connection import AdminConnection, Row, integer_text
+from proxysql_iac.admin.sql import (
+    Statement,
+    UnsafeStatement,
+    identifier,
+    literal,
+    raw_query,
+    select,
+)
 from proxysql_iac.spec.tables import Table
 
 
@@ -39,10 +47,123 @@ class Live:
 
 def read_rows(conn: AdminConnection, table: Table, source: str = "") -> list[Row]:
     """The rows of `table` (or of its copy `source`: runtime_..., disk....), ordered by key,
-    each value converted by its column's type here, once."""
+    each value converted by its column's type here, once.
+
+    The node writes the rows out itself, as one text (see `serialized_query`): one value
+    over the wire instead of one per column and row, which the pure-Python connector reads
+    and converts slowly (10,000 users: about 0.05 s instead of 0.5 s). An answer this
+    module cannot read back exactly as the plain SELECT would give it (a REAL or BLOB value,
+    rows out of key order) is read again with the plain SELECT."""
+    text, count = read_serialized(conn, table, source)
+    return rows_of(conn, table, text, count, source)
+
+
+def rows_of(
+    conn: AdminConnection, table: Table, text: str, count: int, source: str = ""
+) -> list[Row]:
+    """The rows of a `serialized_query` answer (read again with the plain SELECT when it
+    cannot be read back exactly)."""
+    rows = parse_serialized(table, text, count)
+    if rows is not None:
+        return rows
     return conn.query(
         select(source or table.name, table.column_names, table.key, integers=table.integer_columns)
     )
+
+
+def serialized_query(table: Table, source: str = "") -> Statement:
+    """The rows of a table as one text written by the node: each value as SQLite's quote()
+    gives it (NULL, an integer, or text in single quotes with `'` doubled), values joined
+    by `,`, rows by a line break, in key order; and the number of rows. The text is
+    unambiguous (a quoted value ends at a lone `'`), so two tables with equal texts hold
+    equal rows, value for value and type for type."""
+    values = "||','||".join(f"quote({identifier(c)})" for c in table.column_names)
+    order = ",".join(identifier(c) for c in table.key)
+    return raw_query(
+        f"SELECT group_concat(r,char(10)),COUNT(*) FROM (SELECT {values} AS r "
+        f"FROM {identifier(source or table.name)} ORDER BY {order})",
+        f"read {source or table.name}",
+    )
+
+
+def read_serialized(conn: AdminConnection, table: Table, source: str = "") -> tuple[str, int]:
+    """The `serialized_query` answer: the table as one text, and its number of rows."""
+    rows = conn.query_text(serialized_query(table, source))
+    text, count = rows[0] if rows else (None, None)
+    return text or "", int(count or 0)
+
+
+_QUOTED = r"'([^']*(?:''[^']*)*)'|(NULL)|(-?[0-9]+)"
+_ROW_PATTERNS: dict[int, re.Pattern[str]] = {}
+
+
+def _row_pattern(columns: int) -> re.Pattern[str]:
+    pattern = _ROW_PATTERNS.get(columns)
+    if pattern is None:
+        pattern = re.compile(",".join([f"(?:{_QUOTED})"] * columns) + r"(?:\n|\Z)")
+        _ROW_PATTERNS[columns] = pattern
+    return pattern
+
+
+def parse_serialized(table: Table, text: str, count: int) -> list[Row] | None:
+    """The rows of a `serialized_query` answer, each value as the plain SELECT gives it
+    (integer columns as int where the text is an integer, everything else as text); None
+    when a value is not NULL, an integer or text, or the rows are not in key order."""
+    names = table.column_names
+    pattern = _row_pattern(len(names))
+    integers = table.integer_columns
+    as_int = [name in integers for name in names]
+    key = [names.index(c) for c in table.key]
+    rows: list[Row] = []
+    position, end = 0, len(text)
+    previous: tuple[tuple[int, int | str], ...] | None = None
+    while position < end:
+        match = pattern.match(text, position)
+        if match is None:
+            return None
+        position = match.end()
+        groups = match.groups()
+        row: list[int | str | None] = []
+        for index, wants_int in enumerate(as_int):
+            quoted, _null, number = groups[3 * index : 3 * index + 3]
+            if quoted is not None:
+                value = quoted.replace("''", "'") if "'" in quoted else quoted
+                row.append(integer_text(value) if wants_int else value)
+            elif number is not None:
+                row.append(int(number) if wants_int else number)
+            else:
+                row.append(None)
+        ordered = tuple(_sqlite_order(row[i]) for i in key)
+        if previous is not None and not previous < ordered:
+            return None
+        previous = ordered
+        rows.append(tuple(row))
+    return rows if len(rows) == count else None
+
+
+def serialize(table: Table, rows: Iterable[Row]) -> str | None:
+    """Rows (typed as read: int, text or None) as `serialized_query` has a node write them
+    when it holds exactly these rows; None for a value no node writes back as it was given
+    (a NUL character, an integer beyond 32 bits)."""
+    key = [table.column_names.index(c) for c in table.key]
+    try:
+        lines = [
+            (tuple(_sqlite_order(row[i]) for i in key), ",".join(map(literal, row))) for row in rows
+        ]
+    except UnsafeStatement:
+        return None
+    lines.sort(key=lambda line: line[0])
+    return "\n".join(line for _, line in lines)
+
+
+def _sqlite_order(value: int | str | None) -> tuple[int, int | str]:
+    """SQLite's order of values: NULL, then numbers, then text (by its UTF-8 bytes, which
+    is the order of its code points)."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, int):
+        return (1, value)
+    return (2, value)
 
 
 def read_checksums(conn: AdminConnection) -> dict[str, ModuleChecksum]:

@@ -43,6 +43,8 @@ class Statement:
 def literal(value: SqlValue, *, one_line: bool = False) -> str:
     """A SQLite literal. `one_line=True` is for scripts read by the mysql command-line client
     (`pxc render --format sql`): see `_one_line_text`."""
+    if type(value) is str and not one_line and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"  # the common case first: 50,000 users
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -137,9 +139,12 @@ def insert_rows(
         raise UnsafeStatement("an INSERT needs at least one row")
     verb = "REPLACE" if replace else "INSERT"
     cols = ",".join(identifier(c) for c in columns)
-    values = ",".join(
-        "(" + ",".join(literal(v, one_line=one_line) for v in row) + ")" for row in rows
-    )
+    if one_line:
+        values = ",".join(
+            "(" + ",".join(literal(v, one_line=True) for v in row) + ")" for row in rows
+        )
+    else:
+        values = ",".join("(" + ",".join(map(literal, row)) + ")" for row in rows)
     noun = "row" if len(rows) == 1 else "rows"
     return Statement(
         f"{verb} INTO {identifier(table)} ({cols}) VALUES {values}",

@@ -14,11 +14,14 @@ from proxysql_iac.admin.live import (
     read_memory_checksum,
     read_precise_clock,
     read_rows,
+    read_serialized,
     read_variables,
+    rows_of,
+    serialize,
 )
 from proxysql_iac.apply import signals
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
-from proxysql_iac.plan.diff import ChangeSet, RowChange, diff_table, diff_variables
+from proxysql_iac.plan.diff import ChangeSet, RowChange, as_read, diff_table, diff_variables
 from proxysql_iac.plan.health import (
     cluster_can_sync,
     cluster_syncs,
@@ -90,6 +93,8 @@ class Executor:
 
     # -- values -----------------------------------------------------------------------
     def _sql_value(self, value: Value) -> sql.SqlValue:
+        if value is None or isinstance(value, (str, int)):  # before the slow model check
+            return value
         if isinstance(value, SecretRef):
             return self.ctx.secrets.resolve(value)
         return value
@@ -102,7 +107,12 @@ class Executor:
             if batch.action == "remove":
                 out.append(sql.delete_rows(table.name, table.key, [c.key for c in picked]))
             elif batch.action == "add":
-                rows = [[self._sql_value(c.new[col]) for col in table.column_names] for c in picked]
+                names = table.column_names
+                resolved = self._sql_value
+                rows = [
+                    [v if v is None or isinstance(v, (str, int)) else resolved(v) for v in values]
+                    for values in (map(c.new.__getitem__, names) for c in picked)
+                ]
                 out.append(sql.insert_rows(table.name, table.column_names, rows))
             else:
                 for c in picked:
@@ -186,7 +196,11 @@ class Executor:
         """Prove, right before LOAD, that memory holds exactly the spec in every managed table
         of the module: each table this step edited is re-read whole and diffed; a table it did
         not edit is re-read too, unless its node-computed checksum is still the one read with
-        the plan. Rows whose removal a later step of this apply makes are expected still."""
+        the plan. Rows whose removal a later step of this apply makes are expected still.
+
+        The node writes the table out as one text (`serialized_query`): when it is, byte for
+        byte, the text of the spec's rows, memory holds exactly them, every value and type;
+        otherwise the rows are read from it and diffed by meaning."""
         desired = self.ctx.desired
         resolve = self.ctx.secrets.resolve
         edited = {b.table for b in step.batches}
@@ -199,7 +213,10 @@ class Executor:
                 if read_memory_checksum(conn, table.checksum_command) != planned:
                     raise ApplyError(f"{name} changed on {self.ctx.primary.name} during apply")
                 continue
-            rows = read_rows(conn, table)
+            text, count = read_serialized(conn, table)
+            if text == serialize(table, as_read(table, desired.rows(name), resolve)):
+                continue
+            rows = rows_of(conn, table, text, count)
             leftover = [
                 c
                 for c in diff_table(table, desired.rows(name), rows, resolve)

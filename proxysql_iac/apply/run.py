@@ -72,6 +72,7 @@ def run_apply(
     progress: Callable[[str], None] | None = None,
     verbose: bool = False,
     reviewed_id: str | None = None,
+    all_rows: bool = False,
 ) -> int:
     """`pxc apply`. SIGINT, SIGTERM and SIGHUP alike stop it cleanly at any point: exit
     128 + the signal's number, with what went live and what did not."""
@@ -79,7 +80,7 @@ def run_apply(
         try:
             ctx = load_context(files)
             plan = ctx.plan
-            echo(render_text(plan, allow_destructive=allow_destructive))
+            echo(render_text(plan, allow_destructive=allow_destructive, all_rows=all_rows))
             current = plan_id(plan) if reviewed_id is not None else ""
             if reviewed_id is not None and reviewed_id.strip().lower() != current:
                 raise ApplyRefused(

@@ -122,7 +122,16 @@ def same_value(column: Column, desired: Value, live: SqlValue, resolve: Resolver
 def _as_read(values: dict[str, Value], names: tuple[str, ...], resolve: Resolver) -> Row:
     """A desired row exactly as reading it back from a node would give it, had it been
     written as is."""
-    return tuple(resolve(v) if isinstance(v, SecretRef) else v for v in map(values.get, names))
+    return tuple(
+        v if v is None or isinstance(v, (str, int)) or not isinstance(v, SecretRef) else resolve(v)
+        for v in map(values.get, names)
+    )
+
+
+def as_read(table: Table, desired: list[DesiredRow], resolve: Resolver) -> list[Row]:
+    """The desired rows exactly as a node holding them gives them back."""
+    names = table.column_names
+    return [_as_read(row.values, names, resolve) for row in desired]
 
 
 def _same_row(table: Table, desired: DesiredRow, row: Row, resolve: Resolver) -> bool:

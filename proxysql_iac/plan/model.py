@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,10 +100,12 @@ def variable_is_secret(change: VariableChange) -> bool:
     return is_secret_variable(change.name) or isinstance(change.new, SecretRef)
 
 
-def _changes_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
+def _changes_to_dict(plan: Plan, *, for_file: bool, for_id: bool = False) -> dict[str, Any]:
     """Secret columns and variables (by the table descriptions and the variable catalog) are
     references or `<secret>`; in a plan file, a secret written as a literal in the spec is
-    `{"secret": "inline"}`."""
+    `{"secret": "inline"}`. `for_id`: without where each change came from, and the changes'
+    own mappings where nothing in them is hidden (read, never changed: a plan of 60,000 rows
+    is not copied to be digested)."""
 
     def new_value(secret: frozenset[str], column: str, value: Value) -> Any:
         if column not in secret or value is None:
@@ -114,19 +117,30 @@ def _changes_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
     def old_value(secret: frozenset[str], column: str, value: SqlValue) -> Any:
         return SECRET if value is not None and column in secret else value
 
+    def shown(
+        values: dict[str, Any], secret: frozenset[str], hide: Callable[..., Any]
+    ) -> dict[str, Any]:
+        hidden = secret.intersection(values) if secret else ()
+        if for_id and not hidden:
+            return values
+        out = dict(values)
+        for column in hidden:
+            out[column] = hide(secret, column, out[column])
+        return out
+
     rows = []
     for c in plan.changes.rows:
         secret = SECRET_COLUMNS[c.table]
-        rows.append(
-            {
-                "table": c.table,
-                "action": c.action,
-                "key": list(c.key),
-                "new": {k: new_value(secret, k, v) for k, v in c.new.items()},
-                "old": {k: old_value(secret, k, v) for k, v in c.old.items()},
-                "origin": list(c.origin),
-            }
-        )
+        row = {
+            "table": c.table,
+            "action": c.action,
+            "key": list(c.key),
+            "new": shown(c.new, secret, new_value),
+            "old": shown(c.old, secret, old_value),
+        }
+        if not for_id:
+            row["origin"] = list(c.origin)
+        rows.append(row)
     variables = []
     for v in plan.changes.variables:
         hidden = variable_is_secret(v)
@@ -141,7 +155,7 @@ def _changes_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
                 "module": v.module,
                 "old": SECRET if hidden and v.old else v.old,
                 "new": new,
-                "origin": list(v.origin),
+                **({} if for_id else {"origin": list(v.origin)}),
             }
         )
     return {"rows": rows, "variables": variables}
@@ -172,10 +186,7 @@ def plan_id(plan: Plan) -> str:
     own secret-free form (references and `<secret>`, fingerprints without secret columns),
     so the ID carries no secret material. Where in the spec a change came from is left
     out: a line that moved does not change what would be done."""
-    changes = _changes_to_dict(plan, for_file=True)
-    for part in changes.values():
-        for change in part:
-            del change["origin"]
+    changes = _changes_to_dict(plan, for_file=True, for_id=True)
     material = {
         "primary": plan.primary,
         "primary_address": plan.primary_address,

@@ -71,10 +71,13 @@ def _server_removals(items: list[tuple[int, RowChange]]) -> list[tuple[int, RowC
 def _batches(items: list[tuple[int, RowChange]], batch_rows: int) -> list[Batch]:
     """Removals first (frees primary and unique keys), then changes, then additions; within
     each, tables in their description order."""
+    by_kind: dict[tuple[str, str], list[int]] = {}
+    for i, c in items:
+        by_kind.setdefault((c.table, c.action), []).append(i)
     batches = []
     for action in ("remove", "change", "add"):
         for table in TABLES:
-            picked = [i for i, c in items if c.table == table.name and c.action == action]
+            picked = by_kind.get((table.name, action), [])
             if action == "change":
                 batches += [Batch(table.name, action, (i,)) for i in picked]  # one UPDATE each
                 continue
@@ -97,7 +100,8 @@ def order(
             # Servers module with additions and removals: two LOADs, so that runtime has the
             # new servers before users and rules move to them, and keeps the old ones until
             # users and rules have left them.
-            items = [(i, c) for i, c in items if (i, c) not in later]
+            moved = {i for i, _ in later}
+            items = [(i, c) for i, c in items if i not in moved]
             removals = _batches(later, batch_rows)
             steps.append(ModuleStep(module, SERVERS_REMOVALS, module in every_node, removals))
         phase = phase_of(module, [c for _, c in items])

@@ -10,10 +10,6 @@ import json
 import re
 from importlib import resources
 
-import jinja2
-from deepdiff import DeepDiff
-from deepdiff.helper import NotPresent
-
 from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.plan.diff import RowChange, VariableChange
 from proxysql_iac.plan.model import (
@@ -74,6 +70,9 @@ def _json_keys(table: str, column: str, old: object, new: object) -> list[str]:
         return []
     if not isinstance(before, dict) or not isinstance(after, dict):
         return []
+    from deepdiff import DeepDiff  # imported when needed: it costs a plan 0.08 s
+    from deepdiff.helper import NotPresent
+
     lines = []
     for levels in DeepDiff(before, after, view="tree", verbose_level=2).values():
         for level in levels:
@@ -119,15 +118,30 @@ def destructive_heading(allow_destructive: bool) -> str:
     return "Destructive changes (apply needs --allow-destructive)"
 
 
-def grouped(plan: Plan) -> tuple[dict[str, list[str]], list[str]]:
+def grouped(
+    plan: Plan, limit: int | None = None
+) -> tuple[dict[str, list[str]], list[str], dict[str, int]]:
+    """Each table's change lines, the variables' lines, and per table how many changed rows
+    were left out to keep to `limit` rows a table (None: every row)."""
     tables: dict[str, list[str]] = {}
+    left_out: dict[str, int] = {}
     for change in plan.changes.rows:
-        tables.setdefault(change.table, []).extend(row_lines(change))
-    return tables, [variable_line(v) for v in plan.changes.variables]
+        lines = tables.setdefault(change.table, [])
+        if limit is not None and len(lines) >= limit:
+            left_out[change.table] = left_out.get(change.table, 0) + 1
+            continue
+        lines.extend(row_lines(change))
+    return tables, [variable_line(v) for v in plan.changes.variables], left_out
 
 
-def render_text(plan: Plan, *, allow_destructive: bool = False) -> str:
-    tables, variables = grouped(plan)
+ROWS_LISTED = 100  # changed rows a text plan lists per table, unless asked for every row
+
+
+def render_text(plan: Plan, *, allow_destructive: bool = False, all_rows: bool = False) -> str:
+    """The plan for a terminal or a log. A table with more than ROWS_LISTED changed rows
+    lists its first ROWS_LISTED and says how many more (`all_rows`: every one); the counts,
+    the plan ID and every other section are whole either way."""
+    tables, variables, left_out = grouped(plan, None if all_rows else ROWS_LISTED)
     lines = [f"pxc plan for {plan.primary} ({plan.primary_address})"]
 
     def section(title: str, body: list[str]) -> None:
@@ -139,6 +153,11 @@ def render_text(plan: Plan, *, allow_destructive: bool = False) -> str:
     for table, rows in [*tables.items(), ("global_variables", variables)]:
         if rows:
             changes += [f"{table}:", *(f"  {row}" for row in rows)]
+        if left_out.get(table):
+            changes.append(
+                f"  ... and {left_out[table]:,} more changed row(s) of {table} "
+                "(--all-rows lists every one)"
+            )
     section("", changes)
     section("Steps without row changes", [f"  {step_line(s)}" for s in plan.load_only_steps])
     section(
@@ -172,11 +191,13 @@ def code_fence(lines: list[str]) -> str:
 
 
 def render_markdown(plan: Plan, *, allow_destructive: bool = False) -> str:
+    import jinja2  # imported when needed: a text plan or an apply does without it
+
     text = resources.files("proxysql_iac.plan").joinpath("templates/plan.md.j2").read_text()
     env = jinja2.Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
     env.filters["md"] = markdown_text
     env.filters["fence"] = code_fence
-    tables, variables = grouped(plan)
+    tables, variables, _ = grouped(plan)
     rendered = env.from_string(text).render(
         plan=plan,
         headline=headline(plan),

@@ -219,3 +219,31 @@ def test_a_user_load_drops_for_a_negative_hostgroup_is_reported_not_applied_sile
         ("app",),
     ]
     assert "s3cr3t-Pa55w0rd" not in out
+
+
+def test_a_table_with_many_changed_rows_lists_the_first_100_unless_all_rows(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    """A large plan stays readable and quick to print: each table lists its first 100
+    changed rows and counts the rest; --all-rows lists every one. Counts and ID are whole."""
+    user = "{{username: u{:03}, password: {{env: PXC_TEST_APP_PW}}, default_hostgroup: writer}}"
+    users = "".join(f"  - {user.format(i)}\n" for i in range(130))
+    spec = write_spec("mysql_users:\n" + users + SERVERS.split("mysql_users:\n")[0])
+    code, short = run_pxc("plan", str(spec), "--detailed-exitcode")
+    assert code == 2, short
+    listed = [line for line in short.splitlines() if line.startswith("  + mysql_users")]
+    assert len(listed) == 100 and "'u099'" in listed[-1]
+    assert "  ... and 30 more changed row(s) of mysql_users (--all-rows lists every one)" in short
+    assert "+ mysql_servers (10, 'db1.example.com', 3306)" in short  # a small table: whole
+    assert "MYSQL USERS: 130 to add, 0 to change, 0 to destroy" in short
+    code, full = run_pxc("plan", str(spec), "--all-rows")
+    assert code == 0, full
+    assert len([line for line in full.splitlines() if line.startswith("  + mysql_users")]) == 130
+    assert "more changed row(s)" not in full
+    plan_id = next(line for line in short.splitlines() if line.startswith("Plan ID: "))
+    assert plan_id in full
+    code, applied = run_pxc("apply", str(spec), "--auto-approve", "--no-wait")
+    assert code == 0, applied
+    assert "  ... and 30 more changed row(s) of mysql_users" in applied
+    assert rows(proxysql_cluster.nodes[0], "SELECT COUNT(*) FROM mysql_users") == [("130",)]
+    assert "s3cr3t-Pa55w0rd" not in short + full + applied

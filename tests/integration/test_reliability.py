@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from proxysql_iac.admin.sql import raw_query
 from proxysql_iac.spec.tables import TABLE_BY_NAME, Column, Kind, Load, OneOf
-from tests.integration.conftest import connect, rows, run_pxc
+from tests.cluster import load
+from tests.integration.conftest import cluster_block, connect, rows, run_pxc, settle
 
 OLD = """
 hostgroups: {writer: 10, reader: 20}
@@ -298,3 +299,67 @@ def test_a_peer_whose_unsynced_scheduler_differs_is_planned_and_written(
             with connect(node) as conn:
                 conn.execute(raw_query("DELETE FROM scheduler", "reset"))
                 conn.execute(raw_query("LOAD SCHEDULER TO RUNTIME", "reset"))
+
+
+USERS = """
+hostgroups: {writer: 10}
+mysql_servers:
+  - {hostgroup_id: writer, hostname: db1}
+mysql_users:
+  - {username: app, password: {env: PXC_TEST_APP_PW}, default_hostgroup: writer}
+  - {username: report, password: {env: PXC_TEST_APP_PW}, default_hostgroup: writer}
+"""
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE mysql_users SET max_connections=7 WHERE username='report'",
+        "UPDATE mysql_users SET password='other' WHERE username='app'",
+        "INSERT INTO mysql_users (username,default_hostgroup) VALUES ('intruder',10)",
+    ],
+)
+def test_memory_edited_between_apply_writes_and_its_load_is_caught_and_put_back(
+    write_spec, proxysql_cluster, tmp_path: Path, edit: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The proof before LOAD: someone edits the primary's mysql_users right after apply's
+    INSERTs, just before apply reads the table back. Apply must notice, LOAD nothing and put
+    back the rows it touched (the rows it wrote removed)."""
+    from tests.relay import Relay
+
+    primary = proxysql_cluster.nodes[0]
+    host, _, user, password = primary
+    with Relay(primary[:2]) as relay:
+        through = [(host, relay.port, user, password), *proxysql_cluster.nodes[1:]]
+        spec = tmp_path / "via-relay.yaml"
+        # plaintext: the relay counts statements, which it cannot see inside TLS
+        spec.write_text("version: 1\n" + cluster_block(through, tls="{mode: disabled}") + USERS)
+        write_spec("")  # the known starting state (the fixture's)
+        relay.count_only()
+        assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0  # and the peers took it
+        inserted = next(i for i, s in enumerate(relay.log) if s.startswith("INSERT INTO mysql_u"))
+        # the proof is the first read after the INSERTs
+        proof = next(i for i, s in enumerate(relay.log) if i > inserted and s.startswith("SELECT"))
+
+        with connect(primary) as conn:  # the starting state again: no users, no servers
+            for table, module in (("mysql_users", "USERS"), ("mysql_servers", "SERVERS")):
+                conn.execute(raw_query(f"DELETE FROM {table}", "reset"))
+                load(conn, f"MYSQL {module}")
+        settle(proxysql_cluster.nodes)
+        before = rows(primary, "SELECT username FROM runtime_mysql_users")
+
+        def someone_edits() -> None:
+            with connect(primary) as conn:
+                conn.execute(raw_query(edit, "a hand edit"))
+
+        relay.arm(proof, someone_edits)
+        code, out = run_pxc("apply", str(spec), "--auto-approve", "--no-wait")
+        assert relay.fired
+    assert code == 1, out
+    assert "after editing mysql_users, memory does not equal the spec" in out
+    assert "memory put back; runtime and disk unchanged" in out
+    assert "r3liable-S3cret" not in out
+    # apply's own rows are gone; a row someone else added stays theirs
+    kept = [("intruder",)] if "intruder" in edit else []
+    assert rows(primary, "SELECT username FROM mysql_users") == kept
+    assert rows(primary, "SELECT username FROM runtime_mysql_users") == before

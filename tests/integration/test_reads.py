@@ -1,0 +1,95 @@
+"""Reading a node's tables: the rows pxc works from are exactly what the node holds.
+
+`read_rows` has the node write a table out as one text and reads the rows back from it;
+these tests hold it to the plain SELECT of the same rows (the connector's own reading), for
+values of every kind a table can hold, on the sandbox and on a real ProxySQL.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from proxysql_iac.admin.connection import AdminConnection
+from proxysql_iac.admin.live import read_rows, read_serialized, serialize
+from proxysql_iac.admin.sql import insert_rows, raw_query, select
+from proxysql_iac.spec.tables import TABLE_BY_NAME
+from tests.integration.conftest import connect
+
+RULES = TABLE_BY_NAME["mysql_query_rules"]
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+    | st.sampled_from("',\n\r\\"),
+    max_size=10,
+) | st.sampled_from(["''", "NULL", "'NULL'", "-1", "010", "1,2", "a'\n'b"])
+
+
+@pytest.fixture
+def primary(proxysql_cluster: object) -> Iterator[AdminConnection]:
+    """The primary with no query rules in memory (none are loaded: runtime is untouched)."""
+    with connect(proxysql_cluster.nodes[0]) as conn:  # type: ignore[attr-defined]
+        conn.execute(raw_query("DELETE FROM mysql_query_rules", "reset"))
+        yield conn
+        conn.execute(raw_query("DELETE FROM mysql_query_rules", "reset"))
+
+
+def plain(conn: AdminConnection) -> list[tuple[int | str | None, ...]]:
+    """The rows as the connector reads a plain SELECT of them."""
+    statement = select(RULES.name, RULES.column_names, RULES.key, integers=RULES.integer_columns)
+    return conn.query(statement)
+
+
+def write(conn: AdminConnection, rows: list[list[int | str | None]]) -> None:
+    conn.execute(raw_query("DELETE FROM mysql_query_rules", "reset"))
+    columns = ("rule_id", "match_digest", "match_pattern", "comment")
+    columns += ("destination_hostgroup", "schemaname")
+    if rows:
+        conn.execute(insert_rows(RULES.name, columns, rows))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(
+        st.tuples(
+            st.none() | TEXT,
+            st.none() | TEXT,
+            st.none() | TEXT,
+            st.integers(-(2**31), 2**31 - 1) | st.sampled_from(["abc", "010", "-0", "", "7"]),
+            st.none() | st.integers(-5, 5) | TEXT,
+        ),
+        max_size=6,
+    )
+)
+def test_rows_read_are_the_rows_a_plain_select_reads(
+    primary: AdminConnection, values: list[tuple[int | str | None, ...]]
+) -> None:
+    """Text with quotes, commas, line breaks and `NULL` in it, text that looks like an
+    integer, integers in text columns and text in integer columns: value for value and
+    type for type, in key order."""
+    write(primary, [[1000 - i, *row] for i, row in enumerate(values)])
+    expected = plain(primary)
+    assert len(expected) == len(values)
+    assert read_rows(primary, RULES) == expected
+    # and the rows, written out as pxc expects a node to write them, are the node's own text:
+    # apply's proof takes this text for memory equal to the spec
+    assert serialize(RULES, expected) == read_serialized(primary, RULES)[0]
+
+
+def test_a_value_that_is_neither_text_nor_integer_reads_as_the_plain_select_gives_it(
+    primary: AdminConnection,
+) -> None:
+    """A REAL (SQLite keeps 2.5 as REAL even in an INT column) reads as the node's text."""
+    primary.execute(
+        raw_query(
+            "INSERT INTO mysql_query_rules (rule_id,destination_hostgroup,comment) "
+            "VALUES (1,2.5,'a'),(2,3,'b')",
+            "write",
+        )
+    )
+    expected = plain(primary)
+    assert [row[0] for row in expected] == [1, 2]
+    assert expected[0][RULES.position["destination_hostgroup"]] == "2.5"
+    assert read_rows(primary, RULES) == expected
