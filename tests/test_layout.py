@@ -59,3 +59,33 @@ def test_module_respects_the_boundaries(path: Path) -> None:
 def test_nothing_imports_the_cli() -> None:
     users = [p for p in MODULES if p.name != "cli.py" and "cli" in _parts(_imported_names(p))]
     assert users == []
+
+
+# how each declared dependency is imported (distribution name -> top-level module)
+MODULE_OF_DISTRIBUTION = {
+    "pydantic": "pydantic",
+    "jinja2": "jinja2",
+    "mysql-connector-python": "mysql",
+    "typer": "typer",
+    "rich": "rich",
+    "deepdiff": "deepdiff",
+    "PyYAML": "yaml",
+    "libconf": "libconf",
+    "mysql-mimic": "mysql_mimic",
+}
+
+
+def test_every_declared_dependency_is_imported_by_the_package() -> None:
+    """A dependency nothing imports is weight users install for nothing (and one the
+    package imports without declaring it breaks on a fresh machine)."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {
+        re.split(r"[<>=!~ \[]", d, maxsplit=1)[0] for d in project["project"]["dependencies"]
+    }
+    assert declared == set(MODULE_OF_DISTRIBUTION), "map each new dependency to its module"
+    imported = {name.split(".")[0] for path in MODULES for name in _imported_names(path)}
+    unused = {d for d, module in MODULE_OF_DISTRIBUTION.items() if module not in imported}
+    assert unused == set()

@@ -99,6 +99,7 @@ def atoi(value: Any) -> int:
 
 
 _NUMERIC = re.compile(r"\s*[+-]?\d")
+_WRITES_ROWS = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
 def _text_in(values: Sequence[Any]) -> bool:
@@ -199,6 +200,11 @@ class SandboxNode:
         self.peers = list(peers)
         self.config = config
         self.lock = threading.RLock()
+        # SQLite's changes() as the last client statement left it: a statement that changes
+        # no rows (VACUUM, ANALYZE, ATTACH) reports it, as on ProxySQL, even when the
+        # sandbox's own background work (Cluster stats, pulls) wrote rows in between
+        self._client_changes = 0
+        self._count_kept = False  # this statement reported `_client_changes`: keep it
         self.db: sqlite3.Connection | None = None
         self.runtime_vars: dict[str, str] = {}
         self.runtime: dict[str, list[Row]] = {}
@@ -720,7 +726,12 @@ class SandboxNode:
             for pattern, err in self.fail_rules:
                 if pattern.search(sql):
                     raise err
-            return self._execute(sql, kind, user, client)
+            self._count_kept = False
+            try:
+                return self._execute(sql, kind, user, client)
+            finally:
+                if self.db is not None and not self._count_kept:
+                    self._client_changes = self.db.execute("SELECT changes()").fetchone()[0]
 
     def _execute(self, sql: str, kind: str, user: str, client: str) -> Result:
         stripped = sql.strip()
@@ -1072,6 +1083,9 @@ class SandboxNode:
                     rows = [tuple(sqlfuncs.render(v) for v in r) for r in cur.fetchall()]
                     return Result(cols, rows)
                 cur.close()
+                if not _WRITES_ROWS.match(stmt):  # VACUUM, ATTACH, CREATE ...: the last count
+                    self._count_kept = True
+                    return Result(affected=self._client_changes)
                 changes = self.db.execute("SELECT changes()").fetchone()[0]
                 return Result(affected=int(changes))
             finally:
