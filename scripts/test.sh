@@ -17,6 +17,7 @@ echo "== mypy --strict"
 
 real_pid=""
 real_log=""
+conformance_log=""
 if [ -n "${PXC_PROXYSQL_BIN:-}" ]; then
   [ -x "$PXC_PROXYSQL_BIN" ] || { echo "PXC_PROXYSQL_BIN=$PXC_PROXYSQL_BIN is not executable" >&2; exit 1; }
   if [ -n "${PXC_PROXYSQL_BIN_30:-}" ] && [ ! -x "$PXC_PROXYSQL_BIN_30" ]; then
@@ -28,9 +29,25 @@ if [ -n "${PXC_PROXYSQL_BIN:-}" ]; then
   real_pid=$!
 fi
 
-echo "== pytest (sandbox)"
-sandbox_status=0
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@" || sandbox_status=$?
+# The whole suite (no arguments): the conformance replays (minutes of CPU-bound work on the
+# sandbox alone) go side by side with the rest of the sandbox run; their output follows it.
+conformance_status=0
+if [ $# -eq 0 ]; then
+  conformance_log=$(mktemp)
+  trap 'rm -f "$real_log" "$conformance_log"' EXIT
+  .venv/bin/python -m pytest -q -p no:cacheprovider tests/conformance >"$conformance_log" 2>&1 &
+  conformance_pid=$!
+  echo "== pytest (sandbox)"
+  sandbox_status=0
+  .venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/conformance || sandbox_status=$?
+  wait "$conformance_pid" || conformance_status=$?
+  echo "== pytest (sandbox: conformance with the recordings)"
+  cat "$conformance_log"
+else
+  echo "== pytest (sandbox)"
+  sandbox_status=0
+  .venv/bin/python -m pytest -q -p no:cacheprovider "$@" || sandbox_status=$?
+fi
 
 real_status=0
 if [ -n "$real_pid" ]; then
@@ -46,4 +63,5 @@ else
   echo "== real-server run SKIPPED: PXC_PROXYSQL_BIN is not set (point it at a ProxySQL 2.7 binary)"
 fi
 [ "$sandbox_status" -eq 0 ] || { echo "the sandbox run failed" >&2; exit "$sandbox_status"; }
+[ "$conformance_status" -eq 0 ] || { echo "the conformance run failed" >&2; exit "$conformance_status"; }
 [ "$real_status" -eq 0 ] || { echo "the real-server run failed" >&2; exit "$real_status"; }
