@@ -6,26 +6,19 @@ from collections.abc import Iterator
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.spec.compile import DesiredRow
+from proxysql_iac.spec.tables import TABLES
 
-Keys = dict[str, dict[str, tuple[int, int | None]]]
+Keys = dict[str, dict[str, tuple[int, int | None]]]  # column -> key -> accepted range
 
-# The keys ProxySQL reads from these JSON columns, and the integers it accepts: anything
-# else is logged ("Invalid type ... Value NOT UPDATED") and ignored. MySQL as 2.7.1 (and
-# 3.0.1) read them; the PostgreSQL side of 3.0.1 logs the same for servers_defaults and
-# hostgroup_settings.handle_warnings, and does not read monitor_slave_lag_when_null.
-SERVERS_DEFAULTS = {"weight": (0, None), "max_connections": (0, None), "use_ssl": (0, 1)}
+# The keys ProxySQL reads from each JSON column (`Column.json_keys`), per table.
 KNOWN: dict[str, Keys] = {
-    "mysql_hostgroup_attributes": {
-        "servers_defaults": SERVERS_DEFAULTS,
-        "hostgroup_settings": {
-            "handle_warnings": (0, 1),
-            "monitor_slave_lag_when_null": (0, 604800),
-        },
-    },
-    "pgsql_hostgroup_attributes": {
-        "servers_defaults": SERVERS_DEFAULTS,
-        "hostgroup_settings": {"handle_warnings": (0, 1)},
-    },
+    table.name: {
+        column.name: {key: (low, high) for key, low, high in column.json_keys}
+        for column in table.columns
+        if column.json_keys
+    }
+    for table in TABLES
+    if any(column.json_keys for column in table.columns)
 }
 
 

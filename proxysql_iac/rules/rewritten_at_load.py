@@ -8,10 +8,6 @@ from proxysql_iac.spec.compile import DesiredRow
 from proxysql_iac.spec.tables import TABLES, Load
 
 FLAGS = ("CASELESS", "GLOBAL")
-# Integer columns ProxySQL keeps at runtime in a finer unit, in unsigned 32 bits: LOAD wraps
-# a larger value (measured on 2.7.1 and 3.0.1, mysql_servers and pgsql_servers alike:
-# max_latency_ms 4294968 runs as 0, no limit at all, and 5000000 as 705032).
-SCALED = {"max_latency_ms": (1000, "microseconds")}
 UINT32 = 2**32
 
 
@@ -75,8 +71,11 @@ def _written_text(ctx: RuleContext, table: str, column: str) -> Iterator[tuple[D
 
 def _wrapped(ctx: RuleContext) -> Iterator[Issue]:
     for table in TABLES:
-        for name in SCALED.keys() & table.column_by_name.keys():
-            factor, unit = SCALED[name]
+        for column in table.columns:
+            if column.runtime_unit is None:
+                continue
+            name = column.name
+            factor, unit = column.runtime_unit
             limit = (UINT32 - 1) // factor
             for row in ctx.desired.rows(table.name):
                 value = row.values[name]

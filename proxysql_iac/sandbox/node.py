@@ -1076,6 +1076,8 @@ class SandboxNode:
             self._refresh_runtime(stmt)
             if readonly:
                 self.db.execute("PRAGMA query_only=ON")
+            # SELECT, VACUUM, ATTACH ... leave the last count as it was
+            self._count_kept = not _WRITES_ROWS.match(stmt)
             try:
                 cur = self.db.execute(stmt, _NULL_PARAMS)
                 if cur.description is not None:
@@ -1083,8 +1085,7 @@ class SandboxNode:
                     rows = [tuple(sqlfuncs.render(v) for v in r) for r in cur.fetchall()]
                     return Result(cols, rows)
                 cur.close()
-                if not _WRITES_ROWS.match(stmt):  # VACUUM, ATTACH, CREATE ...: the last count
-                    self._count_kept = True
+                if self._count_kept:  # VACUUM, ATTACH, CREATE ...: the last count
                     return Result(affected=self._client_changes)
                 changes = self.db.execute("SELECT changes()").fetchone()[0]
                 return Result(affected=int(changes))

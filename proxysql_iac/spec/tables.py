@@ -119,6 +119,12 @@ class Column:
     secret: bool = False  # may be a secret reference; never printed
     description: str = ""
     load: Load = Load.KEEP
+    # an integer runtime keeps in a finer unit in unsigned 32 bits (factor, unit): LOAD wraps
+    # a larger value
+    runtime_unit: tuple[int, str] | None = None
+    # a JSON column's keys ProxySQL reads, each with the whole numbers it takes (high None:
+    # no upper bound); any other key or value is logged and ignored
+    json_keys: tuple[tuple[str, int, int | None], ...] = ()
 
     def loaded(self, value: str | None) -> str | None:
         """The text runtime shows for a value memory holds as `value` (text)."""
@@ -336,8 +342,20 @@ def _text(
     )
 
 
-def _json(name: str, description: str = "") -> Column:
-    return Column(name, Kind.JSON, default="", description=description)
+def _json(
+    name: str, description: str = "", keys: tuple[tuple[str, int, int | None], ...] = ()
+) -> Column:
+    return Column(name, Kind.JSON, default="", description=description, json_keys=keys)
+
+
+# Measured on 2.7.1 and 3.0.1, mysql_servers and pgsql_servers alike: max_latency_ms 4294968
+# runs as 0 (no limit at all), 5000000 as 705032.
+MAX_LATENCY_MS = Column(
+    "max_latency_ms", Kind.INT, default=0, check=Range(min=0), runtime_unit=(1000, "microseconds")
+)
+# The keys ProxySQL reads from hostgroup attributes' JSON (2.7.1 and 3.0.1; the PostgreSQL
+# side of 3.0.1 does not read monitor_slave_lag_when_null).
+SERVERS_DEFAULTS_KEYS = (("weight", 0, None), ("max_connections", 0, None), ("use_ssl", 0, 1))
 
 
 FLAG = OneOf((0, 1))
@@ -430,7 +448,7 @@ MYSQL_TABLES: tuple[Table, ...] = (
             _int("max_connections", 1000, check=NON_NEGATIVE),
             _int("max_replication_lag", 0, check=Range(0, 126_144_000)),
             _int("use_ssl", 0, check=FLAG, description="1: connect to this backend with TLS"),
-            _int("max_latency_ms", 0, check=NON_NEGATIVE),
+            MAX_LATENCY_MS,
             _text("comment", ""),
         ),
         key=("hostgroup_id", "hostname", "port"),
@@ -563,10 +581,15 @@ MYSQL_TABLES: tuple[Table, ...] = (
             _int("connection_warming", 0, check=FLAG),
             _int("throttle_connections_per_sec", 1000000, check=Range(1, 1000000)),
             _json("ignore_session_variables"),
-            _json("hostgroup_settings", "keys: handle_warnings, monitor_slave_lag_when_null"),
+            _json(
+                "hostgroup_settings",
+                "keys: handle_warnings, monitor_slave_lag_when_null",
+                (("handle_warnings", 0, 1), ("monitor_slave_lag_when_null", 0, 604800)),
+            ),
             _json(
                 "servers_defaults",
                 "keys: weight, max_connections, use_ssl; applied to discovered servers",
+                SERVERS_DEFAULTS_KEYS,
             ),
             _text("comment", ""),
         ),
@@ -901,7 +924,7 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _int("max_connections", 1000, check=NON_NEGATIVE),
             _int("max_replication_lag", 0, check=Range(0, 126_144_000)),
             _int("use_ssl", 0, check=FLAG, description="1: connect to this backend with TLS"),
-            _int("max_latency_ms", 0, check=NON_NEGATIVE),
+            MAX_LATENCY_MS,
             _text("comment", ""),
         ),
         key=("hostgroup_id", "hostname", "port"),
@@ -956,8 +979,10 @@ PGSQL_TABLES: tuple[Table, ...] = (
             _int("connection_warming", 0, check=FLAG),
             _int("throttle_connections_per_sec", 1000000, check=Range(1, 1000000)),
             _json("ignore_session_variables"),
-            _json("hostgroup_settings"),
-            _json("servers_defaults"),
+            _json("hostgroup_settings", "keys: handle_warnings", (("handle_warnings", 0, 1),)),
+            _json(
+                "servers_defaults", "keys: weight, max_connections, use_ssl", SERVERS_DEFAULTS_KEYS
+            ),
             _text("comment", ""),
         ),
         key=("hostgroup_id",),
