@@ -434,7 +434,7 @@ def export_(
         str | None,
         typer.Option(
             help="comma-separated sections to export (default: every table and "
-            "mysql_variables, admin_variables)"
+            "mysql_variables, admin_variables, pgsql_variables on 3.x)"
         ),
     ] = None,
     keep_hashes: Annotated[

@@ -14,7 +14,7 @@ from typing import Any
 from proxysql_iac.plan.health import cluster_syncs, propagation_deadline
 from proxysql_iac.planning import load_desired
 from proxysql_iac.spec.compile import Desired
-from proxysql_iac.spec.tables import MODULES, TABLES, Module
+from proxysql_iac.spec.tables import MODULES, TABLES, Module, variable_module
 from proxysql_iac.spec.variables import CATALOG
 
 INTERVAL = "admin-cluster_check_interval_ms"
@@ -101,8 +101,7 @@ def _setting(desired: Desired, name: str) -> Setting:
 
 def _managed_modules(desired: Desired) -> set[str]:
     modules = {t.module.keyword for t in TABLES if desired.manages(t.name)}
-    for name in desired.variables:
-        modules.add("ADMIN VARIABLES" if name.startswith("admin-") else "MYSQL VARIABLES")
+    modules |= {variable_module(name).keyword for name in desired.variables}
     return modules
 
 

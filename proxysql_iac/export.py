@@ -39,7 +39,7 @@ from proxysql_iac.spec.variables import VariableCatalog, catalog_for, is_secret_
 from proxysql_iac.validate import validate_files
 
 ADMIN_PASSWORD_ENV = "PXC_ADMIN_PASSWORD"
-VARIABLE_SECTIONS = tuple(VARIABLE_PREFIX)  # mysql_variables, admin_variables
+VARIABLE_SECTIONS = tuple(VARIABLE_PREFIX)  # mysql_variables, admin_variables, pgsql_variables
 SECTION_NAMES = (*(t.name for t in TABLES), *VARIABLE_SECTIONS)
 
 # Read-only status, not configuration: LOAD resets it.
@@ -50,7 +50,6 @@ _NOT_CONFIGURATION = frozenset({"admin-version"})
 _NODE_LOCAL = frozenset(
     {
         "admin-mysql_ifaces",
-        "admin-pgsql_ifaces",
         "pgsql-interfaces",
         "admin-restapi_port",
         "admin-telnet_admin_ifaces",
@@ -179,7 +178,7 @@ def select_sections(names: Sequence[str] | None) -> tuple[str, ...]:
     unknown = [n for n in names if n not in SECTION_NAMES]
     if unknown:
         hint = did_you_mean(unknown[0], list(SECTION_NAMES)) or (
-            "sections are table names and mysql_variables, admin_variables"
+            "sections are table names and mysql_variables, admin_variables, pgsql_variables"
         )
         raise PxcError(f"unknown table {unknown[0]!r} in --tables", hint)
     return tuple(n for n in SECTION_NAMES if n in names)
@@ -623,8 +622,9 @@ def _render(result: Export, body: dict[str, Any], now: datetime) -> str:
         f"# ProxySQL {comment_text(result.version)}, at {now.strftime('%Y-%m-%d %H:%M:%S UTC')}.",
         "#",
         "# Hostgroup names come from the topology tables (writer-<id>, reader-<id>, ...) or are",
-        "# hg<id>: rename them to what they mean. Only values that differ from ProxySQL 2.7.1's",
-        "# defaults are written.",
+        "# hg<id>: rename them to what they mean. Only values that differ from the defaults of",
+        f"# ProxySQL {series(result.version) or DEFAULT_VERSION} (as recorded on 2.7.1 and "
+        "3.0.1) are written.",
     ]
     if len(body["cluster"].get("nodes", [])) == 1:
         lines += [

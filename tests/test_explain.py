@@ -139,3 +139,20 @@ def test_min_lag_above_max_lag_is_called_out_as_permanently_shunned(tmp_path: Pa
     text = render_text(explain([_spec(tmp_path, body)]))
     assert "min_lag_ms 70000 > max_lag_ms 60000" in text
     assert "estimated lag, max(lag + add_lag_ms 30, min_lag_ms 70000)" in text
+
+
+def test_a_3_0_spec_lists_its_pgsql_modules_as_unsynced_and_managed(tmp_path: Path) -> None:
+    spec = _spec(
+        tmp_path,
+        'cluster: {proxysql_version: "3.0", primary: p1, nodes: [{name: p1, host: h}]}\n'
+        "admin_variables: {pgsql_ifaces: 127.0.0.1:6132}\n"
+        "pgsql_variables: {max_connections: 100}\n",
+    )
+    result = explain([spec])
+    unsynced = dict(result.unsynced)
+    assert unsynced["PGSQL VARIABLES"] is True  # managed by the spec
+    assert unsynced["PGSQL SERVERS"] is False
+    assert "PGSQL LDAP MAPPING" not in unsynced  # no LOAD: nothing to sync
+    assert all(m != "MYSQL VARIABLES" for m, _ in result.unsynced)
+    managed = {p.module for p in result.propagation if p.managed}
+    assert "MYSQL VARIABLES" not in managed

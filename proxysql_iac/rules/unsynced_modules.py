@@ -45,8 +45,8 @@ def unsynced_module(ctx: RuleContext) -> Iterator[Issue]:
         if any(v.origin[0] == name for v in ctx.desired.variables.values())
     ]
     for name, module in sections:
-        if module.synced:
-            continue
+        if module.synced or version not in module.versions:
+            continue  # a section the target lacks is PXC142
         syncs = (
             f"is not synced by ProxySQL {version}'s Cluster"
             if module.keyword.startswith("PGSQL")

@@ -34,7 +34,12 @@ def state_dir() -> Path:
     return Path(os.environ.get("PXC_SANDBOX_DIR") or Path.cwd() / ".sandbox")
 
 
-def describe(ports: list[int], host: str = "127.0.0.1", data_dir: str | None = None) -> str:
+def describe(
+    ports: list[int],
+    host: str = "127.0.0.1",
+    data_dir: str | None = None,
+    version: str = DEFAULT_VERSION,
+) -> str:
     """How to reach each node, and a `cluster:` block in the pxc spec format (with
     `data_dir`: verifying each node's certificate with the CA it wrote there)."""
     lines = []
@@ -43,6 +48,8 @@ def describe(ports: list[int], host: str = "127.0.0.1", data_dir: str | None = N
     lines.append("")
     lines.append("# paste into your spec; export PXC_ADMIN_PASSWORD=radmin")
     lines.append("cluster:")
+    if version != DEFAULT_VERSION:
+        lines.append(f'  proxysql_version: "{version}"')
     lines.append("  primary: proxysql-1")
     lines.append("  admin: {user: radmin, password: {env: PXC_ADMIN_PASSWORD}}")
     lines.append("  nodes:")
@@ -120,7 +127,7 @@ def main_up(
         sb = _start(nodes, port, cfg, data_dir, version)
     except LaunchError as e:
         return _fail(str(e))
-    print(describe(sb.ports, data_dir=sb.data_dir), flush=True)
+    print(describe(sb.ports, data_dir=sb.data_dir, version=version), flush=True)
     print("\nsandbox running; Ctrl-C to stop", flush=True)
     try:
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
@@ -184,7 +191,7 @@ def _up_detached(
         if state.exists():
             info = json.loads(state.read_text())
             if all(_answers(p) for p in info["ports"]):
-                print(describe(info["ports"], data_dir=ddir))
+                print(describe(info["ports"], data_dir=ddir, version=version))
                 return 0
         if os.waitpid(pid, os.WNOHANG)[0] == pid and not errors.exists():
             raise LaunchError("the sandbox process exited before answering")
