@@ -106,3 +106,20 @@ def test_postgresql_modules_take_the_same_phases_and_go_to_every_node_when_unsyn
     assert [changes.rows[i].key for b in removal.batches for i in b.changes] == [
         (10, "pg-old", 5432)
     ]
+
+
+def test_a_servers_step_that_adds_servers_loads_before_users_whatever_else_it_removes() -> None:
+    """Removing a hostgroup-attributes row in the same module does not make a step that adds
+    servers wait until after users and rules: only removals of servers do."""
+    changes = ChangeSet(
+        rows=[
+            _row("pgsql_servers", "add", (10, "pg-new", 5432)),
+            _row("pgsql_hostgroup_attributes", "remove", (10,)),
+            _row("pgsql_users", "add", ("app", 1)),
+        ]
+    )
+    steps = order(changes, every_node={"PGSQL SERVERS", "PGSQL USERS"})
+    assert [(s.phase, s.module) for s in steps] == [
+        ("2 servers", "PGSQL SERVERS"),
+        ("3 users", "PGSQL USERS"),
+    ]

@@ -338,3 +338,17 @@ def test_deleting_a_postgresql_user_needs_allow_destructive_on_every_node(
             == ["other"]
             == [users.value(r, "username") for r in disk]
         )
+
+
+def test_status_calls_a_hand_edited_peer_of_an_unsynced_module_drift(
+    nodes: list[Node], tmp_path: Path
+) -> None:
+    spec = spec_file(tmp_path, nodes, BODY)
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
+    with connect(nodes[-1]) as conn:
+        conn.execute(raw_query("DELETE FROM pgsql_users", "hand edit"))
+        load(conn, "PGSQL USERS", save=True)
+    code, out = run_pxc("status", str(spec))
+    assert code != 0, out
+    assert "differs (not synced by Cluster)" in out, out
+    assert "differs from the primary on pgsql_users, which ProxySQL Cluster does not sync" in out
