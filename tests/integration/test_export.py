@@ -730,18 +730,13 @@ EXAMPLE_SECRETS = (
 )
 
 
-@pytest.mark.parametrize("name", SPECS_2_7)
-def test_example_applied_then_exported_plans_no_changes(
-    name: str,
-    clean: Node,
-    proxysql_cluster: Any,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", clean[3])
+def apply_example(
+    name: str, tmp_path: Path, nodes: list[Node], monkeypatch: pytest.MonkeyPatch
+) -> list[Path]:
+    """Apply an example (its secrets set to test values) to the test cluster; its files."""
     for env in EXAMPLE_SECRETS:
         monkeypatch.setenv(env, f"{env.lower()}-Value'1")
-    files = _example_files(name, tmp_path, proxysql_cluster.nodes)
+    files = _example_files(name, tmp_path, nodes)
     lines: list[str] = []
     code = run_apply(
         files,
@@ -754,6 +749,19 @@ def test_example_applied_then_exported_plans_no_changes(
         confirm=lambda _question: False,
     )
     assert code == 0, "\n".join(lines)
+    return files
+
+
+@pytest.mark.parametrize("name", SPECS_2_7)
+def test_example_applied_then_exported_plans_no_changes(
+    name: str,
+    clean: Node,
+    proxysql_cluster: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", clean[3])
+    files = apply_example(name, tmp_path, proxysql_cluster.nodes, monkeypatch)
     result = run_export(spec_files=files)
     assert result.ok and result.overrides == {}, result.findings
     path = write(tmp_path, result)

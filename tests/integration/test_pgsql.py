@@ -13,16 +13,14 @@ import pytest
 
 from proxysql_iac.admin.live import read_rows, read_variables
 from proxysql_iac.admin.sql import raw_query, set_variable
-from proxysql_iac.apply.run import run_apply
 from proxysql_iac.export import run_export
 from proxysql_iac.plan.render import render_text
 from proxysql_iac.spec.tables import MODULES, PROXYSQL_SERVERS, TABLES, Table
 from tests.cluster import load, wait_for_peers
 from tests.integration.conftest import cluster_block, connect, run_pxc
 from tests.integration.test_export import (
-    EXAMPLE_SECRETS,
-    _example_files,
     _target_version,
+    apply_example,
     node_secret_values,
     plan_exported,
     write,
@@ -283,21 +281,7 @@ def test_a_3_0_spec_is_refused_by_2_7_nodes_with_nothing_written(
 def test_3_0_example_applied_then_exported_plans_no_changes(
     name: str, nodes: list[Node], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for env in EXAMPLE_SECRETS:
-        monkeypatch.setenv(env, f"{env.lower()}-Value'1")
-    files = _example_files(name, tmp_path, nodes)
-    lines: list[str] = []
-    code = run_apply(
-        files,
-        auto_approve=True,
-        allow_destructive=True,
-        wait=True,
-        converge_timeout=None,
-        interactive=False,
-        echo=lines.append,
-        confirm=lambda _question: False,
-    )
-    assert code == 0, "\n".join(lines)
+    files = apply_example(name, tmp_path, nodes, monkeypatch)
     assert_every_node_holds_the_primarys_pgsql_config(nodes)
     result = run_export(spec_files=files)
     assert result.ok and result.overrides == {}, result.findings
