@@ -50,7 +50,8 @@ MODULE_OF = {
 def wait_for_peers(
     primary: AdminConnection, peers: list[AdminConnection], *, only: set[str] | None = None
 ) -> None:
-    """Return once every peer shows the primary's configuration checksums (of `only`).
+    """Return once every peer shows the primary's configuration checksums (of `only`, which
+    may name a checksum left out by default, such as the runtime `mysql_servers`).
 
     A peer at the primary's epoch with another checksum is a same-second split, which
     ProxySQL never resolves: the module is LOADed again on the primary in a new second, as
@@ -64,7 +65,7 @@ def wait_for_peers(
         mine = {
             n: s
             for n, s in read_checksums(primary).items()
-            if n not in NOT_COMPARED | unsynced and (only is None or n in only)
+            if n not in unsynced and (n in only if only is not None else n not in NOT_COMPARED)
         }
         lagging = []
         for peer in peers:
