@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
-from proxysql_iac.admin.layers import read_differences
+from proxysql_iac.admin.layers import read_layer_differences
 from proxysql_iac.admin.live import (
     Live,
     ModuleChecksum,
     read_apply_mark,
     read_checksums,
     read_live,
-    read_memory_checksum,
     read_rows,
     read_variables,
     read_version,
@@ -38,7 +37,6 @@ from proxysql_iac.plan.health import (
     unsynced_modules,
 )
 from proxysql_iac.plan.layers import (
-    LAYERS,
     runtime_only_rows,
     table_unloaded,
     table_unsaved,
@@ -187,11 +185,7 @@ def read_primary(conn: AdminConnection, desired: Desired) -> Live:
     if desired.variables:
         live.runtime_variables = read_variables(conn, "runtime_global_variables")
         live.disk_variables = read_variables(conn, "disk.global_variables")
-    for table in tables:
-        for layer in LAYERS:
-            live.differences[(table.name, layer)] = read_differences(conn, table, layer)
-        if table.checksum_command:
-            live.memory_checksums[table.name] = read_memory_checksum(conn, table.checksum_command)
+    live.memory_checksums, live.differences = read_layer_differences(conn, tables, live.checksums)
     live.apply_mark = read_apply_mark(conn)
     return live
 

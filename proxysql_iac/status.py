@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
-from proxysql_iac.admin.layers import CAP, read_differences
+from proxysql_iac.admin.layers import CAP, read_layer_differences
 from proxysql_iac.admin.live import (
     Live,
     read_checksums,
@@ -237,14 +237,16 @@ def _servers(conn: AdminConnection, node: NodeStatus, memory: list[Row] | None) 
 
 def _inspect_layers(conn: AdminConnection, node: NodeStatus, desired: Desired, live: Live) -> None:
     """Unloaded and unsaved edits of the managed tables and variables."""
-    for table in managed_tables(desired):
-        rows = read_differences(conn, table, "runtime")
+    tables = managed_tables(desired)
+    _, differences = read_layer_differences(conn, tables, live.checksums)
+    for table in tables:
+        rows = differences[(table.name, "runtime")]
         if rows and table.name == "mysql_servers":
             rows = _without_monitor_moves(conn, rows, node)
         found = layer_difference(table.name, rows)
         if found is not None:
             node.unloaded.append(found)
-        found = layer_difference(table.name, read_differences(conn, table, "disk"))
+        found = layer_difference(table.name, differences[(table.name, "disk")])
         if found is not None:
             node.unsaved.append(found)
     names = sorted(desired.variables)

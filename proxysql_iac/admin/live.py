@@ -181,14 +181,14 @@ def read_checksums(conn: AdminConnection) -> dict[str, ModuleChecksum]:
     return out
 
 
-def read_memory_checksum(conn: AdminConnection, command: str) -> str:
+def read_memory_checksum(conn: AdminConnection, command: str, *, disk: bool = False) -> str:
     """`CHECKSUM MEMORY <command>`: a cheap fingerprint of one memory table, computed by
-    the node."""
+    the node (`disk`: CHECKSUM DISK, the same over the disk table)."""
     if not all(word.isalpha() for word in command.split(" ")):
         raise ValueError(f"unexpected CHECKSUM target {command!r}")
-    rows = conn.query_text(
-        raw_query(f"CHECKSUM MEMORY {command}", f"read checksum of {command.lower()}")
-    )
+    layer = "DISK" if disk else "MEMORY"
+    summary = f"read {'disk ' if disk else ''}checksum of {command.lower()}"
+    rows = conn.query_text(raw_query(f"CHECKSUM {layer} {command}", summary))
     return rows[0][1] or "" if rows and len(rows[0]) > 1 else ""
 
 

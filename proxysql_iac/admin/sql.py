@@ -262,6 +262,13 @@ def mark_apply(started: int) -> Statement:
     return Statement(f"PRAGMA main.user_version={int(started)}", "mark the apply in memory")
 
 
+def write_layer_seal(seal: int) -> Statement:
+    """Remember, in SQLite's application_id of the memory database (unused by ProxySQL, reset
+    by a restart like user_version), which checksums memory and runtime had when pxc proved
+    them equal (admin/layers.py)."""
+    return Statement(f"PRAGMA main.application_id={int(seal)}", "write the layer seal")
+
+
 def raw_query(sql: str, summary: str, integers: tuple[int, ...] = ()) -> Statement:
     """A fixed read-only query written in pxc's own code (no user values in it)."""
     return Statement(sql, summary, integers)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
-from proxysql_iac.admin.layers import read_differences
+from proxysql_iac.admin.layers import read_differences, seal_entries, seal_of
 from proxysql_iac.admin.live import (
     read_checksums,
     read_memory_checksum,
@@ -29,7 +29,7 @@ from proxysql_iac.plan.health import (
     propagation_deadline,
 )
 from proxysql_iac.plan.order import ModuleStep, order
-from proxysql_iac.planning import PlanContext
+from proxysql_iac.planning import PlanContext, managed_tables
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.models import SecretRef
 from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, tables_of, variable_module
@@ -90,6 +90,9 @@ class Executor:
         self.checked: set[str] = set()  # primary tables preflight found exactly as planned
         # (table, key) of rows a later step of this apply removes: still expected in memory
         self.pending: set[tuple[str, tuple[str | None, ...]]] = set()
+        # sealable primary tables this apply LOADed, proven: memory checksum, and the
+        # runtime checksum versions the LOAD gave (admin/layers.py)
+        self.loaded: dict[str, tuple[str, dict[str, int]]] = {}
 
     # -- values -----------------------------------------------------------------------
     def _sql_value(self, value: Value) -> sql.SqlValue:
@@ -326,6 +329,49 @@ class Executor:
         )
         return again, took
 
+    def _memory_checksums(self, conn: AdminConnection, module: str) -> dict[str, str]:
+        """CHECKSUM MEMORY of the module's managed tables a layer seal covers."""
+        return {
+            t.name: read_memory_checksum(conn, t.checksum_command)
+            for t in tables_of(module)
+            if t.sealable and self.ctx.desired.manages(t.name)
+        }
+
+    def seal(self) -> None:
+        """After the last step: write the layer seal of the primary's managed tables when
+        each one's runtime is proven to be what LOAD made of its memory, by this apply's
+        own LOAD or by the plan's comparison, and no LOAD or pull came after (the module's
+        runtime checksum is still the one that proof saw). The seal only saves later plans
+        a comparison: a node it cannot be written to is left without one."""
+        live = self.ctx.live
+        tables = [t for t in managed_tables(self.ctx.desired) if t.sealable]
+        if not tables:
+            return
+        try:
+            with AdminConnection(self.ctx.primary) as conn:
+                runtime = read_checksums(conn)
+                memory: dict[str, str] = {}
+                for table in tables:
+                    names = table.module.checksum_names
+                    if table.name in self.loaded:
+                        memory[table.name], versions = self.loaded[table.name]
+                        if any(
+                            runtime.get(n) is None or runtime[n].version != versions.get(n)
+                            for n in names
+                        ):
+                            return
+                    else:
+                        memory[table.name] = live.memory_checksums.get(table.name, "")
+                        if live.differences.get((table.name, "runtime"), [None]) or any(
+                            runtime.get(n) != live.checksums.get(n) for n in names
+                        ):
+                            return
+                entries = seal_entries(tables, memory, runtime)
+                if entries:
+                    conn.execute(sql.write_layer_seal(seal_of(entries)))
+        except PxcError:
+            pass
+
     def _took(self, conn: AdminConnection, step: ModuleStep, before: dict[str, int]) -> bool:
         if before:
             now = {n: s.version for n, s in read_checksums(conn).items() if n in before}
@@ -410,9 +456,12 @@ class Executor:
                         _send(conn, statement)
                     self.progress(f"{where}: proving memory equals the spec")
                     self._verify_memory(conn, step, changes, on_primary)
+                sealing: dict[str, str] = {}
                 if step.load:
                     self.progress(f"{where}: LOAD and verify runtime")
                     before = self._wait_for_new_second(conn, step)
+                    if on_primary and not step.every_node:
+                        sealing = self._memory_checksums(conn, step.module)
                     conn, loaded = self._load(conn, endpoint, step, before)
                     if not loaded:
                         raise ApplyError(f"LOAD {step.module} did not take on {endpoint.name}")
@@ -422,6 +471,11 @@ class Executor:
                 raise
             with signals.shielded():  # runtime is new: disk follows, whatever comes
                 conn = self._finish(conn, endpoint, step, changes, len(statements))
+            # memory as it was at LOAD, runtime as that LOAD made it (and proved)
+            proven = sealing and not self.report.modules[-1].not_taken
+            if proven and self._memory_checksums(conn, step.module) == sealing:
+                versions = {n: v + 1 for n, v in before.items()}
+                self.loaded.update({t: (m, versions) for t, m in sealing.items()})
         finally:
             conn.close()
             self.report.statements.extend(conn.sent)
@@ -661,6 +715,7 @@ def execute(
             executor.pending = _removed_later(later, step.phase, ctx.plan.changes)
             executor.run_step(step)
         current = len(ctx.plan.steps)
+        executor.seal()
         if wait:
             touched = [s.module for s in ctx.plan.steps]
             # The spec's own cluster settings take effect with this apply: they set the pace.

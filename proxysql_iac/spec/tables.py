@@ -256,6 +256,7 @@ class Table:
     runtime_table: str = ""
     description: str = ""
     checksum_command: str = ""  # `CHECKSUM MEMORY <this>` answers a checksum of the table
+    disk_checksum: bool = False  # `CHECKSUM DISK <checksum_command>` exists too
     reaches_runtime: tuple[Reaches, ...] = ()  # rows failing one are not loaded (nor synced)
     # LOAD turns each row into one runtime row per flag set: (frontend, backend) for users
     split_flags: tuple[str, ...] = ()
@@ -279,6 +280,17 @@ class Table:
     def value(self, row: Sequence[V], column: str) -> V:
         """The value of `column` in a row read with this table's columns, in order."""
         return row[self.position[column]]
+
+    @property
+    def sealable(self) -> bool:
+        """Can a layer seal vouch for this table's runtime (admin/layers.py)? The node
+        checksums its memory table, and the module's runtime checksum moves with every LOAD
+        and every Cluster pull, never on its own (the servers' runtime is the Monitor's too)."""
+        return bool(
+            self.checksum_command
+            and any(self.module.checksum_names)
+            and self.module.role is not Role.SERVERS
+        )
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -462,6 +474,7 @@ MYSQL_TABLES: tuple[Table, ...] = (
         ),
         reaches_runtime=(Reaches("status", "<>", "OFFLINE_HARD"),),
         checksum_command="MYSQL SERVERS",
+        disk_checksum=True,
         cnf=CnfSection("mysql_servers", double_quoted=frozenset({"hostname", "status"})),
         description="Backend MySQL servers, by hostgroup.",
     ),
@@ -491,6 +504,7 @@ MYSQL_TABLES: tuple[Table, ...] = (
         unique=(("reader_hostgroup",),),
         row_checks=(DiffersFrom("reader_hostgroup", "writer_hostgroup"),),
         checksum_command="MYSQL REPLICATION HOSTGROUPS",
+        disk_checksum=True,
         cnf=CnfSection(
             "mysql_replication_hostgroups",
             accepted={"check_type": ("read_only", "innodb_read_only", "super_read_only")},
@@ -678,6 +692,7 @@ MYSQL_TABLES: tuple[Table, ...] = (
         ),
         description="Client and backend users.",
         checksum_command="MYSQL USERS",
+        disk_checksum=True,
     ),
     Table(
         "mysql_query_rules",
@@ -730,6 +745,7 @@ MYSQL_TABLES: tuple[Table, ...] = (
         auto_id="rule_id",
         reaches_runtime=(Reaches("active", "=", 1),),
         checksum_command="MYSQL QUERY RULES",
+        disk_checksum=True,
         cnf=CnfSection(
             "mysql_query_rules",
             null_becomes={"re_modifiers": "CASELESS"},

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from proxysql_iac.admin.sql import raw_query
-from tests.cluster import load
+from tests.cluster import load, wait_for_peers
 from tests.integration.conftest import connect, rows, run_pxc
 
 SERVERS = """
@@ -247,3 +247,74 @@ def test_a_table_with_many_changed_rows_lists_the_first_100_unless_all_rows(
     assert "  ... and 30 more changed row(s) of mysql_users" in applied
     assert rows(proxysql_cluster.nodes[0], "SELECT COUNT(*) FROM mysql_users") == [("130",)]
     assert "s3cr3t-Pa55w0rd" not in short + full + applied
+
+
+@pytest.mark.parametrize(
+    ("module", "edit", "put_back", "layer"),
+    [
+        (
+            "MYSQL USERS",
+            "UPDATE mysql_users SET max_connections=7 WHERE username='app'",
+            "UPDATE mysql_users SET max_connections=10000 WHERE username='app'",
+            "LOAD",
+        ),
+        (
+            "MYSQL QUERY RULES",
+            "UPDATE mysql_query_rules SET comment='by hand' WHERE rule_id=10",
+            "UPDATE mysql_query_rules SET comment=NULL WHERE rule_id=10",
+            "LOAD",
+        ),
+        (
+            "MYSQL USERS",
+            "UPDATE mysql_users SET default_schema='shop' WHERE username='app'",
+            "UPDATE mysql_users SET default_schema='' WHERE username='app'",
+            "SAVE",
+        ),
+        (
+            "MYSQL QUERY RULES",
+            "UPDATE mysql_query_rules SET comment='by hand' WHERE rule_id=10",
+            "UPDATE mysql_query_rules SET comment=NULL WHERE rule_id=10",
+            "SAVE",
+        ),
+    ],
+)
+def test_a_layer_edited_by_hand_after_an_apply_is_planned_whatever_apply_remembered(
+    write_spec, proxysql_cluster, module: str, edit: str, put_back: str, layer: str
+) -> None:  # type: ignore[no-untyped-def]
+    """apply remembers on the node that runtime and disk were what LOAD and SAVE made of
+    memory (plans after it skip comparing the layers); a LOAD or SAVE by hand of an edit,
+    with memory put back to the spec afterwards, must still be seen by plan and status."""
+    spec = write_spec(SERVERS)
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
+    assert code == 0 and "No changes" in out, out
+    primary = proxysql_cluster.nodes[0]
+    with connect(primary) as conn:
+        conn.execute(raw_query(edit, "edit"))
+        if layer == "LOAD":
+            load(conn, module)
+        else:
+            conn.execute(raw_query(f"SAVE {module} TO DISK", "save by hand"))
+        conn.execute(raw_query(put_back, "put memory back"))
+        if layer == "LOAD":  # every peer has the hand LOAD: the primary alone is planned
+            peers = [connect(n, f"peer{i}") for i, n in enumerate(proxysql_cluster.nodes[1:], 2)]
+            try:
+                wait_for_peers(conn, peers)
+            finally:
+                for peer in peers:
+                    peer.close()
+    reason = (
+        "memory matches the spec but was not loaded to runtime"
+        if layer == "LOAD"
+        else "runtime matches the spec but was not saved to disk"
+    )
+    step = f"{module}: {'LOAD and SAVE' if layer == 'LOAD' else 'SAVE'} ({reason})"
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
+    assert code == 2, out
+    assert f"Steps without row changes:\n  {step}\n" in out, out
+    assert "Plan: 0 to add, 0 to change, 0 to destroy, 1 module step(s)" in out
+    assert run_pxc("status", str(spec))[0] == 2
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
+    assert code == 0, out
+    assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0
+    assert run_pxc("status", str(spec))[0] == 0  # memory, runtime and disk: the spec
