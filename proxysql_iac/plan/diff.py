@@ -119,19 +119,24 @@ def same_value(column: Column, desired: Value, live: SqlValue, resolve: Resolver
     return False
 
 
-def _as_read(values: dict[str, Value], names: tuple[str, ...], resolve: Resolver) -> Row:
+def _as_read(
+    values: dict[str, Value], names: tuple[str, ...], resolve: Resolver, secret: tuple[int, ...]
+) -> Row:
     """A desired row exactly as reading it back from a node would give it, had it been
-    written as is."""
-    return tuple(
-        v if v is None or isinstance(v, (str, int)) or not isinstance(v, SecretRef) else resolve(v)
-        for v in map(values.get, names)
-    )
+    written as is (`secret`: the positions of the columns that may hold a secret reference,
+    the only values that are not already as read)."""
+    row = tuple(map(values.get, names))
+    for index in secret:
+        value = row[index]
+        if isinstance(value, SecretRef):
+            row = (*row[:index], resolve(value), *row[index + 1 :])
+    return row  # type: ignore[return-value]  # no SecretRef left
 
 
 def as_read(table: Table, desired: list[DesiredRow], resolve: Resolver) -> list[Row]:
     """The desired rows exactly as a node holding them gives them back."""
-    names = table.column_names
-    return [_as_read(row.values, names, resolve) for row in desired]
+    names, secret = table.column_names, table.secret_positions
+    return [_as_read(row.values, names, resolve, secret) for row in desired]
 
 
 def _same_row(table: Table, desired: DesiredRow, row: Row, resolve: Resolver) -> bool:
@@ -187,9 +192,9 @@ def diff_table(
     table: Table, desired: list[DesiredRow], live: list[Row], resolve: Resolver
 ) -> list[RowChange]:
     columns = table.columns
-    names = table.column_names
+    names, secret = table.column_names, table.secret_positions
     if len(live) == len(desired) and Counter(live) == Counter(
-        _as_read(row.values, names, resolve) for row in desired
+        _as_read(row.values, names, resolve, secret) for row in desired
     ):
         return []  # the common case: every row exactly as a node shows it, nothing else
     live = _rejoin_split_rows(table, desired, live, resolve)
@@ -203,7 +208,7 @@ def diff_table(
         if current is None:
             changes.append(RowChange(table.name, "add", key, dict(row.values), {}, row.origin))
             continue
-        if _as_read(row.values, names, resolve) == current:
+        if _as_read(row.values, names, resolve, secret) == current:
             continue  # the common case, settled without per-column rules
         new: dict[str, Value] = {}
         old: dict[str, SqlValue] = {}

@@ -293,6 +293,11 @@ class Table:
         )
 
     @property
+    def secret_positions(self) -> tuple[int, ...]:
+        """Where the secret columns are in a row (a spec may give them as references)."""
+        return tuple(i for i, c in enumerate(self.columns) if c.secret)
+
+    @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
