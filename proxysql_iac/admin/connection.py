@@ -17,17 +17,24 @@ does not offer TLS before it sends the login.
 import contextlib
 import socket
 import ssl
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from mysql.connector import errors as mysql_errors
-from mysql.connector.connection import MySQLConnection
-from mysql.connector.network import MySQLTCPSocket
-
 from proxysql_iac.admin.sql import Statement
 from proxysql_iac.admin.tls import ClientTls, TlsMode, TlsSetupError, client_context, peer_failure
 from proxysql_iac.errors import AdminConnectionError, AdminQueryError
+
+# Pure mode also means the C extension is never loaded: importing `mysql.connector` tries
+# `_mysql_connector` (a shared library and its OpenSSL) on every pxc start, which costs more
+# than the rest of the connector. A None entry in sys.modules makes that import fail, so the
+# connector sets HAVE_CEXT = False; a copy some other code already loaded is left alone.
+sys.modules.setdefault("_mysql_connector", None)  # type: ignore[arg-type]
+
+from mysql.connector import errors as mysql_errors  # noqa: E402
+from mysql.connector.connection import MySQLConnection  # noqa: E402
+from mysql.connector.network import MySQLTCPSocket  # noqa: E402
 
 Row = tuple[int | str | None, ...]  # a node's row, integer columns as int (Statement.integers)
 TextRow = tuple[str | None, ...]  # the answer to a statement without integer columns

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from proxysql_iac.findings import Finding, Severity
-from proxysql_iac.spec.models import SECTIONS, AdminCredentials, Cluster, Node, SpecModel
+from proxysql_iac.spec.models import SECTIONS, AdminCredentials, Cluster, Node, spec_model
 from proxysql_iac.spec.source import (
     Document,
     SourceError,
@@ -330,7 +330,7 @@ def _combine(documents: list[Document], findings: list[Finding]) -> LoadedSpec:
     # Files that could be read are checked even when another one could not (all findings
     # at once); compile and the rules rely on the model having vetted every value.
     try:
-        loaded.model = SpecModel.model_validate(merged)
+        loaded.model = spec_model(merged).model_validate(merged)
     except ValidationError as exc:
         loaded.findings.extend(model_findings(loaded, exc))
     return loaded

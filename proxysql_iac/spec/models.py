@@ -5,6 +5,9 @@ cross-row conditions are checked after names and defaults are resolved (rules/co
 so that a hostgroup written as a name is checked the same way as one written as a number.
 """
 
+import functools
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, List, Literal, Optional  # noqa: UP035
 
@@ -21,6 +24,7 @@ from pydantic import (
 )
 
 from proxysql_iac.spec.tables import (
+    TABLE_BY_NAME,
     TABLES,
     Column,
     Kind,
@@ -29,6 +33,11 @@ from proxysql_iac.spec.tables import (
     StartsWith,
     Table,
 )
+
+# No pydantic plugins in pxc, for the whole process: a plugin installed beside pxc would see
+# every value validated here, secrets included, and looking for plugins scans the metadata of
+# every installed distribution (importlib.metadata) the first time a model is built.
+os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
 
 SPEC_VERSION = 1
 
@@ -217,8 +226,6 @@ def _row_model(table: Table) -> type[BaseModel]:
     return model
 
 
-ROW_MODELS: dict[str, type[BaseModel]] = {t.name: _row_model(t) for t in TABLES}
-
 VariableValue = StrictBool | StrictInt | StrictFloat | StrictStr | SecretRef | None
 Severityish = Literal["error", "warning", "info", "off"]
 
@@ -227,7 +234,32 @@ def _optional_list_of(model: type[BaseModel]) -> Any:
     return Optional[List[model]]  # type: ignore[valid-type]  # noqa: UP006, UP045
 
 
-def _spec_model() -> type[BaseModel]:
+# The top-level sections, in the order the schema lists them.
+SECTIONS: tuple[str, ...] = (
+    "version",
+    "cluster",
+    "hostgroups",
+    *(t.name for t in TABLES),
+    "mysql_variables",
+    "admin_variables",
+    "pgsql_variables",
+    "rules",
+)
+
+
+@functools.cache
+def _row_model_of(table_name: str) -> type[BaseModel]:
+    return _row_model(TABLE_BY_NAME[table_name])
+
+
+@functools.cache
+def _spec_model(tables: tuple[str, ...]) -> type[BaseModel]:
+    """The spec model with a field for each table in `tables` (in TABLES order).
+
+    A table's row model costs milliseconds to build and a pxc run starts fresh, so only the
+    tables a spec writes get one: a spec without a table validates the same against the
+    model without that table's field (the field is optional), and a section that is not a
+    table is in every model, so a misspelt one is still an extra key."""
     fields: dict[str, Any] = {
         "version": (
             Literal[1],
@@ -242,12 +274,13 @@ def _spec_model() -> type[BaseModel]:
             Field(None, description="hostgroup names and their ids"),
         ),
     }
-    for table in TABLES:
-        fields[table.name] = (
-            _optional_list_of(ROW_MODELS[table.name]),
+    for name in tables:
+        fields[name] = (
+            _optional_list_of(_row_model_of(name)),
             Field(
                 None,
-                description=f"{table.description} Present: the whole truth for this table.",
+                description=f"{TABLE_BY_NAME[name].description} Present: the whole truth "
+                "for this table.",
             ),
         )
     fields["mysql_variables"] = (
@@ -279,12 +312,19 @@ def _spec_model() -> type[BaseModel]:
     return model
 
 
-SpecModel: type[BaseModel] = _spec_model()
-SECTIONS: tuple[str, ...] = tuple(SpecModel.model_fields)
+def spec_model(sections: Iterable[str]) -> type[BaseModel]:
+    """The model that validates a spec writing `sections` (its top-level keys)."""
+    written = frozenset(sections)
+    return _spec_model(tuple(t.name for t in TABLES if t.name in written))
+
+
+def full_spec_model() -> type[BaseModel]:
+    """The model with every table: the one the JSON Schema describes."""
+    return spec_model(SECTIONS)
 
 
 def json_schema() -> dict[str, Any]:
-    schema = SpecModel.model_json_schema()
+    schema = full_spec_model().model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://pxc.dev/schemas/pxc-spec-v1.json"
     return schema
