@@ -26,8 +26,10 @@ from proxysql_iac.admin.tls import TlsMode
 from proxysql_iac.errors import ExitCode, PxcError
 from proxysql_iac.findings import render_github, render_json, render_text
 
-if TYPE_CHECKING:  # rich is imported by the commands that draw (validate prints plain text)
+if TYPE_CHECKING:  # rich is imported only to draw on a terminal (or to print an error)
     from rich.console import Console
+    from rich.live import Live
+    from rich.spinner import Spinner
 
 
 class _Command(TyperCommand):
@@ -131,14 +133,25 @@ def _write_file(path: Path, text: str, *, private: bool) -> None:
 _PLAN_STYLES = {"+": "green", "-": "red", "~": "yellow", "!": "bold red"}
 
 
+def _may_be_terminal(stream: TextIO) -> bool:
+    """False when rich would certainly not call `stream` a terminal (it takes TTY_COMPATIBLE
+    and FORCE_COLOR over isatty): plain output to a pipe or a file then never imports rich."""
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return True
+    try:
+        return stream.isatty()
+    except ValueError:  # closed
+        return False
+
+
 def _echo_plan(text: str, *, colour: bool) -> None:
     """Plan text as is, coloured by row sign (+ add, - destroy, ~ change) on a terminal."""
-    from rich.text import Text
-
-    console = _out()
-    if not colour or not console.is_terminal:
+    console = _out() if colour and _may_be_terminal(sys.stdout) else None
+    if console is None or not console.is_terminal:
         typer.echo(text)
         return
+    from rich.text import Text
+
     for line in text.splitlines():
         stripped = line.lstrip()
         style = _PLAN_STYLES.get(stripped[:1], "")
@@ -290,16 +303,16 @@ def apply(
     all_rows: Annotated[bool, typer.Option("--all-rows", help=ALL_ROWS_HELP)] = False,
 ) -> None:
     """Apply the spec (or a saved plan file) to the primary and wait for every peer."""
-    from rich.live import Live
-    from rich.spinner import Spinner
-    from rich.text import Text
-
     from proxysql_iac.apply.run import run_apply
 
-    console = _err()
+    console = _err() if _may_be_terminal(sys.stderr) else None
     shown: list[tuple[Live, Spinner]] = []  # while nothing else is printed, after any prompt
 
     def progress(text: str) -> None:
+        from rich.live import Live
+        from rich.spinner import Spinner
+        from rich.text import Text
+
         if shown:
             shown[0][1].update(text=Text(text))
             return
@@ -326,7 +339,7 @@ def apply(
             interactive=auto_approve or _has_terminal(),
             echo=echo,
             confirm=_confirm,
-            progress=progress if console.is_terminal else None,
+            progress=progress if console is not None and console.is_terminal else None,
             verbose=verbose,
             reviewed_id=plan_id,
             all_rows=all_rows,
