@@ -1,5 +1,6 @@
 """`pxc validate` runs as a pre-commit hook on every commit: it loads only what validation
-needs, not the MySQL connector, the sandbox, the templates or the terminal renderer."""
+needs, not the MySQL connector or TLS (it connects nowhere), the sandbox, the templates or the
+terminal renderer."""
 
 import json
 import subprocess
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "rw-split-mirroring.yaml"
-NOT_NEEDED = ("mysql", "mysql_mimic", "jinja2", "rich", "deepdiff", "proxysql_iac.sandbox")
+NOT_NEEDED = ("mysql", "ssl", "mysql_mimic", "jinja2", "rich", "deepdiff", "proxysql_iac.sandbox")
 
 _RUN = """
 import json, sys

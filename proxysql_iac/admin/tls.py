@@ -5,11 +5,16 @@ letting the connector do it: the connector adds the system's trusted CAs to the 
 so `verify_ca` would accept any certificate a public CA signed, for any name.
 """
 
-import ssl
 import tempfile
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+# ssl (10 ms to import) is imported by the functions that make or read a TLS context: the
+# modes and settings are also what `pxc validate` checks, and it connects nowhere.
+if TYPE_CHECKING:
+    import ssl
 
 
 class TlsMode(StrEnum):
@@ -60,11 +65,13 @@ class TlsSetupError(Exception):
     """A CA, certificate or key that cannot be used (the message names it, not its content)."""
 
 
-def client_context(tls: ClientTls) -> ssl.SSLContext:
+def client_context(tls: ClientTls) -> "ssl.SSLContext":
     """The context every TLS admin connection with these settings is made with.
 
     Only `ca` is trusted when it is given; `verify_identity` without it trusts the system's
     CAs. The X.509 strict flag stays off: ProxySQL's own CA has no keyUsage extension."""
+    import ssl
+
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if tls.mode.verifies:
@@ -82,7 +89,9 @@ def client_context(tls: ClientTls) -> ssl.SSLContext:
     return context
 
 
-def _load_ca(context: ssl.SSLContext, ca: Pem) -> None:
+def _load_ca(context: "ssl.SSLContext", ca: Pem) -> None:
+    import ssl
+
     try:
         if ca.text is not None:
             context.load_verify_locations(cadata=ca.text)
@@ -94,7 +103,9 @@ def _load_ca(context: ssl.SSLContext, ca: Pem) -> None:
         raise TlsSetupError(f"cannot read the CA {ca.label}: {exc.strerror}") from None
 
 
-def _load_pair(context: ssl.SSLContext, cert: Pem, key: Pem) -> None:
+def _load_pair(context: "ssl.SSLContext", cert: Pem, key: Pem) -> None:
+    import ssl
+
     with tempfile.TemporaryDirectory(prefix="pxc-tls-") as private:
         try:
             context.load_cert_chain(_file(cert, private, "cert"), _file(key, private, "key"))
@@ -124,6 +135,8 @@ def _file(pem: Pem, directory: str, name: str) -> Path:
 
 def peer_failure(cause: BaseException | None) -> str | None:
     """What went wrong in a TLS handshake, in words, or None when it was not TLS."""
+    import ssl
+
     if isinstance(cause, ssl.SSLCertVerificationError):
         return str(cause.verify_message or cause.reason or "certificate verify failed")
     if isinstance(cause, ssl.SSLError):
