@@ -27,9 +27,9 @@ from proxysql_iac.admin.tls import ClientTls, TlsMode, TlsSetupError, client_con
 from proxysql_iac.errors import AdminConnectionError, AdminQueryError
 
 # Pure mode also means the C extension is never loaded: importing `mysql.connector` tries
-# `_mysql_connector` (a shared library and its OpenSSL) on every pxc start, which costs more
-# than the rest of the connector. A None entry in sys.modules makes that import fail, so the
-# connector sets HAVE_CEXT = False; a copy some other code already loaded is left alone.
+# `_mysql_connector` (a shared library with its own OpenSSL and libstdc++) on every pxc start,
+# for nothing. A None entry in sys.modules makes that import fail at once, so the connector
+# sets HAVE_CEXT = False; a copy some other code already loaded is left alone.
 sys.modules.setdefault("_mysql_connector", None)  # type: ignore[arg-type]
 
 from mysql.connector import errors as mysql_errors  # noqa: E402
