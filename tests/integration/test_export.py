@@ -69,8 +69,12 @@ def reset_node(node: Node, variables: dict[str, str]) -> None:
 
 @dataclass(frozen=True)
 class Baseline:
-    node: Node
+    nodes: list[Node]  # the primary first
     variables: dict[str, str]  # the primary's variables before these tests
+
+    @property
+    def node(self) -> Node:
+        return self.nodes[0]
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +82,7 @@ def baseline(proxysql_cluster: Any) -> Iterator[Baseline]:
     node: Node = proxysql_cluster.nodes[0]
     with connect(node) as conn:
         variables = read_variables(conn, "global_variables")
-    yield Baseline(node, variables)
+    yield Baseline(proxysql_cluster.nodes, variables)
     reset_node(node, variables)
     settle(proxysql_cluster.nodes)  # the peers pull the clean state before the next tests
 
@@ -86,6 +90,9 @@ def baseline(proxysql_cluster: Any) -> Iterator[Baseline]:
 @pytest.fixture
 def clean(baseline: Baseline, monkeypatch: pytest.MonkeyPatch) -> Node:
     reset_node(baseline.node, baseline.variables)
+    # a peer still pulling the reset is a lagging peer, and apply refuses a cluster in which
+    # a peer lags on a module the spec manages
+    settle(baseline.nodes)
     monkeypatch.setenv("PXC_ADMIN_PASSWORD", baseline.node[3])
     return baseline.node
 
@@ -738,16 +745,19 @@ def apply_example(
         monkeypatch.setenv(env, f"{env.lower()}-Value'1")
     files = _example_files(name, tmp_path, nodes)
     lines: list[str] = []
-    code = run_apply(
-        files,
-        auto_approve=True,
-        allow_destructive=True,
-        wait=True,
-        converge_timeout=None,
-        interactive=False,
-        echo=lines.append,
-        confirm=lambda _question: False,
-    )
+    try:
+        code = run_apply(
+            files,
+            auto_approve=True,
+            allow_destructive=True,
+            wait=True,
+            converge_timeout=None,
+            interactive=False,
+            echo=lines.append,
+            confirm=lambda _question: False,
+        )
+    except PxcError as error:  # a refusal: the plan above it says why
+        pytest.fail("\n".join([*lines, str(error)]))
     assert code == 0, "\n".join(lines)
     return files
 

@@ -295,14 +295,15 @@ def test_a_layer_edited_by_hand_after_an_apply_is_planned_whatever_apply_remembe
             load(conn, module)
         else:
             conn.execute(raw_query(f"SAVE {module} TO DISK", "save by hand"))
-        conn.execute(raw_query(put_back, "put memory back"))
         if layer == "LOAD":  # every peer has the hand LOAD: the primary alone is planned
             peers = [connect(n, f"peer{i}") for i, n in enumerate(proxysql_cluster.nodes[1:], 2)]
             try:
+                # before memory is put back: a split healed here LOADs the edit again
                 wait_for_peers(conn, peers)
             finally:
                 for peer in peers:
                     peer.close()
+        conn.execute(raw_query(put_back, "put memory back"))
     reason = (
         "memory matches the spec but was not loaded to runtime"
         if layer == "LOAD"
