@@ -95,3 +95,37 @@ def test_merged_and_aliased_values_are_the_values_written() -> None:
     }
     rule = loaded.data["mysql_query_rules"][0]
     assert rule == {"rule_id": 1, "match_digest": None, "apply": True, "comment": "12"}
+
+
+def test_a_key_written_beside_a_merge_overrides_the_merged_one_wherever_it_stands() -> None:
+    """YAML's merge: the mapping's own keys win over merged ones, before or after `<<`; the
+    first of several merged mappings wins over the later ones."""
+    text = (
+        "version: 1\n"
+        "mysql_servers:\n"
+        "  - &d {hostgroup_id: 1, hostname: db1, weight: 5, comment: base}\n"
+        "  - {<<: *d, hostname: db2, weight: 7}\n"
+        "  - {hostname: db3, <<: *d}\n"
+        "  - <<: [{comment: first}, *d]\n"
+        "    hostname: db4\n"
+        "    port: 3307\n"
+    )
+    loaded = load_spec_text(text, "spec.yaml")
+    assert loaded.findings == []
+    servers = [dict(s) for s in loaded.data["mysql_servers"]]
+    base = {"hostgroup_id": 1, "weight": 5, "comment": "base"}
+    assert servers[1:] == [
+        {**base, "hostname": "db2", "weight": 7},
+        {**base, "hostname": "db3"},
+        {**base, "hostname": "db4", "port": 3307, "comment": "first"},
+    ]
+    # an error in an overriding value points at it, not at the merged mapping
+    bad = load_spec_text(text.replace("weight: 7", "weight: x"), "spec.yaml").findings
+    assert [(f.line, f.column) for f in bad] == [(4, 37)], bad
+
+
+def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate() -> None:
+    text = "version: 1\nmysql_servers:\n  - &d {hostname: db1}\n  - {<<: *d, port: 1, port: 2}\n"
+    findings = load_spec_text(text, "spec.yaml").findings
+    assert [(f.line, f.column) for f in findings] == [(4, 23)], findings
+    assert "duplicate key 'port' (first written at line 4)" in findings[0].message

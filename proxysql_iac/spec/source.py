@@ -195,12 +195,13 @@ MAX_DEPTH = 500  # nesting, aliases expanded (libyaml itself stops written nesti
 class _Open:
     """A collection being composed, with what its aliases expand to so far."""
 
-    __slots__ = ("anchor", "depth", "key", "nested", "value")
+    __slots__ = ("anchor", "depth", "key", "merged", "nested", "value")
 
     def __init__(self, value: YMap | YList, anchor: str | None) -> None:
         self.value = value
         self.anchor = anchor
         self.key: str | None = None  # a mapping's key awaiting its value
+        self.merged: set[str] = set()  # a mapping's keys that came from `<<` (overridable)
         self.nested = 0  # values inside, aliases expanded
         self.depth = 0  # levels inside, aliases expanded
 
@@ -290,25 +291,32 @@ class _Composer:
         key = top.key
         if key is None:  # a key: most are new words, which need no further look
             top.key = (
-                value if type(value) is str and value not in into else self.key(value, mark, into)
+                value
+                if type(value) is str and value not in into
+                else self.key(value, mark, into, top.merged)
             )
             into.marks.append(mark)
             return
         top.key = None
         if key == "<<":
-            self.merge(value, mark, into)
+            top.merged |= self.merge(value, mark, into)
             return
         into[key] = value
         into.marks.append(mark)
 
-    def key(self, value: Any, mark: Any, into: YMap) -> str:
+    def key(self, value: Any, mark: Any, into: YMap, merged: set[str]) -> str:
         if type(value) is str:
             text = value
         elif isinstance(value, (str, int)):
             text = str(value).lower() if isinstance(value, bool) else str(value)
         else:
             raise self.error("a mapping key must be a plain word or number", mark)
-        if text in into:
+        if text in merged:  # a key the mapping writes itself wins over a merged one
+            merged.discard(text)
+            index = list(into).index(text)
+            del into[text]
+            del into.marks[2 * index : 2 * index + 2]
+        elif text in into:
             first = into.key_position(text) or (0, 0)
             raise self.error(
                 f"duplicate key {text!r} (first written at line {first[0]})",
@@ -317,9 +325,11 @@ class _Composer:
             )
         return text
 
-    def merge(self, value: Any, mark: Any, into: YMap) -> None:
-        """`<<: *defaults`: the keys of the merged mappings that this one does not write."""
+    def merge(self, value: Any, mark: Any, into: YMap) -> set[str]:
+        """`<<: *defaults` (or a list of them, the first winning): the keys of the merged
+        mappings that this one does not write, before or after the `<<`. The keys it added."""
         del into.marks[-1]  # the `<<` itself is not a key of the result
+        added = set()
         for source in value if isinstance(value, list) else [value]:
             if not isinstance(source, YMap):
                 raise self.error("'<<' merges only mappings", mark)
@@ -327,6 +337,8 @@ class _Composer:
                 if key not in into:
                     into[key] = item
                     into.marks += source.marks[2 * index : 2 * index + 2]
+                    added.add(key)
+        return added
 
     def start(self, value: YMap | YList, anchor: str | None) -> None:
         self.top = _Open(value, anchor)
