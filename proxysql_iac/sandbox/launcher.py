@@ -209,13 +209,25 @@ def main_down() -> int:
     except (OSError, ValueError, KeyError, TypeError):
         state.unlink(missing_ok=True)
         return _fail(f"{state} was unreadable; removed it (stop a leftover process yourself)")
-    if _is_sandbox_process(pid):
+    running = _is_sandbox_process(pid)
+    if running:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(_answers(p) for p in ports):
         time.sleep(0.05)
+    answering = [p for p in ports if _answers(p)]
+    if answering:  # the record is kept: `down` can be run again
+        return _fail(
+            f"the sandbox (pid {pid}) did not stop within 5 s; ports "
+            f"{', '.join(map(str, answering))} still answer"
+        )
     state.unlink(missing_ok=True)
+    listed = ", ".join(map(str, ports))
+    if running:
+        print(f"pxc sandbox: stopped the sandbox (pid {pid}, admin ports {listed})", flush=True)
+    else:
+        print(f"pxc sandbox: the sandbox (pid {pid}) had already stopped; forgot it", flush=True)
     return 0
 
 

@@ -76,6 +76,7 @@ def test_up_detach_starts_a_cluster_and_down_stops_it(cli: Cli) -> None:
     assert again.returncode == 1 and "already recorded" in again.stderr
     down = cli("down")
     assert down.returncode == 0, down.stderr
+    assert "stopped the sandbox (pid " in down.stdout and f"{base}, {base + 1})" in down.stdout
     assert not answers(base) and not answers(base + 1)
     assert not (cli.dir / "state.json").exists()
     nothing = cli("down")
