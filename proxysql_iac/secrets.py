@@ -41,7 +41,9 @@ class SecretStore:
         return self._base
 
     def resolve(self, ref: SecretRef) -> str:
-        key = (ref.env, ref.file, ref.base)
+        env = ref.env
+        # an environment reference has no base directory (asking costs more than the rest)
+        key = (env, None, None) if env is not None else (None, ref.file, ref.base)
         known = self._values.get(key)
         if known is not None:
             return known
