@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
-from proxysql_iac.admin.layers import read_differences, seal_entries, seal_of
+from proxysql_iac.admin.layers import read_differences, read_seal, seal_entries, seal_of
 from proxysql_iac.admin.live import (
     read_checksums,
     read_memory_checksum,
@@ -367,7 +367,7 @@ class Executor:
                         ):
                             return
                 entries = seal_entries(tables, memory, runtime)
-                if entries:
+                if entries and read_seal(conn) != seal_of(entries):
                     conn.execute(sql.write_layer_seal(seal_of(entries)))
         except PxcError:
             pass
@@ -693,6 +693,12 @@ def _removed_later(
 
 def step_name(step: ModuleStep) -> str:
     return step.module + (" (every node)" if step.every_node else "")
+
+
+def seal_unchanged(ctx: PlanContext) -> None:
+    """An apply with nothing to change still writes the layer seal its plan proved (after a
+    LOAD or SAVE by hand of unchanged memory, plans compare the layers again until then)."""
+    Executor(ctx, lambda _text: None).seal()
 
 
 def execute(

@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from proxysql_iac.apply import signals
-from proxysql_iac.apply.executor import ApplyReport, execute, stale_reasons
+from proxysql_iac.apply.executor import ApplyReport, execute, seal_unchanged, stale_reasons
 from proxysql_iac.errors import ApplyError, ApplyRefused, ExitCode, PxcError
 from proxysql_iac.plan.model import plan_id, plan_to_dict
 from proxysql_iac.plan.render import render_text
@@ -92,6 +92,7 @@ def run_apply(
                     "apply refused: the cluster is not healthy (see the findings above)"
                 )
             if not plan.has_changes:
+                seal_unchanged(ctx)
                 return ExitCode.OK
             if plan.destructive and not allow_destructive:
                 raise ApplyRefused(

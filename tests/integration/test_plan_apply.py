@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from proxysql_iac.admin.layers import read_layer_differences
+from proxysql_iac.admin.live import read_checksums
 from proxysql_iac.admin.sql import raw_query
+from proxysql_iac.spec.tables import TABLE_BY_NAME
 from tests.cluster import load, wait_for_peers
 from tests.integration.conftest import connect, rows, run_pxc
 
@@ -319,3 +322,38 @@ def test_a_layer_edited_by_hand_after_an_apply_is_planned_whatever_apply_remembe
     assert code == 0, out
     assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0
     assert run_pxc("status", str(spec))[0] == 0  # memory, runtime and disk: the spec
+
+
+def _runtime_compared(node: tuple[str, int, str, str]) -> list[str]:
+    """The tables whose runtime a plan of SERVERS compares with memory on the node, row by
+    row (those the layer seal does not vouch for)."""
+    with connect(node) as conn:
+        tables = [TABLE_BY_NAME[n] for n in ("mysql_servers", "mysql_users", "mysql_query_rules")]
+        read_layer_differences(conn, tables, read_checksums(conn))
+        return sorted(s.split(" ")[3] for s in conn.sent if s.endswith("memory and runtime"))
+
+
+def test_an_apply_with_nothing_to_change_proves_the_layers_again_after_a_hand_load(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    """A LOAD by hand of unchanged memory makes plans compare users' and rules' runtime with
+    memory row by row again (the seal apply wrote no longer vouches for them); an apply with
+    nothing to change proves the layers and writes the seal back, and plans skip them."""
+    spec = write_spec(SERVERS)
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
+    primary = proxysql_cluster.nodes[0]
+    assert _runtime_compared(primary) == ["mysql_servers"]  # servers are always compared
+    with connect(primary) as conn:
+        load(conn, "MYSQL USERS")
+        peers = [connect(n, f"peer{i}") for i, n in enumerate(proxysql_cluster.nodes[1:], 2)]
+        try:
+            wait_for_peers(conn, peers)
+        finally:
+            for peer in peers:
+                peer.close()
+    assert _runtime_compared(primary) == ["mysql_query_rules", "mysql_servers", "mysql_users"]
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
+    assert code == 0 and "No changes" in out, out
+    assert _runtime_compared(primary) == ["mysql_servers"]
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
+    assert code == 0 and "No changes" in out, out
