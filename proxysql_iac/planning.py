@@ -407,7 +407,7 @@ def unsynced_peer_steps(
     tables = [t for t in managed_tables(desired) if t.module.keyword in every_node]
     modules = {t.module.keyword for t in tables}
     modules |= {variable_module(n).keyword for n in desired.variables} & every_node
-    differing: dict[tuple[str, str], list[str]] = {}
+    differing: dict[tuple[str, str], list[str]] = {}  # (module, phase): "peer (what differs)"
     for endpoint in peers if modules else []:
         with AdminConnection(endpoint) as conn:
             changes = ChangeSet()
@@ -422,7 +422,9 @@ def unsynced_peer_steps(
                     if v.module in modules
                 ]
         for step in order(changes, every_node):
-            differing.setdefault((step.module, step.phase), []).append(endpoint.name)
+            differing.setdefault((step.module, step.phase), []).append(
+                f"{endpoint.name} ({_step_counts(step)})"
+            )
     already = {(s.module, s.phase) for s in planned}
     return [
         ModuleStep(
@@ -431,11 +433,29 @@ def unsynced_peer_steps(
             True,
             load=False,
             save=False,
-            reason=f"differs from the spec on {', '.join(names)}: apply writes each node",
+            reason=f"differs from the spec on {', '.join(peers_)}: apply writes each node",
         )
-        for (module, phase), names in sorted(differing.items())
+        for (module, phase), peers_ in sorted(differing.items())
         if (module, phase) not in already
     ]
+
+
+_VERB = {"add": "to add", "change": "to change", "remove": "to destroy"}
+
+
+def _step_counts(step: ModuleStep) -> str:
+    """What a node's step writes, counted: `pgsql_users: 2 to add, 1 to destroy`."""
+    counts: dict[str, dict[str, int]] = {}
+    for batch in step.batches:
+        done = counts.setdefault(batch.table, {})
+        done[batch.action] = done.get(batch.action, 0) + len(batch.changes)
+    parts = [
+        f"{table}: " + ", ".join(f"{n} {_VERB.get(action, action)}" for action, n in done.items())
+        for table, done in counts.items()
+    ]
+    if step.variables:
+        parts.append(f"{len(step.variables)} variable(s) to set")
+    return "; ".join(parts)
 
 
 def never_written(desired: Desired) -> list[Finding]:
