@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 
 from proxysql_iac.admin.connection import AdminConnection, Row, integer_text
 from proxysql_iac.admin.sql import (
-    RowTexts,
     Statement,
     UnsafeStatement,
     identifier,
+    literal,
     raw_query,
-    row_text,
     select,
 )
 from proxysql_iac.spec.tables import Table
@@ -142,13 +141,15 @@ def parse_serialized(table: Table, text: str, count: int) -> list[Row] | None:
     return rows if len(rows) == count else None
 
 
-def serialize(table: Table, rows: Iterable[Row], texts: RowTexts | None = None) -> str | None:
+def serialize(table: Table, rows: Iterable[Row]) -> str | None:
     """Rows (typed as read: int, text or None) as `serialized_query` has a node write them
     when it holds exactly these rows; None for a value no node writes back as it was given
-    (a NUL character, an integer beyond 32 bits). `texts`: see `row_text`."""
+    (a NUL character, an integer beyond 32 bits)."""
     key = [table.column_names.index(c) for c in table.key]
     try:
-        lines = [(tuple(_sqlite_order(row[i]) for i in key), row_text(row, texts)) for row in rows]
+        lines = [
+            (tuple(_sqlite_order(row[i]) for i in key), ",".join(map(literal, row))) for row in rows
+        ]
     except UnsafeStatement:
         return None
     lines.sort(key=lambda line: line[0])

@@ -127,21 +127,6 @@ def identifier(name: str) -> str:
     return name
 
 
-RowTexts = dict[tuple[SqlValue, ...], str]
-
-
-def row_text(row: tuple[SqlValue, ...], texts: RowTexts | None = None) -> str:
-    """A row's values as SQLite literals joined by commas: what an INSERT writes between
-    parentheses, and a line of the text a node writes a table out as (`serialized_query`).
-    `texts` remembers each row's text, for a row that is written and then proven."""
-    if texts is None:
-        return ",".join(map(literal, row))
-    text = texts.get(row)
-    if text is None:
-        text = texts[row] = ",".join(map(literal, row))
-    return text
-
-
 def insert_rows(
     table: str,
     columns: Sequence[str],
@@ -149,7 +134,6 @@ def insert_rows(
     *,
     replace: bool = False,
     one_line: bool = False,
-    texts: RowTexts | None = None,
 ) -> Statement:
     if not rows:
         raise UnsafeStatement("an INSERT needs at least one row")
@@ -160,7 +144,7 @@ def insert_rows(
             "(" + ",".join(literal(v, one_line=True) for v in row) + ")" for row in rows
         )
     else:
-        values = ",".join("(" + row_text(tuple(row), texts) + ")" for row in rows)
+        values = ",".join("(" + ",".join(map(literal, row)) + ")" for row in rows)
     noun = "row" if len(rows) == 1 else "rows"
     return Statement(
         f"{verb} INTO {identifier(table)} ({cols}) VALUES {values}",

@@ -93,8 +93,6 @@ class Executor:
         # sealable primary tables this apply LOADed, proven: memory checksum, and the
         # runtime checksum versions the LOAD gave (admin/layers.py)
         self.loaded: dict[str, tuple[str, dict[str, int]]] = {}
-        # the text of each row the current step INSERTs, for its memory proof (sql.row_text)
-        self.row_texts: sql.RowTexts = {}
 
     # -- values -----------------------------------------------------------------------
     def _sql_value(self, value: Value) -> sql.SqlValue:
@@ -112,15 +110,13 @@ class Executor:
             if batch.action == "remove":
                 out.append(sql.delete_rows(table.name, table.key, [c.key for c in picked]))
             elif batch.action == "add":
-                names, secret = table.column_names, table.secret_positions
-                rows: list[tuple[sql.SqlValue, ...]] = []
-                for change in picked:
-                    row = tuple(map(change.new.__getitem__, names))
-                    for i in secret:  # the only columns that may hold a reference
-                        if isinstance(row[i], SecretRef):
-                            row = (*row[:i], self._sql_value(row[i]), *row[i + 1 :])
-                    rows.append(row)  # type: ignore[arg-type]  # no SecretRef left
-                out.append(sql.insert_rows(table.name, names, rows, texts=self.row_texts))
+                names = table.column_names
+                resolved = self._sql_value
+                rows = [
+                    [v if v is None or isinstance(v, (str, int)) else resolved(v) for v in values]
+                    for values in (map(c.new.__getitem__, names) for c in picked)
+                ]
+                out.append(sql.insert_rows(table.name, table.column_names, rows))
             else:
                 for c in picked:
                     updates = {k: self._sql_value(v) for k, v in c.new.items()}
@@ -221,8 +217,7 @@ class Executor:
                     raise ApplyError(f"{name} changed on {self.ctx.primary.name} during apply")
                 continue
             text, count = read_serialized(conn, table)
-            wanted = as_read(table, desired.rows(name), resolve)
-            if text == serialize(table, wanted, self.row_texts):
+            if text == serialize(table, as_read(table, desired.rows(name), resolve)):
                 continue
             rows = rows_of(conn, table, text, count)
             leftover = [
@@ -445,7 +440,6 @@ class Executor:
         step's memory rows back (module wholly old); after it, the SAVE follows whatever
         comes (module wholly new)."""
         started = time.monotonic()
-        self.row_texts.clear()
         statements = self._statements(step, changes)
         on_primary = endpoint == self.ctx.primary
         where = f"{step.module} on {endpoint.name}"
