@@ -9,8 +9,8 @@ from proxysql_iac.admin.layers import read_layer_differences
 from proxysql_iac.admin.live import read_checksums
 from proxysql_iac.admin.sql import raw_query
 from proxysql_iac.spec.tables import TABLE_BY_NAME
-from tests.cluster import load, wait_for_peers
-from tests.integration.conftest import connect, rows, run_pxc
+from tests.cluster import load
+from tests.integration.conftest import connect, rows, run_pxc, settle
 
 SERVERS = """
 hostgroups: {writer: 10, reader: 20}
@@ -299,13 +299,8 @@ def test_a_layer_edited_by_hand_after_an_apply_is_planned_whatever_apply_remembe
         else:
             conn.execute(raw_query(f"SAVE {module} TO DISK", "save by hand"))
         if layer == "LOAD":  # every peer has the hand LOAD: the primary alone is planned
-            peers = [connect(n, f"peer{i}") for i, n in enumerate(proxysql_cluster.nodes[1:], 2)]
-            try:
-                # before memory is put back: a split healed here LOADs the edit again
-                wait_for_peers(conn, peers)
-            finally:
-                for peer in peers:
-                    peer.close()
+            # before memory is put back: a split healed here LOADs the edit again
+            settle(proxysql_cluster.nodes)
         conn.execute(raw_query(put_back, "put memory back"))
     reason = (
         "memory matches the spec but was not loaded to runtime"
@@ -345,12 +340,7 @@ def test_an_apply_with_nothing_to_change_proves_the_layers_again_after_a_hand_lo
     assert _runtime_compared(primary) == ["mysql_servers"]  # servers are always compared
     with connect(primary) as conn:
         load(conn, "MYSQL USERS")
-        peers = [connect(n, f"peer{i}") for i, n in enumerate(proxysql_cluster.nodes[1:], 2)]
-        try:
-            wait_for_peers(conn, peers)
-        finally:
-            for peer in peers:
-                peer.close()
+    settle(proxysql_cluster.nodes)
     assert _runtime_compared(primary) == ["mysql_query_rules", "mysql_servers", "mysql_users"]
     code, out = run_pxc("apply", str(spec), "--auto-approve")
     assert code == 0 and "No changes" in out, out
