@@ -129,3 +129,15 @@ def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate() -> None:
     findings = load_spec_text(text, "spec.yaml").findings
     assert [(f.line, f.column) for f in findings] == [(4, 23)], findings
     assert "duplicate key 'port' (first written at line 4)" in findings[0].message
+
+
+def test_a_merged_key_written_twice_beside_the_merge_is_still_a_duplicate() -> None:
+    """Overriding a merged key once is allowed; writing that key a second time is the usual
+    duplicate (YAML would silently keep only the last)."""
+    text = (
+        "version: 1\nmysql_servers:\n  - &d {hostname: db1}\n"
+        "  - {<<: *d, hostname: db2, hostname: db3}\n"
+    )
+    findings = load_spec_text(text, "spec.yaml").findings
+    assert [(f.line, f.column) for f in findings] == [(4, 29)], findings
+    assert "duplicate key 'hostname' (first written at line 4)" in findings[0].message
