@@ -1,11 +1,13 @@
 """`pxc sandbox up/down` as a user runs them: the installed console script, in a subprocess."""
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -227,3 +229,50 @@ def test_an_unknown_version_is_one_line_and_exit_1(cli: Cli) -> None:
     assert run.returncode == 1
     assert run.stderr == "pxc sandbox: --version 2.6: the sandbox speaks 2.7, 3.0\n"
     assert not answers(base) and not (cli.dir / "state.json").exists()
+
+
+def test_down_keeps_the_record_while_the_ports_answer_and_forgets_a_stopped_sandbox(
+    cli: Cli,
+) -> None:
+    """A recorded sandbox whose process is gone (the pid now runs another program, which
+    `down` leaves alone) while something still answers on its ports: `down` fails, names the
+    ports and keeps the record; once the ports are quiet, `down` forgets it and says so."""
+    other = subprocess.Popen(["sleep", "300"])
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    quiet = threading.Event()
+
+    def serve() -> None:  # accept (and drop) every connection until told to stop
+        listener.settimeout(0.1)
+        while not quiet.is_set():
+            with contextlib.suppress(OSError):
+                listener.accept()[0].close()
+
+    server = threading.Thread(target=serve)
+    server.start()
+    try:
+        cli.dir.mkdir(parents=True)
+        (cli.dir / "state.json").write_text(json.dumps({"pid": other.pid, "ports": [port]}))
+        busy = cli("down")
+        assert busy.returncode == 1, busy.stdout
+        assert busy.stderr == (
+            f"pxc sandbox: the sandbox (pid {other.pid}) did not stop within 5 s; "
+            f"ports {port} still answer\n"
+        )
+        assert (cli.dir / "state.json").exists()
+        quiet.set()
+        server.join()
+        listener.close()
+        done = cli("down")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == (
+            f"pxc sandbox: the sandbox (pid {other.pid}) had already stopped; forgot it\n"
+        )
+        assert not (cli.dir / "state.json").exists()
+        assert other.poll() is None  # not the sandbox: never signalled
+    finally:
+        quiet.set()
+        server.join()
+        listener.close()
+        other.kill()
+        other.wait()
