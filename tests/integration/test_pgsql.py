@@ -207,6 +207,34 @@ def test_a_peer_edited_by_hand_is_planned_and_only_that_peer_is_written(
     assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0
 
 
+
+def test_a_peer_with_an_extra_row_and_a_variable_by_hand_is_planned_counted(
+    nodes: list[Node], tmp_path: Path
+) -> None:
+    """The plan under review says what apply destroys and sets on the peer, not only that
+    it differs."""
+    spec = spec_file(tmp_path, nodes, BODY)
+    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
+    with connect(nodes[-1]) as conn:
+        conn.execute(
+            raw_query(
+                "INSERT INTO pgsql_users (username, password, default_hostgroup) "
+                "VALUES ('stray', 'x', 100)",
+                "hand edit",
+            )
+        )
+        conn.execute(set_variable("pgsql-max_connections", "2400"))
+        load(conn, "PGSQL USERS")
+        load(conn, "PGSQL VARIABLES")
+    peer = f"node{len(nodes)}"
+    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
+    assert code == 2, out
+    assert f"on {peer} (pgsql_users: 1 to destroy): apply writes each node" in out, out
+    assert f"on {peer} (1 variable(s) to set): apply writes each node" in out, out
+    code, out = run_pxc("apply", str(spec), "--auto-approve", "--allow-destructive")
+    assert code == 0, out
+    assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0
+
 def test_moving_users_to_new_servers_loads_additions_first_and_removals_last_on_every_node(
     nodes: list[Node], tmp_path: Path
 ) -> None:
