@@ -1,0 +1,186 @@
+"""Big specs are read fast by taking one-line rows (`  - {username: app, ...}`) away from
+libyaml. Whatever a spec holds, the result must be exactly libyaml's: the same values of the
+same types, the same line and column for every key, value and item, and the same finding
+when the YAML is wrong."""
+
+import random
+from typing import Any
+
+import pytest
+
+from proxysql_iac.spec.source import Document, SourceError, YList, YMap, parse_text, position
+
+
+def shape(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every value with its type and every position, in document order."""
+    if isinstance(value, YMap):
+        found: list[tuple[Any, ...]] = [(path, "mapping", position(value.mark))]
+        for index, (key, item) in enumerate(value.items()):
+            marks = value.marks[2 * index : 2 * index + 2]
+            found.append((path, key, position(marks[0]), position(marks[1])))
+            found += shape(item, (*path, key))
+        return found
+    if isinstance(value, YList):
+        found = [(path, "list", position(value.mark))]
+        for index, item in enumerate(value):
+            found.append((path, index, position(value.marks[index])))
+            found += shape(item, (*path, index))
+        return found
+    return [(path, type(value).__name__, value)]
+
+
+def outcome(text: str, one_line_rows: bool) -> Any:
+    try:
+        document: Document = parse_text(text, "spec.yaml", one_line_rows=one_line_rows)
+    except SourceError as exc:
+        found = exc.finding
+        return ("finding", found.message, found.line, found.column, found.hint)
+    return shape(document.data)
+
+
+def assert_same_as_libyaml(text: str) -> None:
+    assert outcome(text, True) == outcome(text, False), text
+
+
+CASES = {
+    "rows of every scalar kind": (
+        "rows:\n"
+        "  - {a: 1, b: -2, c: 1.5, d: 1e3, e: .5, f: 0x1F, g: 0o17, h: true, i: False}\n"
+        "  - {a: null, b: NULL, c: y, d: on, e: OFF, f: db-1.example.com, g: a/b, h: x@y}\n"
+        "  - {a: a=b, b: x~y, c: '', d: \"\", e: 'a, b: {c} # d', f: \"x # y, {z}\"}\n"
+        "  - {a: -.5, b: '-', c: ._x, d: 007, e: +1, f: 1_000}\n"
+    ),
+    "secrets in inner mappings": (
+        "users:\n"
+        "  - {username: u1, password: {env: PW}, default_hostgroup: 1}\n"
+        "  - {username: u2, password: {file: /run/secrets/pw}, comment: '{env: X}'}\n"
+        "  - {username: u3, password: { env: PW , file: x }, x: {a: '}'}}\n"
+    ),
+    "spaces inside the braces and after the row": "a:\n- { x: 1 ,y:  2 }   \n- {x: 3}\n",
+    "a comment after a row, between rows and blank lines": (
+        "a:\n  - {x: 1}  # first\n  # between\n  - {x: 2}\n\n  - {x: 3}\n  - {x: 4}\n"
+    ),
+    "rows at the top level": "- {x: 1}\n- {x: 2}\n",
+    "rows in nested lists and mappings": (
+        "a:\n  b:\n    - {x: 1}\n    - c:\n        - {y: 2}\n        - {y: 3}\n    - {x: 4}\n"
+    ),
+    "rows in a block scalar stay text": "a: |\n  - {x: 1}\n  - {x: 2}\nb:\n  - {x: 3}\n",
+    "rows in a folded scalar stay text": "a: >-\n  - {x: 1}\n\n  - {x: 2}\n",
+    "rows in a multi-line quoted string stay text": 'a: "one\n  - {x: 1}\n  two"\n',
+    "rows in a multi-line plain scalar": "a: one\n  - {x: 1}\n",
+    "rows inside a flow sequence": "a: [\n  - {x: 1}\n]\n",
+    "a row written twice as an anchor's list and an alias": (
+        "a: &rows\n  - {x: 1}\n  - {x: 2, y: {env: Z}}\nb: *rows\nc: [*rows, *rows]\n"
+    ),
+    "a merged row": "d: &d {x: 1, y: 2}\nrows:\n  - {<<: *d, z: 3}\n  - {x: 1}\n",
+    "a duplicate key in a row": "a:\n  - {x: 1}\n  - {x: 1, y: 2, x: 3}\n",
+    "a duplicate key in an inner mapping": "a:\n  - {p: {env: A, env: B}}\n",
+    "a key that is not a word": "a:\n  - {x: 1}\n  - {true: 1}\n  - {null: 2}\n",
+    "a number as a key": "a:\n  - {1: x}\n",
+    "a key that is not a word in an inner mapping": (
+        "a:\n  - {p: {True: 1}}\n  - {p: {x: 1, FALSE: 2}}\n  - {p: {null: 1}}\n"
+    ),
+    "rows with different indents in a row": "a:\n  - {x: 1}\n    - {x: 2}\n",
+    "a less indented row after a run": "a:\n  b:\n    - {x: 1}\n  - {x: 2}\n",
+    "windows line ends": "a:\r\n  - {x: 1}\r\n  - {x: 2}\r\n",
+    "a tab after the dash": "a:\n  -\t{x: 1}\n  - {x: 2}\n",
+    "non-ASCII text in a row": "a:\n  - {x: 'é'}\n  - {x: 1}\n  - {x: \"ü\"}\n",
+    "a control character in a quoted value": "a:\n  - {x: 'a\x07b'}\n",
+    "a doubled quote": "a:\n  - {x: 'it''s'}\n  - {x: 2}\n",
+    "a backslash escape": 'a:\n  - {x: "a\\tb"}\n  - {x: 2}\n',
+    "a colon without a space": "a:\n  - {x:1}\n  - {x: 2}\n",
+    "a value that starts like an indicator": "a:\n  - {x: &a 1}\n  - {x: *a}\n  - {x: !!str 1}\n",
+    "the placeholder's word in the spec": "a:\n  - {x: _pxc_rows_0}\n  - {x: 2}\n",
+    "a second document": "a:\n  - {x: 1}\n---\nb:\n  - {x: 2}\n",
+    "an anchor on a row": "a:\n  - &r {x: 1}\n  - {x: 2}\nb: *r\n",
+    "an empty row": "a:\n  - {}\n  - {x: 1}\n",
+    "a row that is a key": "a:\n  - {x: 1}: 2\n",
+    "malformed YAML after rows": "a:\n  - {x: 1}\n  - {x: 2\n",
+    "rows after a tag directive": "%TAG ! tag:example.com,2000:\n---\na:\n  - {x: 1}\n",
+}
+
+
+_ROWS = "".join(f"  - {{{', '.join(f'k{j}: {j}' for j in range(9))}}}\n" for _ in range(100))
+CASES["aliases of one-line rows counted as they expand"] = (
+    f"a: &a\n{_ROWS}b: &b [{', '.join(['*a'] * 40)}]\nc: [{', '.join(['*b'] * 30)}]\n"
+)
+
+CASES["aliases of one-line rows nested to the depth limit"] = (
+    "l0: &l0\n  - {x: {env: A}}\n" + "".join(f"l{n}: &l{n} [*l{n - 1}]\n" for n in range(1, 499))
+)
+
+
+@pytest.mark.parametrize("text", list(CASES.values()), ids=list(CASES))
+def test_a_spec_reads_as_libyaml_reads_it(text: str) -> None:
+    assert_same_as_libyaml(text)
+
+
+# Mostly what specs hold, now and then something the quick reader must leave to libyaml.
+KEYS = ["hostname", "port", "x", "_y", "Key1", "on", "env", "comment"]
+ODD_KEYS = ["true", "null", "NULL", "False", "1", "a b", "x"]
+VALUES = [
+    *["1", "-2", "0", "1.5", ".5", "1e3", "true", "False", "null", "y", "OFF", "0x1F"],
+    *["db-1.x", "a/b", "x@y", "-.5", "007", "a=b"],
+    *["'a, b'", "''", '"c # d"', "'{e}'", '""', "'- {f: 1}'", "'x: {y}'"],
+    *["{env: PW}", "{file: /p, env: Q}", "{x: '}'}", "{ env: PW }"],
+]
+ODD_VALUES = [
+    "~",
+    "'é'",
+    '"a\\"b"',
+    "a b",
+    "-",
+    "a:b",
+    "{}",
+    "[1, 2]",
+    "*a",
+    "&a 5",
+    "'it''s'",
+    "{True: 1}",
+    "{a: 1, a: 2}",
+    "!!str 1",
+    "'a\tb'",
+    "|",
+    "x #y",
+]
+LINES = ["{indent}- {row}", "{indent}- {row}  ", "{indent}- {row} # note"]
+ODD_LINES = [
+    "{indent}# note",
+    "",
+    "{indent}-  {row}",
+    "{indent}- - {row}",
+    "{indent}  - {row}",
+    "{indent}key: {row}",
+    "{indent}- plain",
+    "{indent}- |",
+    "{indent}- {row}\r",
+]
+
+
+def random_row(rng: random.Random) -> str:
+    keys = rng.sample(KEYS, rng.randint(1, 4))
+    if rng.random() < 0.05:
+        keys[-1] = rng.choice(ODD_KEYS)
+    values = [rng.choice(VALUES) for _ in keys]
+    if rng.random() < 0.05:
+        values[-1] = rng.choice(ODD_VALUES)
+    separator = rng.choice([", ", ",", " , "])
+    return "{" + separator.join(f"{k}: {v}" for k, v in zip(keys, values, strict=True)) + "}"
+
+
+def random_spec(rng: random.Random) -> str:
+    lines = []
+    for table in range(rng.randint(1, 4)):
+        lines.append(f"table{table}:")
+        indent = " " * rng.choice([0, 2, 4])
+        for _ in range(rng.randint(1, 8)):
+            shape = rng.choice(LINES) if rng.random() < 0.97 else rng.choice(ODD_LINES)
+            lines.append(shape.format(indent=indent, row=random_row(rng)))
+    return "\n".join(lines) + rng.choice(["\n", "", "\n\n"])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_generated_specs_read_as_libyaml_reads_them(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(25):
+        assert_same_as_libyaml(random_spec(rng))
