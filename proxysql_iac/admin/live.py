@@ -1,5 +1,6 @@
 """Reading a node: memory/runtime/disk rows of given tables, variables, checksums, version."""
 
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -108,37 +109,71 @@ def _row_pattern(columns: int) -> re.Pattern[str]:
 def parse_serialized(table: Table, text: str, count: int) -> list[Row] | None:
     """The rows of a `serialized_query` answer, each value as the plain SELECT gives it
     (integer columns as int where the text is an integer, everything else as text); None
-    when a value is not NULL, an integer or text, or the rows are not in key order."""
+    when a value is not NULL, an integer or text, or the rows are not in key order.
+
+    The text is split by one regex pass and typed a column at a time (50,000 users are
+    700,000 values). The matches are the whole text, with nothing skipped between them, when
+    their lengths add up to its length."""
+    if not text:
+        return [] if count == 0 else None
     names = table.column_names
-    pattern = _row_pattern(len(names))
-    integers = table.integer_columns
-    as_int = [name in integers for name in names]
-    key = [names.index(c) for c in table.key]
-    rows: list[Row] = []
-    position, end = 0, len(text)
-    previous: tuple[tuple[int, int | str], ...] | None = None
-    while position < end:
-        match = pattern.match(text, position)
-        if match is None:
-            return None
-        position = match.end()
-        groups = match.groups()
-        row: list[int | str | None] = []
-        for index, wants_int in enumerate(as_int):
-            quoted, _null, number = groups[3 * index : 3 * index + 3]
-            if quoted is not None:
-                value = quoted.replace("''", "'") if "'" in quoted else quoted
-                row.append(integer_text(value) if wants_int else value)
-            elif number is not None:
-                row.append(int(number) if wants_int else number)
-            else:
-                row.append(None)
-        ordered = tuple(_sqlite_order(row[i]) for i in key)
-        if previous is not None and not previous < ordered:
-            return None
-        previous = ordered
-        rows.append(tuple(row))
-    return rows if len(rows) == count else None
+    found = _row_pattern(len(names)).findall(text)
+    if len(found) != count:
+        return None
+    groups = list(zip(*found, strict=True))  # per column: its quoted texts, its NULLs, its numbers
+    quoted_values = 0
+    columns: list[list[int | str | None] | tuple[str, ...]] = []
+    for index, name in enumerate(names):
+        quoted, nulls, numbers = groups[3 * index : 3 * index + 3]
+        written_nulls = count - nulls.count("")
+        written_numbers = count - numbers.count("")
+        quoted_values += count - written_nulls - written_numbers
+        columns.append(
+            _typed_column(quoted, nulls, numbers, name in table.integer_columns)
+            if written_nulls or written_numbers or name in table.integer_columns
+            else _unquoted(quoted)
+        )
+    separators = (len(names) - 1) * count + count - 1
+    if sum(map(len, map("".join, found))) + 2 * quoted_values + separators != len(text):
+        return None
+    key = [columns[names.index(c)] for c in table.key]
+    ordered = list(zip(*(_in_sqlite_order(column) for column in key), strict=True))
+    if not all(map(operator.lt, ordered, ordered[1:])):
+        return None
+    return list(zip(*columns, strict=True))
+
+
+def _unquoted(quoted: tuple[str, ...]) -> list[int | str | None] | tuple[str, ...]:
+    if any("'" in value for value in quoted):
+        return [value.replace("''", "'") for value in quoted]
+    return quoted
+
+
+def _typed_column(
+    quoted: tuple[str, ...], nulls: tuple[str, ...], numbers: tuple[str, ...], integer: bool
+) -> list[int | str | None]:
+    if integer and not any(quoted) and all(numbers):
+        return list(map(int, numbers))
+    text = _unquoted(quoted)
+    if integer:
+        return [
+            None if null else int(number) if number else integer_text(str(value))
+            for value, null, number in zip(text, nulls, numbers, strict=True)
+        ]
+    return [
+        None if null else number or value
+        for value, null, number in zip(text, nulls, numbers, strict=True)
+    ]
+
+
+def _in_sqlite_order(
+    column: list[int | str | None] | tuple[str, ...],
+) -> list[tuple[int, int | str]] | list[int | str | None] | tuple[str, ...]:
+    """A key column's values, comparable in SQLite's order (a column of one type as it is)."""
+    kinds = set(map(type, column))
+    if len(kinds) <= 1 and kinds <= {int, str}:
+        return column
+    return [_sqlite_order(value) for value in column]
 
 
 def serialize(table: Table, rows: Iterable[Row]) -> str | None:
