@@ -24,6 +24,7 @@ from pathlib import Path
 
 ADMIN_USER, ADMIN_PASSWORD = "radmin", "radmin"
 START_TIMEOUT_S = 60.0
+START_ATTEMPTS = 3  # a start that crashes by a signal is tried again (see RealNode.start)
 
 
 def free_port_block(size: int) -> int:
@@ -104,7 +105,22 @@ class RealNode:
         )
 
     def start(self, binary: str) -> None:
-        """Start the process (from its disk database when one exists, as a restart does)."""
+        """Start the process (from its disk database when one exists, as a restart does).
+
+        ProxySQL 2.7.1 now and then dies of SIGSEGV while it loads its servers at start
+        (`ev_async_send` from `MySQL_HostGroups_Manager::commit`, before its threads are
+        up): a crash before the admin port answers is the binary's, and it is started again."""
+        for _ in range(START_ATTEMPTS - 1):
+            if self._start_once(binary):
+                return
+        if not self._start_once(binary):
+            raise RuntimeError(
+                f"ProxySQL node{self.index} did not start on 127.0.0.1:{self.admin_port} "
+                f"(see {self.directory / 'proxysql.log'})"
+            )
+
+    def _start_once(self, binary: str) -> bool:
+        """Whether the process answers; False when it crashed by a signal before that."""
         log = open(self.directory / "proxysql.log", "ab")  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(
             [
@@ -126,12 +142,16 @@ class RealNode:
         (self.directory / "pid").write_text(str(self.process.pid))
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _answers(self.admin_port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
+            code = self.process.poll()
+            if code is not None and code < 0:
+                return False
+            if code is not None or time.monotonic() > deadline:
                 raise RuntimeError(
                     f"ProxySQL node{self.index} did not start on 127.0.0.1:{self.admin_port} "
                     f"(see {self.directory / 'proxysql.log'})"
                 )
             time.sleep(0.05)
+        return True
 
     def signal(self, sig: signal.Signals) -> None:
         if self.process is not None and self.process.poll() is None:
