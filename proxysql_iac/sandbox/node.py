@@ -836,7 +836,7 @@ class SandboxNode:
             "SET COLLATION_CONNECTION",
         ):
             if upper.startswith(noop):
-                return Result()
+                return self._no_sql()
         body = sql.strip()[3:].lstrip()
         m = (self._SET_ASSIGN_30 if self.server.pgsql else self._SET_ASSIGN).match(sql.strip())
         if m:
@@ -860,18 +860,25 @@ class SandboxNode:
                 # "SET a-b=1, c-d=2" reaches SQLite as an UPDATE with a bad expression
                 raise AdminError('ProxySQL Admin Error: near "-": syntax error')
         label = label.rstrip(";").strip()
+        self._count_kept = True
         return Result(info=f"ERROR: Unknown global variable: '{label}'.")
+
+    def _no_sql(self) -> Result:
+        """A statement ProxySQL answers without SQLite: changes() stays the client's last
+        count, whatever the sandbox's background work wrote since."""
+        self._count_kept = True
+        return Result()
 
     def _common_command(
         self, sql: str, norm: str, upper: str, user: str, client: str
     ) -> Result | None:
         first = upper.split(" ", 1)[0].rstrip(";") if upper else ""
         if first in ("BEGIN", "COMMIT", "ROLLBACK") or upper.startswith("START TRANSACTION"):
-            return Result()
+            return self._no_sql()
         if first in ("USE", "LOCK", "UNLOCK"):
-            return Result()
+            return self._no_sql()
         if upper.startswith("/*!"):
-            return Result()
+            return self._no_sql()
         if upper == "SELECT @@VERSION_COMMENT LIMIT 1":
             return Result(["@@version_comment"], [("(ProxySQL Admin Module)",)])
         if upper.startswith("SELECT @@VERSION") or upper.startswith("SELECT VERSION()"):
