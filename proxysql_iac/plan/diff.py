@@ -6,7 +6,6 @@ JSON columns by their parsed value, `status` case-insensitively, as ProxySQL rea
 """
 
 import json
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -193,10 +192,13 @@ def diff_table(
 ) -> list[RowChange]:
     columns = table.columns
     names, secret = table.column_names, table.secret_positions
-    if len(live) == len(desired) and Counter(live) == Counter(
-        _as_read(row.values, names, resolve, secret) for row in desired
-    ):
-        return []  # the common case: every row exactly as a node shows it, nothing else
+    if len(live) == len(desired):
+        # the common case: every row exactly as a node shows it, nothing else. A node's rows
+        # differ by their key, and so do a valid spec's: equal sets of as many rows are
+        # equal tables (a repeated row makes a set shorter, and falls to the diff below)
+        as_read = {_as_read(row.values, names, resolve, secret) for row in desired}
+        if len(as_read) == len(live) and as_read == set(live):
+            return []
     live = _rejoin_split_rows(table, desired, live, resolve)
     by_key: dict[tuple[SqlValue, ...], Row] = {live_key(table, row): row for row in live}
     changes: list[RowChange] = []
