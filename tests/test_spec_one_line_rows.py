@@ -1,9 +1,11 @@
-"""Big specs are read fast by taking one-line rows (`  - {username: app, ...}`) away from
-libyaml. Whatever a spec holds, the result must be exactly libyaml's: the same values of the
-same types, the same line and column for every key, value and item, and the same finding
-when the YAML is wrong."""
+"""Big specs are read fast by taking their rows away from libyaml: one-line rows
+(`  - {username: app, ...}`) and block rows (`- username: app`, then a key a line). Whatever
+a spec holds, the result must be exactly libyaml's: the same values of the same types, the
+same line and column for every key, value and item, and the same finding when the YAML is
+wrong."""
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -100,6 +102,56 @@ CASES = {
 }
 
 
+BLOCK_CASES = {
+    "block rows of every kind of value": (
+        "users:\n- username: u1\n  password: {env: PW}\n  port: 3306\n  on: OFF\n"
+        "  match: ^SELECT .* FROM t1$\n  q: 'a: b # c'\n  d: \"x, {y}\"\n  list: a, [b]\n"
+        "  e: it's\n  f: -1\n  g: ~x\n  h: null\n  i: .5  \n"
+        "- username: u2\n  attributes:\n    x: 1\n    y: 'z'\n  port: 3307\n"
+    ),
+    "block rows indented under their key": "a:\n  - x: 1\n    y: 2\n  - x: 3\nb: 4\n",
+    "a key with nothing below": "a:\n- x: 1\n  y:\n  z: 2\n- x:\n- x: 3\n",
+    "a mapping three levels down": "a:\n- x:\n    y:\n      z: 1\n  w: 2\n- x: 3\n",
+    "a mapping below indented by four": "a:\n- x:\n      y: 1\n- x: 3\n",
+    "an inner flow mapping below": "a:\n- x:\n    y: {env: Q}\n- x: 3\n",
+    "a comment and a blank line in a row": (
+        "a:\n- x: 1\n  # note\n  y: 2\n- x: 3\n\n  y: 4\n- x: 5\n"
+    ),
+    "a word that goes on to the next line": "a:\n- x: one\n   two\n  y: 2\n- x: 3\n",
+    "a value this grammar does not read": "a:\n- x: 1\n  y: *z\n  w: [1, 2]\n- x: 2\n",
+    "a comment after a value": "a:\n- x: 1  # one\n  y: 2\n- x: 3\n",
+    "a duplicate key in a block row": "a:\n- x: 1\n  x: 2\n",
+    "a duplicate key in a mapping below": "a:\n- x:\n    y: 1\n    y: 2\n",
+    "a key that is not a word in a block row": "a:\n- x: 1\n  true: 2\n",
+    "block rows in a block scalar": "a: |\n  - x: 1\n    y: 2\nb:\n- x: 1\n",
+    "a nested list in a row": "a:\n- x: 1\n  y:\n  - 1\n- x: 2\n",
+    "a list after a row's key": "a:\n- x: 1\n  - y\n",
+    "block and flow rows together": "a:\n- {x: 1}\n- x: 2\n  y: 3\n- {x: 4}\nb:\n  - x: 5\n",
+    "rows at different depths": "a:\n- x: 1\n  y:\n  - z: 2\n    w: 3\n  - z: 4\n- x: 5\n",
+    "block rows at the top level": "- x: 1\n  y: 2\n- x: 3\n",
+    "a tab in a value": "a:\n- x: a\tb\n- x: 2\n",
+    "windows line ends in block rows": "a:\r\n- x: 1\r\n  y: 2\r\n",
+}
+_BLOCK_ROWS = "".join(
+    "  - k0: 0\n    k1: 1\n    k2: 2\n    k3: {" + ", ".join(f"i{j}: {j}" for j in range(5)) + "}\n"
+    for _ in range(100)
+)
+BLOCK_CASES["aliases of block rows counted as they expand"] = (
+    f"a: &a\n{_BLOCK_ROWS}b: &b [{', '.join(['*a'] * 40)}]\nc: [{', '.join(['*b'] * 30)}]\n"
+)
+
+
+def _chain(rows: str, levels: int) -> str:
+    return f"l0: &l0\n{rows}" + "".join(f"l{n}: &l{n} [*l{n - 1}]\n" for n in range(1, levels))
+
+
+BLOCK_CASES["aliases of block rows with a mapping below, to the depth limit"] = _chain(
+    "- x:\n    y: 1\n", 498
+)
+BLOCK_CASES["aliases of a flow mapping two levels down, to the depth limit"] = _chain(
+    "- x:\n    y: {env: A}\n", 497
+)
+CASES.update(BLOCK_CASES)
 _ROWS = "".join(f"  - {{{', '.join(f'k{j}: {j}' for j in range(9))}}}\n" for _ in range(100))
 CASES["aliases of one-line rows counted as they expand"] = (
     f"a: &a\n{_ROWS}b: &b [{', '.join(['*a'] * 40)}]\nc: [{', '.join(['*b'] * 30)}]\n"
@@ -168,19 +220,68 @@ def random_row(rng: random.Random) -> str:
     return "{" + separator.join(f"{k}: {v}" for k, v in zip(keys, values, strict=True)) + "}"
 
 
-def random_spec(rng: random.Random) -> str:
+def one_line_rows(rng: random.Random, indent: str) -> list[str]:
+    shape = rng.choice(LINES) if rng.random() < 0.97 else rng.choice(ODD_LINES)
+    return [shape.format(indent=indent, row=random_row(rng))]
+
+
+BLOCK_VALUES = [
+    *VALUES[:-4],
+    *["^SELECT .* FROM t$", "a, [b]", "it's", "x  ", "{env: PW}", "{ file: /p }"],
+]
+ODD_BLOCK_LINES = [
+    "{indent}  # note",
+    "",
+    "{indent}  - item",
+    "{indent}   more",
+    "{indent}  k: *a",
+    "{indent}  k: x # c",
+    "{indent}  k:",
+    "{indent}    deep: 1",
+    "{indent}  k: [1]",
+]
+
+
+def random_block_row(rng: random.Random, indent: str) -> list[str]:
+    keys = rng.sample(KEYS, rng.randint(1, 4))
+    if rng.random() < 0.05:
+        keys[-1] = rng.choice(ODD_KEYS)
+    lines = []
+    for index, key in enumerate(keys):
+        lead = f"{indent}- " if index == 0 else f"{indent}  "
+        if rng.random() < 0.1:  # a mapping below
+            lines.append(f"{lead}{key}:")
+            for inner in rng.sample(KEYS, rng.randint(1, 3)):
+                lines.append(f"{indent}    {inner}: {rng.choice(BLOCK_VALUES)}")
+        else:
+            value = rng.choice(BLOCK_VALUES) if rng.random() > 0.05 else rng.choice(ODD_VALUES)
+            lines.append(f"{lead}{key}: {value}")
+        if rng.random() < 0.03:
+            lines.append(rng.choice(ODD_BLOCK_LINES).format(indent=indent))
+    return lines
+
+
+def block_rows(rng: random.Random, indent: str) -> list[str]:
+    if rng.random() < 0.2:
+        return [f"{indent}- {random_row(rng)}"]
+    return random_block_row(rng, indent)
+
+
+def random_spec(rng: random.Random, rows: Callable[[random.Random, str], list[str]]) -> str:
     lines = []
     for table in range(rng.randint(1, 4)):
         lines.append(f"table{table}:")
         indent = " " * rng.choice([0, 2, 4])
         for _ in range(rng.randint(1, 8)):
-            shape = rng.choice(LINES) if rng.random() < 0.97 else rng.choice(ODD_LINES)
-            lines.append(shape.format(indent=indent, row=random_row(rng)))
+            lines += rows(rng, indent)
     return "\n".join(lines) + rng.choice(["\n", "", "\n\n"])
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_generated_specs_read_as_libyaml_reads_them(seed: int) -> None:
+@pytest.mark.parametrize("rows", [one_line_rows, block_rows], ids=["one-line", "block"])
+def test_generated_specs_read_as_libyaml_reads_them(
+    rows: Callable[[random.Random, str], list[str]], seed: int
+) -> None:
     rng = random.Random(seed)
     for _ in range(25):
-        assert_same_as_libyaml(random_spec(rng))
+        assert_same_as_libyaml(random_spec(rng, rows))

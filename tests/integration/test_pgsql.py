@@ -207,7 +207,6 @@ def test_a_peer_edited_by_hand_is_planned_and_only_that_peer_is_written(
     assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0
 
 
-
 def test_a_peer_with_an_extra_row_and_a_variable_by_hand_is_planned_counted(
     nodes: list[Node], tmp_path: Path
 ) -> None:
@@ -234,6 +233,7 @@ def test_a_peer_with_an_extra_row_and_a_variable_by_hand_is_planned_counted(
     code, out = run_pxc("apply", str(spec), "--auto-approve", "--allow-destructive")
     assert code == 0, out
     assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0
+
 
 def test_moving_users_to_new_servers_loads_additions_first_and_removals_last_on_every_node(
     nodes: list[Node], tmp_path: Path
