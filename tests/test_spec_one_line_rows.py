@@ -58,6 +58,10 @@ CASES = {
         "  - {username: u2, password: {file: /run/secrets/pw}, comment: '{env: X}'}\n"
         "  - {username: u3, password: { env: PW , file: x }, x: {a: '}'}}\n"
     ),
+    "words with spaces in a row": (
+        "a:\n  - {x: team 0, y: ^SELECT .* FROM t1$, z: a 'b' \"c\" ?d !e &f *g}\n"
+        "  - {x: a  b  , y: a - b}\n  - {x: a , y: b}\n"
+    ),
     "spaces inside the braces and after the row": "a:\n- { x: 1 ,y:  2 }   \n- {x: 3}\n",
     "a comment after a row, between rows and blank lines": (
         "a:\n  - {x: 1}  # first\n  # between\n  - {x: 2}\n\n  - {x: 3}\n  - {x: 4}\n"
@@ -172,7 +176,7 @@ KEYS = ["hostname", "port", "x", "_y", "Key1", "on", "env", "comment"]
 ODD_KEYS = ["true", "null", "NULL", "False", "1", "a b", "x"]
 VALUES = [
     *["1", "-2", "0", "1.5", ".5", "1e3", "true", "False", "null", "y", "OFF", "0x1F"],
-    *["db-1.x", "a/b", "x@y", "-.5", "007", "a=b"],
+    *["db-1.x", "a/b", "x@y", "-.5", "007", "a=b", "team 0", "^SELECT .* FROM t$", "a - b"],
     *["'a, b'", "''", '"c # d"', "'{e}'", '""', "'- {f: 1}'", "'x: {y}'"],
     *["{env: PW}", "{file: /p, env: Q}", "{x: '}'}", "{ env: PW }"],
 ]

@@ -420,7 +420,9 @@ class _Composer:
 # block scalar, a parse error) the original text is parsed whole, as if this did not exist.
 
 _KEY = r"[A-Za-z_][A-Za-z0-9_]*"
-_PLAIN = r"-?[A-Za-z0-9_./][A-Za-z0-9_./+=@~-]*"
+# A plain word in a flow mapping: printable ASCII without `#`, `:`, `,` and brackets, spaces
+# inside it (`team 0`, `^SELECT .* FROM t1$`), not starting with an indicator.
+_PLAIN = r"-?[A-Za-z0-9_./^$(\\)+=~;<](?: *[!-\"$-+\--9;-Z\\^-z|~])*"
 _SINGLE = r"'[\t -&(-~]*'"  # printable ASCII without the quote itself (no '' escape)
 _DOUBLE = r'"[\t !#-\[\]-~]*"'  # printable ASCII without the quote and backslash
 _SCALAR = rf"(?:{_PLAIN}|{_SINGLE}|{_DOUBLE})"
