@@ -14,30 +14,63 @@ from proxysql_iac.spec.source import Document, SourceError, YList, YMap, parse_t
 
 
 def shape(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every value with its type and every position, in document order."""
-    if isinstance(value, YMap):
-        found: list[tuple[Any, ...]] = [(path, "mapping", position(value.mark))]
-        for index, (key, item) in enumerate(value.items()):
-            marks = value.marks[2 * index : 2 * index + 2]
-            found.append((path, key, position(marks[0]), position(marks[1])))
-            found += shape(item, (*path, key))
-        return found
-    if isinstance(value, YList):
-        found = [(path, "list", position(value.mark))]
-        for index, item in enumerate(value):
-            found.append((path, index, position(value.marks[index])))
-            found += shape(item, (*path, index))
-        return found
-    return [(path, type(value).__name__, value)]
+    """Every value with its type and every position, in document order (without recursion:
+    a document may nest up to libyaml's limit)."""
+    found: list[tuple[Any, ...]] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [(path, value)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, YMap):
+            found.append((path, "mapping", position(value.mark)))
+            children = []
+            for index, (key, item) in enumerate(value.items()):
+                marks = value.marks[2 * index : 2 * index + 2]
+                found.append((path, key, position(marks[0]), position(marks[1])))
+                children.append(((*path, key), item))
+            stack += reversed(children)
+        elif isinstance(value, YList):
+            found.append((path, "list", position(value.mark)))
+            children = []
+            for index, item in enumerate(value):
+                found.append((path, index, position(value.marks[index])))
+                children.append(((*path, index), item))
+            stack += reversed(children)
+        else:
+            found.append((path, type(value).__name__, value))
+    return found
+
+
+def asked_marks(document: Document) -> list[tuple[Any, ...]]:
+    """Where each key and value is, as a finding asks (`key_mark_of`, `mark_of`): of a fresh
+    document, deepest paths first, so that nothing has placed a lazily read mapping before."""
+    paths: list[tuple[Any, ...]] = []
+    seen: set[int] = set()
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), document.data)]
+    while stack:
+        path, value = stack.pop()
+        if not isinstance(value, (YMap, YList)) or id(value) in seen:
+            continue  # an alias's collection: asked once, by its first path
+        seen.add(id(value))
+        for step, item in value.items() if isinstance(value, YMap) else enumerate(value):
+            paths.append((*path, step))
+            stack.append(((*path, step), item))
+    found: list[tuple[Any, ...]] = []
+    for path in reversed(paths):
+        try:
+            found.append((path, document.key_mark_of(path), document.mark_of(path)))
+        except Exception as exc:  # noqa: BLE001 - a traceback is a difference too
+            found.append((path, "raised", type(exc).__name__))
+    return found
 
 
 def outcome(text: str, one_line_rows: bool) -> Any:
     try:
         document: Document = parse_text(text, "spec.yaml", one_line_rows=one_line_rows)
+        fresh = parse_text(text, "spec.yaml", one_line_rows=one_line_rows)
     except SourceError as exc:
         found = exc.finding
         return ("finding", found.message, found.line, found.column, found.hint)
-    return shape(document.data)
+    return shape(document.data), asked_marks(fresh)
 
 
 def assert_same_as_libyaml(text: str) -> None:
@@ -163,6 +196,27 @@ CASES["aliases of one-line rows counted as they expand"] = (
 
 CASES["aliases of one-line rows nested to the depth limit"] = (
     "l0: &l0\n  - {x: {env: A}}\n" + "".join(f"l{n}: &l{n} [*l{n - 1}]\n" for n in range(1, 499))
+)
+
+
+# Differences found in review (each fails against c3cb050).
+CASES.update(
+    {
+        # key_mark_of asked of an inner mapping before its row placed it: IndexError (a
+        # finding such as "unknown key" in `nodes: - {name: n, host: h, tls: {bogus: 1}}`)
+        "a key of an inner mapping asked before its row": "- {p: {env: A}}\n",
+        # libyaml refuses a simple key longer than 1024 characters; the quick reader reads it
+        "a flow row key longer than 1024 characters": "- {" + "k" * 1025 + ": 1}\n",
+        "a block row key longer than 1024 characters": "- x: 1\n  " + "k" * 1025 + ": 2\n",
+        # a tab in the indentation of a blank line after rows: libyaml's error, but the
+        # placeholder (a plain scalar) takes the line as its own trailing white space
+        "a tab on a blank line after a flow row": "- {x: 1}\n \t\n",
+        "a tab on a blank line after a block row": "- x: 1\n\n \t\n",
+        # libyaml's nesting limit: a row read as a placeholder word nests a level less
+        "a block row at libyaml's nesting limit": "- " * 999 + "x\n" + " " * 1996 + "- y: 1\n",
+        # a lone surrogate after rows: the character's index is counted in the placeholder text
+        "a lone surrogate after rows": "- {x: 1}\n\ud800\n",
+    }
 )
 
 
