@@ -58,7 +58,7 @@ def asked_marks(document: Document) -> list[tuple[Any, ...]]:
     for path in reversed(paths):
         try:
             found.append((path, document.key_mark_of(path), document.mark_of(path)))
-        except Exception as exc:  # noqa: BLE001 - a traceback is a difference too
+        except Exception as exc:  # a traceback is a difference too
             found.append((path, "raised", type(exc).__name__))
     return found
 

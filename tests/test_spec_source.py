@@ -64,6 +64,11 @@ CASES = {
         "version: 1\nmysql_servers: [\n",
         (3, 1, "malformed YAML"),
     ),
+    "an unknown key in a mapping inside a one-line row": (
+        "version: 1\ncluster:\n  primary: n1\n  nodes:\n"
+        "    - {name: n1, host: h, tls: {mode: required, bogus: 1}}\n",
+        (5, 49, "unknown key 'bogus'"),
+    ),
 }
 
 

@@ -287,6 +287,7 @@ class _Composer:
             or type(top.value) is not YList
             or event.anchor is not None
             or (mark.line, mark.column) != (run.line, run.column)
+            or len(self.open) + run.depth > _NESTED_TOO_DEEP
         ):
             return False
         self.runs_read += 1
@@ -419,7 +420,7 @@ class _Composer:
 # of a block sequence, exactly where its run starts; otherwise (a placeholder swallowed by a
 # block scalar, a parse error) the original text is parsed whole, as if this did not exist.
 
-_KEY = r"[A-Za-z_][A-Za-z0-9_]*"
+_KEY = r"[A-Za-z_][A-Za-z0-9_]{0,127}"  # libyaml takes no simple key over 1024 characters
 # A plain word in a flow mapping: printable ASCII without `#`, `:`, `,` and brackets, spaces
 # inside it (`team 0`, `^SELECT .* FROM t1$`), not starting with an indicator.
 _PLAIN = r"-?[A-Za-z0-9_./^$(\\)+=~;<](?: *[!-\"$-+\--9;-Z\\^-z|~])*"
@@ -434,6 +435,10 @@ _ROW_PAIR = re.compile(  # a key and its value in a mapping _ROW_LINE matched
 )
 _NOT_A_WORD = frozenset(_TRUE | _FALSE | {"null", "Null", "NULL"})
 _PLACEHOLDER = "_pxc_rows_"
+_TAB_LEADS = re.compile(r"^ *\t", re.MULTILINE)
+# libyaml stops at 1,000 levels; a run stands in for one or two of them: near that, libyaml
+# reads the whole file and says so itself
+_NESTED_TOO_DEEP = 900
 
 
 class _Mark:
@@ -461,11 +466,12 @@ class _RowMap(YMap):
             self.mark = _Mark(line, column)
 
     def __getattr__(self, name: str) -> Any:
-        if name == "mark" and self.parent is not None:
-            self.parent.marks  # noqa: B018 - places this inner mapping
-            return self.mark
-        if name != "marks":
+        if name not in ("mark", "marks"):
             raise AttributeError(name)
+        if self.parent is not None and self.column < 0:
+            self.parent.marks  # noqa: B018 - places this inner mapping (column, text, mark)
+        if name == "mark":
+            return self.mark
         marks: list[_Mark] = []
         for pair in _ROW_PAIR.finditer(self.text, 1, len(self.text) - 1):
             group = pair.lastindex or 1
@@ -508,8 +514,8 @@ class _OneLineRows:
 
     @classmethod
     def read(cls, text: str) -> "_OneLineRows | None":
-        if _PLACEHOLDER in text:
-            return None
+        if _PLACEHOLDER in text or _TAB_LEADS.search(text):
+            return None  # a tab before a line's content: libyaml's rules for it, not ours
         plain: dict[str, Any] = {}
         words: set[str] = set()
         found: list[tuple[int, int, int, _Run]] = []  # per run: its text's start and stop
@@ -866,7 +872,7 @@ def parse_text(text: str, file: str, *, one_line_rows: bool = True) -> Document:
                 data = composer.compose(quick.text)
                 if composer.runs_read == len(quick.runs):
                     return Document(file=file, data=data)
-            except (SourceError, yaml.YAMLError):
+            except (SourceError, yaml.YAMLError, UnicodeEncodeError):
                 pass  # the whole text again, so that the finding is libyaml's own
         return Document(file=file, data=_Composer(file).compose(text))
     except UnicodeEncodeError as exc:  # a str with lone surrogates (not from a file)
