@@ -146,3 +146,27 @@ def test_a_merged_key_written_twice_beside_the_merge_is_still_a_duplicate() -> N
     findings = load_spec_text(text, "spec.yaml").findings
     assert [(f.line, f.column) for f in findings] == [(4, 29)], findings
     assert "duplicate key 'hostname' (first written at line 4)" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("'3306'", "write a whole number without quotes"),
+        ("abc", "write a whole number"),
+        ("yes", "write a whole number: pxc reads YAML 1.2, where yes is text, not a boolean"),
+        ("1.5", "ProxySQL would store a float and run something else; write an integer"),
+    ],
+)
+def test_the_hint_for_an_integer_says_what_to_write_instead_of_what_was(
+    value: str, hint: str
+) -> None:
+    loaded = load_spec_text(f"version: 1\nmysql_servers:\n  - {{hostname: db1, port: {value}}}\n")
+    assert [(f.line, f.hint) for f in loaded.findings] == [(3, hint)]
+
+
+def test_the_hint_for_a_flag_says_one_or_zero() -> None:
+    loaded = load_spec_text("version: 1\nmysql_query_rules:\n  - {rule_id: 1, active: Off}\n")
+    hints = [f.hint for f in loaded.findings]
+    assert hints == [
+        "write 1 or 0 (or true/false): pxc reads YAML 1.2, where Off is text, not a boolean"
+    ]

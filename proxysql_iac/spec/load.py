@@ -27,6 +27,7 @@ from proxysql_iac.spec.tables import (
     TABLE_BY_NAME,
     VARIABLE_PREFIX,
     VARIABLE_SECTIONS,
+    Column,
     Kind,
 )
 from proxysql_iac.spec.variables import is_secret_variable
@@ -182,10 +183,7 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
             what = "an integer" + (" or a hostgroup name" if column.hostgroup else "")
             if column.flag:
                 what = "0/1 or true/false"
-            hint = "write a whole number without quotes"
-            if isinstance(value, float):
-                hint = "ProxySQL would store a float and run something else; write an integer"
-            return ("PXC117", f"{name} must be {what}, got {shown}", hint)
+            return ("PXC117", f"{name} must be {what}, got {shown}", _integer_hint(value, column))
         if column.kind is Kind.JSON:
             return (
                 "PXC117",
@@ -210,6 +208,23 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
         message = str(error.get("ctx", {}).get("error", error["msg"]))
         return ("PXC001", f"{name}: {message}", "")
     return ("PXC001", f"{name}: {error['msg'].lower()}", "")
+
+
+# Words YAML 1.1 took for booleans; pxc reads YAML 1.2, where they are text.
+_YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
+
+def _integer_hint(value: Any, column: Column) -> str:
+    """How to write an integer column's value, given what was written instead."""
+    wanted = "1 or 0 (or true/false)" if column.flag else "a whole number"
+    if isinstance(value, float):
+        return "ProxySQL would store a float and run something else; write an integer"
+    if isinstance(value, str):
+        if value.strip().lstrip("+-").isdigit():
+            return f"write {wanted} without quotes"
+        if value.lower() in _YAML11_BOOLEANS:
+            return f"write {wanted}: pxc reads YAML 1.2, where {value} is text, not a boolean"
+    return f"write {wanted}"
 
 
 def kind_of(value: Any) -> str:
