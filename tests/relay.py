@@ -4,8 +4,8 @@ It counts the client's statements over every connection it carries (COM_QUERY pa
 sequence id 0, command byte 3), and at statement number `at` (0-based) does one thing, once:
 
 - "cut": closes both sides instead of forwarding it (the node never sees the statement);
-- "cut_after": forwards it and closes both sides before the answer comes back (the node
-  runs it, the client never learns how it went);
+- "cut_after": forwards it, waits for the node's answer and closes both sides instead of
+  passing it on (the node has run it, the client never learns how it went);
 - a callable: calls it (for example to signal the pxc process), then forwards as usual.
 
 It works for the sandbox and a real ProxySQL alike, since it only reads the wire. TLS
@@ -25,6 +25,7 @@ from typing import Literal
 
 Action = Literal["cut", "cut_after"] | Callable[[], None]
 COM_QUERY = b"\x03"
+ANSWER_TIMEOUT_S = 60.0  # how long "cut_after" waits for the node's answer (a safety net)
 
 
 class Relay:
@@ -90,8 +91,13 @@ class Relay:
                 continue
             server.settimeout(None)
             self.sockets |= {client, server}
-            threading.Thread(target=self._upstream, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._downstream, args=(server, client), daemon=True).start()
+            answered = threading.Event()  # the node has sent something back
+            threading.Thread(
+                target=self._upstream, args=(client, server, answered), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._downstream, args=(server, client, answered), daemon=True
+            ).start()
 
     def _decide(self, payload: bytes) -> Action | None:
         """Count one command; the action to take on it, if this is the armed one."""
@@ -106,7 +112,9 @@ class Relay:
                 return self.action
         return None
 
-    def _upstream(self, client: socket.socket, server: socket.socket) -> None:
+    def _upstream(
+        self, client: socket.socket, server: socket.socket, answered: threading.Event
+    ) -> None:
         plaintext = True
         try:
             while True:
@@ -133,7 +141,11 @@ class Relay:
                 self._record(self.to_node, header + payload)
                 if action == "cut_after":
                     _shut(client)  # first: the answer must not reach the client
+                    answered.clear()
                     server.sendall(header + payload)
+                    # the node has run it once it answers: only then is its side closed, so
+                    # the statement cannot run later, beside what pxc does next
+                    answered.wait(ANSWER_TIMEOUT_S)
                     break
                 server.sendall(header + payload)
         except OSError:
@@ -141,8 +153,16 @@ class Relay:
         _shut(client)
         _shut(server)
 
-    def _downstream(self, server: socket.socket, client: socket.socket) -> None:
-        _pump(server, client, self._recorder(self.to_pxc))
+    def _downstream(
+        self, server: socket.socket, client: socket.socket, answered: threading.Event
+    ) -> None:
+        record = self._recorder(self.to_pxc)
+
+        def heard(data: bytes) -> None:
+            record(data)
+            answered.set()
+
+        _pump(server, client, heard)
         _shut(client)
         _shut(server)
 
