@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from proxysql_iac.admin.live import read_rows, read_variables
-from proxysql_iac.admin.sql import raw_query, set_variable
+from proxysql_iac.admin.sql import Statement, raw_query, set_variable
 from proxysql_iac.export import run_export
 from proxysql_iac.plan.render import render_text
 from proxysql_iac.spec.tables import MODULES, PROXYSQL_SERVERS, TABLES, Table
@@ -183,19 +183,35 @@ def test_every_pgsql_module_is_written_to_every_node_and_plans_empty_after(
     assert "No changes" in out
 
 
-def test_a_peer_edited_by_hand_is_planned_and_only_that_peer_is_written(
-    nodes: list[Node], tmp_path: Path
-) -> None:
+def _plan_after_a_hand_edit_of_the_last_peer(
+    nodes: list[Node], tmp_path: Path, edits: list[Statement], modules: list[str]
+) -> tuple[Path, str, str]:
+    """Apply BODY, edit the last peer by hand and LOAD the modules there; the spec, the
+    peer's name and the plan's output (the plan must have changes)."""
     spec = spec_file(tmp_path, nodes, BODY)
     assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
     with connect(nodes[-1]) as conn:
-        conn.execute(raw_query("DELETE FROM pgsql_users", "hand edit"))
-        conn.execute(raw_query("UPDATE pgsql_servers SET weight=7", "hand edit"))
-        load(conn, "PGSQL USERS")
-        load(conn, "PGSQL SERVERS")
-    peer = f"node{len(nodes)}"
+        for edit in edits:
+            conn.execute(edit)
+        for module in modules:
+            load(conn, module)
     code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
     assert code == 2, out
+    return spec, f"node{len(nodes)}", out
+
+
+def test_a_peer_edited_by_hand_is_planned_and_only_that_peer_is_written(
+    nodes: list[Node], tmp_path: Path
+) -> None:
+    spec, peer, out = _plan_after_a_hand_edit_of_the_last_peer(
+        nodes,
+        tmp_path,
+        [
+            raw_query("DELETE FROM pgsql_users", "hand edit"),
+            raw_query("UPDATE pgsql_servers SET weight=7", "hand edit"),
+        ],
+        ["PGSQL USERS", "PGSQL SERVERS"],
+    )
     # what apply writes on the peer, counted in the plan under review
     assert f"on {peer} (pgsql_users: 1 to add): apply writes each node" in out
     assert f"on {peer} (pgsql_servers: 2 to change): apply writes each node" in out
@@ -212,22 +228,19 @@ def test_a_peer_with_an_extra_row_and_a_variable_by_hand_is_planned_counted(
 ) -> None:
     """The plan under review says what apply destroys and sets on the peer, not only that
     it differs."""
-    spec = spec_file(tmp_path, nodes, BODY)
-    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
-    with connect(nodes[-1]) as conn:
-        conn.execute(
+    spec, peer, out = _plan_after_a_hand_edit_of_the_last_peer(
+        nodes,
+        tmp_path,
+        [
             raw_query(
                 "INSERT INTO pgsql_users (username, password, default_hostgroup) "
                 "VALUES ('stray', 'x', 100)",
                 "hand edit",
-            )
-        )
-        conn.execute(set_variable("pgsql-max_connections", "2400"))
-        load(conn, "PGSQL USERS")
-        load(conn, "PGSQL VARIABLES")
-    peer = f"node{len(nodes)}"
-    code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
-    assert code == 2, out
+            ),
+            set_variable("pgsql-max_connections", "2400"),
+        ],
+        ["PGSQL USERS", "PGSQL VARIABLES"],
+    )
     assert f"on {peer} (pgsql_users: 1 to destroy): apply writes each node" in out, out
     assert f"on {peer} (1 variable(s) to set): apply writes each node" in out, out
     code, out = run_pxc("apply", str(spec), "--auto-approve", "--allow-destructive")
