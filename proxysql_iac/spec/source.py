@@ -441,6 +441,17 @@ _TAB_LEADS = re.compile(r"^ *\t", re.MULTILINE)
 _NESTED_TOO_DEEP = 900
 
 
+def _a_word(key: str, words: set[str]) -> bool:
+    """Whether a key libyaml would read as this very text (not `true`, `null`, a number);
+    `words`: the keys found so, which need no second look."""
+    if key in words:
+        return True
+    if key in _NOT_A_WORD or type(_plain_scalar(key)) is not str:
+        return False
+    words.add(key)
+    return True
+
+
 class _Mark:
     """Where a value of a one-line row was written (0-based, as libyaml's marks)."""
 
@@ -589,10 +600,8 @@ def _read_run(
     row = into = _RowMap(line, column, written[0], None)
     keys = size = 0
     for key, value, opened in _ROW_TOKEN.findall(text, start + 1, stop):
-        if key and key not in words:
-            if key in _NOT_A_WORD or type(_plain_scalar(key)) is not str:
-                return None
-            words.add(key)
+        if key and not _a_word(key, words):
+            return None
         if value:
             keys += 1
             if value[0] == "'" or value[0] == '"':
@@ -687,13 +696,6 @@ class _BlockRunner:
             resolved = self.plain[written] = _plain_scalar(written)
         return resolved
 
-    def word(self, key: str) -> bool:
-        if key not in self.words:
-            if key in _NOT_A_WORD or type(_plain_scalar(key)) is not str:
-                return False
-            self.words.add(key)
-        return True
-
     def goes_on(self, at: int) -> bool:
         """Whether the line at `at` (after a row's last line read) may belong to the row:
         text indented deeper than the row's `- ` (a blank line or a comment cannot)."""
@@ -743,7 +745,7 @@ class _BlockRunner:
             counted = start
             previous_end = found.end()
             indent, dash, key, written = found.groups()
-            if key not in words and not self.word(key):
+            if key not in words and not _a_word(key, words):
                 return None
             row = self.row
             if (  # the common line: the next key of the row, and a word
@@ -847,9 +849,8 @@ def _inner_mapping(
     pairs = 0
     for pair in _ROW_PAIR.finditer(written, 1, len(written) - 1):
         key, bare, single, double = pair.group(1, 2, 3, 4)
-        if key in _NOT_A_WORD or type(_plain_scalar(key)) is not str:
+        if not _a_word(key, words):
             return None
-        words.add(key)
         if bare is not None:
             value = plain.get(bare, plain)
             if value is plain:
