@@ -6,6 +6,11 @@ sequence id 0, command byte 3), and at statement number `at` (0-based) does one 
 - "cut": closes both sides instead of forwarding it (the node never sees the statement);
 - "cut_after": forwards it, waits for the node's answer and closes both sides instead of
   passing it on (the node has run it, the client never learns how it went);
+- "late": closes the client's side at once and holds the statement; it reaches the node
+  only once pxc, on another connection, has had a statement of its own answered (not the
+  connector's `SET`s at connect) and sends the next one (the node's side is closed after
+  its answer). A statement still on its way when the connection broke, which runs after
+  pxc has reconnected and read the node;
 - a callable: calls it (for example to signal the pxc process), then forwards as usual.
 
 It works for the sandbox and a real ProxySQL alike, since it only reads the wire. TLS
@@ -23,7 +28,7 @@ import threading
 from collections.abc import Callable
 from typing import Literal
 
-Action = Literal["cut", "cut_after"] | Callable[[], None]
+Action = Literal["cut", "cut_after", "late"] | Callable[[], None]
 COM_QUERY = b"\x03"
 ANSWER_TIMEOUT_S = 60.0  # how long "cut_after" waits for the node's answer (a safety net)
 
@@ -46,18 +51,30 @@ class Relay:
         self.closed = False
         self.to_node = bytearray()  # what the client sent
         self.to_pxc = bytearray()  # what the node answered
+        # "late": the held statement, the node's side of its connection, and its answer
+        self.held: tuple[bytes, socket.socket, threading.Event] | None = None
+        self.since_held = 0  # statements pxc sent on other connections since
         threading.Thread(target=self._accept, daemon=True).start()
 
     # -- control -----------------------------------------------------------------------
     def arm(self, at: int, action: Action = "cut") -> None:
+        self._drop_held()
         with self.lock:
             self.commands, self.at, self.action, self.fired = 0, at, action, False
             self.log = []
 
     def count_only(self) -> None:
+        self._drop_held()
         with self.lock:
             self.commands, self.at, self.fired = 0, None, False
             self.log = []
+
+    def _drop_held(self) -> None:
+        """A statement still held never reaches the node."""
+        with self.lock:
+            held, self.held = self.held, None
+        if held is not None:
+            _shut(held[1])
 
     @property
     def wire(self) -> bytes:
@@ -99,12 +116,27 @@ class Relay:
                 target=self._downstream, args=(server, client, answered), daemon=True
             ).start()
 
+    def _release_if_due(self, payload: bytes) -> None:
+        """Before forwarding a statement: a held one goes first, once pxc has had an answer
+        to a statement of its own since (this is at least the second)."""
+        with self.lock:
+            if self.held is None or _text(payload).upper().startswith(b"SET "):
+                return
+            self.since_held += 1
+            if self.since_held < 2:
+                return
+            packet, server, answered = self.held
+            self.held = None
+        self._record(self.to_node, packet)
+        with contextlib.suppress(OSError):
+            server.sendall(packet)
+            answered.wait(ANSWER_TIMEOUT_S)
+        _shut(server)  # the node's side: its session ends after running the statement
+
     def _decide(self, payload: bytes) -> Action | None:
         """Count one command; the action to take on it, if this is the armed one."""
         with self.lock:
-            # with query attributes (MySQL 8 clients) two bytes precede the text: 0 and 1
-            text = payload[3:] if payload[1:3] == b"\x00\x01" else payload[1:]
-            self.log.append(text[:80].decode("utf-8", "replace"))
+            self.log.append(_text(payload)[:80].decode("utf-8", "replace"))
             index = self.commands
             self.commands += 1
             if self.at is not None and not self.fired and index == self.at:
@@ -136,6 +168,14 @@ class Relay:
                 action = self._decide(payload) if query else None
                 if action == "cut":
                     break
+                if action == "late":
+                    _shut(client)
+                    answered.clear()
+                    with self.lock:
+                        self.held, self.since_held = (header + payload, server, answered), 0
+                    return  # the node's side stays open until the statement is released
+                if query:
+                    self._release_if_due(payload)
                 if callable(action):
                     action()
                 self._record(self.to_node, header + payload)
@@ -172,6 +212,12 @@ class Relay:
 
     def _recorder(self, into: bytearray) -> Callable[[bytes], None]:
         return lambda data: self._record(into, data)
+
+
+def _text(payload: bytes) -> bytes:
+    """A COM_QUERY's statement: with query attributes (MySQL 8 clients) two bytes precede
+    it, 0 and 1."""
+    return payload[3:] if payload[1:3] == b"\x00\x01" else payload[1:]
 
 
 def _read(sock: socket.socket, size: int) -> bytes | None:

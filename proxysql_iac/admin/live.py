@@ -243,6 +243,20 @@ def read_precise_clock(conn: AdminConnection) -> float:
     return float(value or 0)
 
 
+def read_admin_sessions(conn: AdminConnection) -> int | None:
+    """How many admin sessions the node has open, as the stack memory of their threads in
+    bytes (one thread a session, alive until the last statement it received has run and
+    its client is gone); None where the node does not say."""
+    value = conn.scalar(
+        raw_query(
+            "SELECT Variable_Value FROM stats_memory_metrics "
+            "WHERE Variable_Name='stack_memory_admin_threads'",
+            "read the number of admin sessions",
+        )
+    )
+    return int(value) if value is not None and value.isdigit() else None
+
+
 def read_apply_mark(conn: AdminConnection) -> int:
     return int(conn.scalar(raw_query("PRAGMA main.user_version", "read the apply mark")) or 0)
 

@@ -10,6 +10,7 @@ from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.layers import read_differences, read_seal, seal_entries, seal_of
 from proxysql_iac.admin.live import (
+    read_admin_sessions,
     read_checksums,
     read_memory_checksum,
     read_precise_clock,
@@ -93,6 +94,8 @@ class Executor:
         # sealable primary tables this apply LOADed, proven: memory checksum, and the
         # runtime checksum versions the LOAD gave (admin/layers.py)
         self.loaded: dict[str, tuple[str, dict[str, int]]] = {}
+        # the node's admin sessions (admin/live.py) while this step's own was open
+        self.sessions: int | None = None
 
     # -- values -----------------------------------------------------------------------
     def _sql_value(self, value: Value) -> sql.SqlValue:
@@ -156,7 +159,7 @@ class Executor:
     ) -> None:
         """Undo this step's DML: only the keys it touched are deleted and the rows captured
         for them put back, so a failure here never leaves a table emptied."""
-        with connect_again(endpoint) as conn:
+        with self._reconnect(endpoint) as conn:
             for name, rows in saved.items():
                 if name == "global_variables":
                     for var, value in rows:
@@ -315,7 +318,7 @@ class Executor:
         except AdminConnectionError:
             conn.close()
         try:
-            again = connect_again(endpoint)
+            again = self._reconnect(endpoint)
         except AdminConnectionError:
             raise ApplyError(
                 f"lost the connection to {endpoint.name} while its LOAD {step.module} ran, and "
@@ -371,6 +374,29 @@ class Executor:
                     conn.execute(sql.write_layer_seal(seal_of(entries)))
         except PxcError:
             pass
+
+    def _reconnect(self, endpoint: Endpoint) -> AdminConnection:
+        """A new connection after this step's own was lost or closed, trusted only once the
+        node shows that session ended: a statement it had already received still runs (one
+        still on its way when the connection broke, say), and would overtake whatever pxc
+        read or restored before. Without the node's count, or after the patience, pxc goes
+        on and says so."""
+        conn = connect_again(endpoint)
+        if self.sessions is None:
+            return conn
+        deadline = time.monotonic() + LOST_SESSION_PATIENCE_S
+        while True:
+            now = read_admin_sessions(conn)
+            if now is None or now <= self.sessions:
+                return conn
+            if time.monotonic() > deadline:
+                self.log(
+                    f"{endpoint.name}: after {LOST_SESSION_PATIENCE_S:.0f} s the node still has "
+                    "more admin sessions open than before the connection was lost; going on "
+                    "without proof that the lost session's last statement has run"
+                )
+                return conn
+            time.sleep(0.05)
 
     def _took(self, conn: AdminConnection, step: ModuleStep, before: dict[str, int]) -> bool:
         if before:
@@ -448,6 +474,7 @@ class Executor:
             saved: dict[str, list[Row]] | None = None
             loaded = False
             try:
+                self.sessions = read_admin_sessions(conn)
                 if statements:
                     saved = self._capture(conn, step, changes, on_primary)
                     _send(conn, sql.mark_apply(self.mark))
@@ -467,6 +494,7 @@ class Executor:
                         raise ApplyError(f"LOAD {step.module} did not take on {endpoint.name}")
             except BaseException as exc:
                 if saved is not None and not loaded:
+                    conn.close()  # its session must end before the restore can trust a read
                     self._undo(endpoint, saved, step, changes, exc)
                 raise
             with signals.shielded():  # runtime is new: disk follows, whatever comes
@@ -519,7 +547,7 @@ class Executor:
                     raise
                 conn.close()
                 self.report.statements.extend(conn.sent)
-                conn = connect_again(endpoint)
+                conn = self._reconnect(endpoint)
         raise AssertionError("unreachable")
 
     def _undo(
@@ -656,6 +684,9 @@ def stale_reasons(
 
 
 RECONNECT_PATIENCE_S = 20.0  # a node that restarts (from its disk) is back within this
+# how long a lost session may take to end on the node (its last statement a LOAD of a large
+# table), and what a peer's new session mistaken for it can cost
+LOST_SESSION_PATIENCE_S = 15.0
 
 
 def connect_again(endpoint: Endpoint, patience_s: float = RECONNECT_PATIENCE_S) -> AdminConnection:

@@ -100,6 +100,7 @@ def atoi(value: Any) -> int:
 
 _NUMERIC = re.compile(r"\s*[+-]?\d")
 _WRITES_ROWS = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+ADMIN_THREAD_STACK = 8 * 1024 * 1024  # bytes of stack ProxySQL gives each admin session's thread
 
 
 def _text_in(values: Sequence[Any]) -> bool:
@@ -211,6 +212,8 @@ class SandboxNode:
         self._int_column_cache: dict[str, list[int]] = {}
         self.servers_v2: list[Row] = []
         self.checksums: dict[str, Checksum] = {}
+        # open admin sessions, as the server that serves this node counts them
+        self.admin_sessions: Callable[[], int] = lambda: 0
         self.defaults = dict(ddl.default_variables(self.server.variables_file))
         self.started_at = 0.0
         # set by the cluster: other nodes of the process, for cluster-internal reads
@@ -1014,6 +1017,13 @@ class SandboxNode:
             self.db.executemany(
                 "INSERT OR IGNORE INTO main.global_variables VALUES (?,?)",
                 sorted(self.runtime_vars.items()),
+            )
+        if "stats_memory_metrics" in low:
+            # ProxySQL counts a thread per admin session, each with its stack (8 MiB)
+            self.db.execute("DELETE FROM stats.stats_memory_metrics")
+            self.db.execute(
+                "INSERT INTO stats.stats_memory_metrics VALUES ('stack_memory_admin_threads',?)",
+                (str(self.admin_sessions() * ADMIN_THREAD_STACK),),
             )
         if "stats_mysql_users" in low:
             users = [r for r in self.runtime.get("mysql_users", []) if r[10] == 1]

@@ -73,6 +73,7 @@ class NodeHandle:
         node.boot()
         self.node = node
         server = NodeServer(self.current, self._crashed)
+        node.admin_sessions = lambda: len(server.connections)
         await server.start_server(host=self.host, port=self.port, reuse_address=True)
         if self.port == 0:
             self.port = server.sockets()[0].getsockname()[1]

@@ -209,16 +209,19 @@ def _converges(lone_node: LoneNode, spec: Path, states: States, where: object) -
     assert code == 0, (where, out)
 
 
-@pytest.mark.parametrize("cut", ["cut", "cut_after"])
+@pytest.mark.parametrize("cut", ["cut", "cut_after", "late"])
 def test_connection_cut_at_every_statement_leaves_each_module_wholly_old_or_new(
     lone_node: LoneNode, states: States, tmp_path: Path, cut: str
 ) -> None:
-    """A cut before a statement reaches the node ("cut") and after it ran but before its
-    answer ("cut_after"), at every statement index of a three-module apply.
+    """A cut before a statement reaches the node ("cut"), after it ran but before its
+    answer ("cut_after"), and while it is still on its way, so that it runs only after pxc
+    has reconnected and read the node ("late"), at every statement index of a three-module
+    apply (every write after "cut"; each step's first write and LOAD when "late").
 
     Checked by breaking the code on purpose: with `Executor._restore` made a no-op, or with
     the epoch wait and LOAD moved back outside the restore block, this test fails (memory
-    left new while runtime is old)."""
+    left new while runtime is old); "late" fails when pxc trusts what it reads on a new
+    connection before the node shows the lost session ended (`Executor._reconnect`)."""
     new = tmp_path / "new.yaml"
     lone_node.boot(states.disk)
     reads = _count(lone_node, "plan", str(new))
@@ -230,9 +233,15 @@ def test_connection_cut_at_every_statement_leaves_each_module_wholly_old_or_new(
     # every statement of the apply proper; of its plan's reads (which write nothing), the
     # first and the last. After a statement has run, only a write can leave a new state.
     indexes = [0, reads - 1, *range(reads, total)]
-    if cut == "cut_after":
+    if cut != "cut":
         indexes = [i for i in indexes if statements[i].upper().startswith(WRITES)]
         assert len(indexes) >= 10, statements
+    if cut == "late":  # each step's first write (its mark) and its LOAD
+        firsts = [i for i in indexes if statements[i].upper().startswith(WRITES[-1])]
+        indexes = [i for i in firsts if not statements[i].endswith("=0")] + [
+            i for i in indexes if statements[i].upper().startswith("LOAD")
+        ]
+        assert len(indexes) >= 6, statements
     for index in indexes:
         lone_node.boot(states.disk)
         lone_node.relay.arm(index, cut)  # type: ignore[arg-type]
