@@ -4,12 +4,13 @@ This module talks to ProxySQL only to read; the diff and ordering it calls are p
 """
 
 import json
+import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.layers import read_layer_differences
@@ -25,7 +26,7 @@ from proxysql_iac.admin.live import (
 )
 from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.admin.tls import ClientTls, Pem, TlsMode
-from proxysql_iac.errors import SpecError
+from proxysql_iac.errors import PxcError, SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff, diff_table, diff_variables
 from proxysql_iac.plan.health import (
@@ -275,31 +276,43 @@ def read_plan_file(path: Path) -> tuple[dict[str, Any], Plan]:
         ) from None
 
 
-def load_desired(files: Sequence[str | Path]) -> Desired:
-    validation = validate_files(files)
+def load_desired(
+    files: Sequence[str | Path], *, compiled: Callable[[Desired], None] | None = None
+) -> Desired:
+    validation = validate_files(files, compiled=compiled)
     if not validation.ok:
         errors = [f for f in validation.findings if f.severity is Severity.ERROR]
         raise SpecError(
-            f"the spec has {len(errors)} error(s); nothing was read or written\n"
-            + render_text(errors),
+            f"the spec has {len(errors)} error(s); nothing was written\n" + render_text(errors),
             "run `pxc validate` and fix them",
         )
     return validation.desired
 
 
-def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanContext:
-    """Read the spec and the nodes, and plan. Nothing here makes cycles worth collecting:
-    the collector waits (0.1 s of a 50,000-user plan), as it does for validate."""
-    with gc_paused():
-        return _make_plan(files, node=node)
+@dataclass
+class Target:
+    """A valid spec with every secret resolved, and the nodes it names."""
+
+    desired: Desired
+    secrets: SecretStore
+    primary: Endpoint
+    peers: list[Endpoint]
 
 
-def _make_plan(files: Sequence[str | Path], *, node: str | None) -> PlanContext:
-    desired = load_desired(files)
+PLAN_NEEDS_NODES = "plan and apply need the nodes to talk to"
+
+
+def target_of(
+    desired: Desired,
+    files: Sequence[str | Path],
+    *,
+    node: str | None = None,
+    needs: str = PLAN_NEEDS_NODES,
+) -> Target:
+    """Secrets resolved (all that are missing are named before any connection) and the
+    endpoints; `node`, when given, must be the primary."""
     if desired.cluster is None:
-        raise SpecError(
-            "the spec has no `cluster:` block", "plan and apply need the nodes to talk to"
-        )
+        raise SpecError("the spec has no `cluster:` block", needs)
     base = Path(files[0]).resolve().parent if files else Path.cwd()
     secrets = SecretStore(base)
     resolve_all(desired, secrets)
@@ -316,10 +329,84 @@ def _make_plan(files: Sequence[str | Path], *, node: str | None) -> PlanContext:
             "drop --node, or change `cluster.primary` in the spec",
         )
     primary = next(e for e in all_endpoints if e.name == primary_name)
-    peers = [e for e in all_endpoints if e.name != primary_name]
-    with AdminConnection(primary) as conn:
-        refuse_what_nodes_lack(desired, {primary.name: read_version(conn)})
-        live = read_primary(conn, desired)
+    return Target(desired, secrets, primary, [e for e in all_endpoints if e is not primary])
+
+
+Read = TypeVar("Read")
+
+
+class _Background(Generic[Read]):
+    """One call on a thread of its own; its result, or its exception, when asked. A daemon:
+    a process that stops on a spec error does not wait for a node to answer."""
+
+    def __init__(self, work: Callable[[Target], Read], target: Target) -> None:
+        self._done = threading.Event()
+        self._value: Read | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, args=(work, target), daemon=True).start()
+
+    def _run(self, work: Callable[[Target], Read], target: Target) -> None:
+        try:
+            self._value = work(target)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> Read:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]  # set when no error
+
+
+def read_while_validating(
+    files: Sequence[str | Path],
+    read: Callable[[Target], Read],
+    *,
+    node: str | None = None,
+    needs: str = PLAN_NEEDS_NODES,
+) -> tuple[Target, Read]:
+    """Validate the spec and `read` the nodes it names. The read starts on a thread as soon
+    as the rows are compiled without error, while the rules run: a node spends much of a
+    large read working on its side (0.4 s of 0.8 s for 60,000 rows), time the rules fill.
+    What goes wrong is told in the same order as without the thread: the spec's errors,
+    then its secrets', then the node's."""
+    early: list[tuple[Target, _Background[Read]]] = []
+
+    def compiled(desired: Desired) -> None:
+        try:
+            target = target_of(desired, files, node=node, needs=needs)
+        except PxcError:
+            return  # raised again once the rules have run, after their errors
+        early.append((target, _Background(read, target)))
+
+    desired = load_desired(files, compiled=compiled)
+    if early:
+        target, background = early[0]
+        return target, background.result()
+    target = target_of(desired, files, node=node, needs=needs)
+    return target, read(target)
+
+
+def _read_primary_of(target: Target) -> Live:
+    """The primary as plan reads it, after refusing what its build lacks."""
+    with AdminConnection(target.primary) as conn:
+        refuse_what_nodes_lack(target.desired, {target.primary.name: read_version(conn)})
+        return read_primary(conn, target.desired)
+
+
+def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanContext:
+    """Read the spec and the nodes, and plan. Nothing here makes cycles worth collecting:
+    the collector waits (0.1 s of a 50,000-user plan), as it does for validate."""
+    with gc_paused():
+        return _make_plan(files, node=node)
+
+
+def _make_plan(files: Sequence[str | Path], *, node: str | None) -> PlanContext:
+    target, live = read_while_validating(files, _read_primary_of, node=node)
+    desired, secrets, primary, peers = target.desired, target.secrets, target.primary, target.peers
+    assert desired.cluster is not None  # target_of refuses a spec without one
     remember_live_secrets(live, secrets)
     peer_states = read_peers(peers, live)
     refuse_what_nodes_lack(desired, {p.name: p.version for p in peer_states})

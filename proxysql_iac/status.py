@@ -15,8 +15,8 @@ small result sets instead of 300,000 rows per node over the wire.
 
 import json
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -26,6 +26,7 @@ from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.layers import CAP, read_layer_differences
 from proxysql_iac.admin.live import (
     Live,
+    ModuleChecksum,
     read_checksums,
     read_clock,
     read_live,
@@ -34,7 +35,7 @@ from proxysql_iac.admin.live import (
     read_version,
 )
 from proxysql_iac.admin.sql import SqlValue
-from proxysql_iac.errors import ExitCode, PxcError, SpecError
+from proxysql_iac.errors import ExitCode, PxcError
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.plan.diff import ChangeSet, diff
 from proxysql_iac.plan.health import (
@@ -54,10 +55,9 @@ from proxysql_iac.plan.layers import (
 )
 from proxysql_iac.plan.model import PeerState, change_summary
 from proxysql_iac.plan.render import row_lines, variable_line
-from proxysql_iac.planning import endpoints, load_desired, managed_tables, resolve_all
-from proxysql_iac.secrets import SecretStore
+from proxysql_iac.planning import Target, managed_tables, read_while_validating
 from proxysql_iac.spec.compile import Desired
-from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, variable_module
+from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, Table, variable_module
 
 FORMAT_VERSION = 1
 EXAMPLES = 3  # example rows shown per difference
@@ -235,10 +235,56 @@ def _servers(conn: AdminConnection, node: NodeStatus, memory: list[Row] | None) 
     return runtime
 
 
-def _inspect_layers(conn: AdminConnection, node: NodeStatus, desired: Desired, live: Live) -> None:
-    """Unloaded and unsaved edits of the managed tables and variables."""
+@dataclass(frozen=True)
+class _Proven:
+    """What a peer's read may lean on: the primary's build, checksums, and the sealable
+    tables whose runtime it found to be exactly what LOAD makes of memory."""
+
+    version: str
+    memory: dict[str, str]
+    runtime: dict[str, ModuleChecksum]
+    loaded: frozenset[str]
+
+    def vouches(self, peer: Live, tables: list[Table]) -> Callable[[dict[str, str]], set[str]]:
+        """A peer whose memory of a table and runtime checksum of its module are the
+        primary's, on the same build, has no unloaded edit there either: its runtime is the
+        primary's runtime (every column of users and query rules moves the module checksum:
+        recorded on 2.7.1 and 3.0.1), which is what that build's LOAD makes of this very
+        memory. Its comparison, which makes the node rebuild its runtime tables (seconds for
+        50,000 users), is skipped."""
+
+        def vouched(memory: dict[str, str]) -> set[str]:
+            if peer.version != self.version:
+                return set()
+            return {
+                t.name
+                for t in tables
+                if t.sealable
+                and t.name in self.loaded
+                and memory.get(t.name)
+                and memory.get(t.name) == self.memory.get(t.name)
+                and all(
+                    n in self.runtime
+                    and n in peer.checksums
+                    and peer.checksums[n].checksum == self.runtime[n].checksum
+                    for n in t.module.checksum_names
+                )
+            }
+
+        return vouched
+
+
+def _inspect_layers(
+    conn: AdminConnection,
+    node: NodeStatus,
+    desired: Desired,
+    live: Live,
+    vouched: Callable[[dict[str, str]], set[str]] | None = None,
+) -> _Proven:
+    """Unloaded and unsaved edits of the managed tables and variables; what a peer's read
+    may lean on."""
     tables = managed_tables(desired)
-    _, differences = read_layer_differences(conn, tables, live.checksums)
+    memory, differences = read_layer_differences(conn, tables, live.checksums, vouched=vouched)
     for table in tables:
         rows = differences[(table.name, "runtime")]
         if rows and table.name == "mysql_servers":
@@ -260,6 +306,8 @@ def _inspect_layers(conn: AdminConnection, node: NodeStatus, desired: Desired, l
             if differing:
                 examples = [f"~{n}" for n in differing[:EXAMPLES]]
                 target.append(LayerDifference("global_variables", len(differing), 0, 0, examples))
+    loaded = frozenset(t.name for t in tables if not differences[(t.name, "runtime")])
+    return _Proven(live.version, memory, live.checksums, loaded)
 
 
 def _without_monitor_moves(conn: AdminConnection, rows: list[Row], node: NodeStatus) -> list[Row]:
@@ -383,43 +431,38 @@ def _verdict(
 # -- the command ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Target:
-    desired: Desired
-    secrets: SecretStore
-    primary: Endpoint
-    peers: list[Endpoint]
-
-
-def _target(files: Sequence[str | Path]) -> _Target:
-    desired = load_desired(files)
-    if desired.cluster is None:
-        raise SpecError("the spec has no `cluster:` block", "status needs the nodes to read")
-    secrets = SecretStore(Path(files[0]).resolve().parent if files else Path.cwd())
-    resolve_all(desired, secrets)
-    every = endpoints(desired.cluster, secrets)
-    primary = next(e for e in every if e.name == desired.cluster.primary)
-    return _Target(desired, secrets, primary, [e for e in every if e is not primary])
-
-
-def _read_primary(endpoint: Endpoint, desired: Desired, node: NodeStatus) -> Live:
-    with AdminConnection(endpoint) as conn:
-        node.tls_version = conn.tls_version
-        live = read_live(conn, managed_tables(desired), runtime=False, disk=False)
-        live.runtime["mysql_servers"] = _servers(conn, node, live.memory.get("mysql_servers"))
-        _inspect_layers(conn, node, desired, live)
+def _read_primary(
+    endpoint: Endpoint, desired: Desired, node: NodeStatus, proven: "Future[_Proven]"
+) -> Live:
+    """The primary; what its layers prove is handed to the peers' reads as soon as known."""
+    try:
+        with AdminConnection(endpoint) as conn:
+            node.tls_version = conn.tls_version
+            live = read_live(conn, managed_tables(desired), runtime=False, disk=False)
+            live.runtime["mysql_servers"] = _servers(conn, node, live.memory.get("mysql_servers"))
+            proven.set_result(_inspect_layers(conn, node, desired, live))
+    except BaseException as exc:
+        if not proven.done():
+            proven.set_exception(exc)
+        raise
     node.version, node.clock = live.version, live.clock
     return live
 
 
-def _read_peer(endpoint: Endpoint, desired: Desired, node: NodeStatus) -> Live | None:
+def _read_peer(
+    endpoint: Endpoint, desired: Desired, node: NodeStatus, proven: "Future[_Proven]"
+) -> Live | None:
     """A peer that cannot be read is reported (verdict error), not raised."""
     try:
         with AdminConnection(endpoint) as conn:
             node.tls_version = conn.tls_version
             live = _peer_live(conn)
             _servers(conn, node, None)
-            _inspect_layers(conn, node, desired, live)
+            try:
+                vouched = proven.result().vouches(live, managed_tables(desired))
+            except BaseException:  # the primary's read failed: its error is the one raised
+                vouched = None
+            _inspect_layers(conn, node, desired, live, vouched)
     except PxcError as exc:
         node.reachable, node.error = False, exc.message
         return None
@@ -427,25 +470,32 @@ def _read_peer(endpoint: Endpoint, desired: Desired, node: NodeStatus) -> Live |
     return live
 
 
-def read_status(files: Sequence[str | Path], *, grace: float | None = None) -> StatusReport:
-    """Read every node (at the same time: each one mostly waits for its own comparisons) and
-    judge. The primary must answer, else its error is raised; a peer that cannot be read is
-    reported and makes the verdict `error`."""
-    start = time.monotonic()
-    target = _target(files)
+def _read_nodes(target: Target) -> tuple[list[NodeStatus], Live, list[Live | None]]:
+    """Every node at the same time: each one mostly waits for its own comparisons."""
     desired = target.desired
     nodes = [
         NodeStatus(e.name, e.address, role, tls_mode=e.tls.mode.value)
         for e, role in [(target.primary, "primary"), *((p, "peer") for p in target.peers)]
     ]
+    proven: Future[_Proven] = Future()
     with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
-        primary_read = pool.submit(_read_primary, target.primary, desired, nodes[0])
+        primary_read = pool.submit(_read_primary, target.primary, desired, nodes[0], proven)
         peer_reads = [
-            pool.submit(_read_peer, e, desired, n)
+            pool.submit(_read_peer, e, desired, n, proven)
             for e, n in zip(target.peers, nodes[1:], strict=True)
         ]
-        live = primary_read.result()
-        peers = [r.result() for r in peer_reads]
+        return nodes, primary_read.result(), [r.result() for r in peer_reads]
+
+
+def read_status(files: Sequence[str | Path], *, grace: float | None = None) -> StatusReport:
+    """Read every node (at the same time: each one mostly waits for its own comparisons) and
+    judge. The primary must answer, else its error is raised; a peer that cannot be read is
+    reported and makes the verdict `error`."""
+    start = time.monotonic()
+    target, (nodes, live, peers) = read_while_validating(
+        files, _read_nodes, needs="status needs the nodes to read"
+    )
+    desired = target.desired
     nodes[0].modules = module_states(live, live, is_primary=True, grace=grace)
     for table in managed_tables(desired):
         nodes[0].not_synced += [

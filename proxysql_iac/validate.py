@@ -1,7 +1,7 @@
 """`pxc validate` and `pxc compile`: spec files in, findings and desired rows out. Offline."""
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,15 +75,23 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def validate_files(paths: Sequence[str | Path]) -> Validation:
+def validate_files(
+    paths: Sequence[str | Path], *, compiled: Callable[[Desired], None] | None = None
+) -> Validation:
+    """`compiled` is called with the desired state once it is compiled without error, before
+    the rules run (planning starts reading the nodes then)."""
     with gc_paused():
-        return _validate_files(paths)
+        return _validate_files(paths, compiled)
 
 
-def _validate_files(paths: Sequence[str | Path]) -> Validation:
+def _validate_files(
+    paths: Sequence[str | Path], compiled: Callable[[Desired], None] | None = None
+) -> Validation:
     loaded = load_spec(paths)
     desired, findings = compile_spec(loaded)
     all_findings = [*loaded.findings, *findings]
+    if compiled is not None and not has_errors(all_findings):
+        compiled(desired)
     if loaded.documents:
         ctx = RuleContext(loaded, desired)
         all_findings.extend(run_rules(ctx, "validate"))

@@ -22,7 +22,7 @@ matches by chance once in 2**32.
 """
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Row
@@ -201,18 +201,24 @@ def seal_entries(
 
 
 def read_layer_differences(
-    conn: AdminConnection, tables: Sequence[Table], runtime: dict[str, ModuleChecksum]
+    conn: AdminConnection,
+    tables: Sequence[Table],
+    runtime: dict[str, ModuleChecksum],
+    *,
+    vouched: Callable[[dict[str, str]], Collection[str]] | None = None,
 ) -> tuple[dict[str, str], dict[tuple[str, str], list[Row]]]:
     """For each table: its memory checksum (when the node computes one), and the keys of
-    the rows that differ between memory and runtime, and memory and disk (see above)."""
+    the rows that differ between memory and runtime, and memory and disk (see above).
+    `vouched`, given the memory checksums, names tables whose runtime is known otherwise to
+    be what LOAD makes of memory (a peer holding what a proven primary holds)."""
     memory = {
         t.name: read_memory_checksum(conn, t.checksum_command) for t in tables if t.checksum_command
     }
-    sealed: set[str] = set()
+    sealed: set[str] = set(vouched(memory)) if vouched is not None else set()
     covered = [t for t in tables if t.sealable]
     entries = seal_entries(covered, memory, runtime) if covered else None
-    if entries and read_seal(conn) == seal_of(entries):
-        sealed = {t.name for t in covered}
+    if entries and not {t.name for t in covered} <= sealed and read_seal(conn) == seal_of(entries):
+        sealed |= {t.name for t in covered}
     differences: dict[tuple[str, str], list[Row]] = {}
     for table in tables:
         if table.name in sealed:

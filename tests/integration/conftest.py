@@ -86,3 +86,37 @@ def settle(nodes: list[tuple[str, int, str, str]]) -> None:
     finally:
         for c in [primary, *peers]:
             c.close()
+
+
+def converge(nodes: list[tuple[str, int, str, str]], names: set[str]) -> None:
+    """Wait until every peer has the primary's checksums for `names` (tests/cluster.py)."""
+    primary = connect(nodes[0])
+    peers = [connect(n, f"peer{i}") for i, n in enumerate(nodes[1:], 2)]
+    try:
+        wait_for_peers(primary, peers, only=names)
+    finally:
+        for conn in [primary, *peers]:
+            conn.close()
+
+
+def set_variables(nodes: list[tuple[str, int, str, str]], values: dict[str, str]) -> None:
+    """Set variables on the primary, LOAD and SAVE them, and wait for the peers."""
+    modules = {("MYSQL" if n.startswith("mysql-") else "ADMIN") for n in values}
+    with connect(nodes[0]) as conn:
+        for name, value in values.items():
+            conn.execute(
+                raw_query(
+                    f"UPDATE global_variables SET variable_value='{value}' "
+                    f"WHERE variable_name='{name}'",
+                    "set",
+                )
+            )
+        for module in sorted(modules):
+            load(conn, f"{module} VARIABLES", save=True)
+    for module in modules:
+        converge(nodes, {f"{module.lower()}_variables"})
+
+
+def variable(node: tuple[str, int, str, str], name: str) -> str:
+    found = rows(node, f"SELECT variable_value FROM global_variables WHERE variable_name='{name}'")
+    return str(found[0][0])

@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from proxysql_iac.admin.sql import raw_query
-from tests.cluster import load, new_second, wait_for_peers
-from tests.integration.conftest import cluster_block, connect, rows, run_pxc
+from tests.cluster import load, new_second
+from tests.integration.conftest import (
+    cluster_block,
+    connect,
+    converge,
+    run_pxc,
+    set_variables,
+    variable,
+)
 
 BODY = """
 hostgroups: {writer: 10}
@@ -21,45 +28,11 @@ mysql_users:
 MONITOR = "mysql-monitor_password"
 
 
-def _converge(nodes: list[tuple[str, int, str, str]], names: set[str]) -> None:
-    """Wait until every peer has the primary's checksums for `names` (tests/cluster.py)."""
-    primary = connect(nodes[0])
-    peers = [connect(n, f"peer{i}") for i, n in enumerate(nodes[1:], 2)]
-    try:
-        wait_for_peers(primary, peers, only=names)
-    finally:
-        for conn in [primary, *peers]:
-            conn.close()
-
-
-def _set_variables(nodes: list[tuple[str, int, str, str]], values: dict[str, str]) -> None:
-    """Set variables on the primary, LOAD and SAVE them, and wait for the peers."""
-    modules = {("MYSQL" if n.startswith("mysql-") else "ADMIN") for n in values}
-    with connect(nodes[0]) as conn:
-        for name, value in values.items():
-            conn.execute(
-                raw_query(
-                    f"UPDATE global_variables SET variable_value='{value}' "
-                    f"WHERE variable_name='{name}'",
-                    "set",
-                )
-            )
-        for module in sorted(modules):
-            load(conn, f"{module} VARIABLES", save=True)
-    for module in modules:
-        _converge(nodes, {f"{module.lower()}_variables"})
-
-
-def _variable(node: tuple[str, int, str, str], name: str) -> str:
-    found = rows(node, f"SELECT variable_value FROM global_variables WHERE variable_name='{name}'")
-    return str(found[0][0])
-
-
 def test_secrets_equal_to_names_leave_every_name_in_plans_apply_and_status_alone(
     write_spec, proxysql_cluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     nodes = proxysql_cluster.nodes
-    original = _variable(nodes[0], MONITOR)
+    original = variable(nodes[0], MONITOR)
     assert original != "mysql_users"
     monkeypatch.setenv("PXC_TEST_APP_PW", "mysql_servers")  # a table name as a password
     monkeypatch.setenv("PXC_TEST_MONITOR_PW", "mysql_users")  # and another
@@ -102,7 +75,7 @@ def test_secrets_equal_to_names_leave_every_name_in_plans_apply_and_status_alone
             assert "<secret>_" not in out and "_<secret>" not in out and "-<secret>" not in out
             assert "mysql_servers'" not in out.replace("(mysql_servers", "")  # never a value
     finally:
-        _set_variables(nodes, {MONITOR: original})
+        set_variables(nodes, {MONITOR: original})
 
 
 def test_a_node_that_cannot_be_reached_is_named_with_its_user(
@@ -135,7 +108,7 @@ def test_a_module_loaded_but_not_changed_is_in_every_plan_format(
         load(conn, "MYSQL SERVERS")
         # every peer has it, in no same-second split (a peer pulling in the second of the
         # LOAD is healed by LOADing again): the plan's only step is the unloaded memory
-        _converge(proxysql_cluster.nodes, {"mysql_servers_v2", "mysql_servers"})
+        converge(proxysql_cluster.nodes, {"mysql_servers_v2", "mysql_servers"})
         conn.execute(raw_query("UPDATE mysql_servers SET weight=1", "edit"))
     step = "MYSQL SERVERS: LOAD and SAVE (memory matches the spec but was not loaded to runtime)"
     headline = "Plan: 0 to add, 0 to change, 0 to destroy, 1 module step(s) without row changes."
@@ -170,8 +143,8 @@ def test_a_peer_loaded_by_hand_on_a_managed_module_blocks_plan_like_status(
     unmanaged = write_spec(BODY)
     assert run_pxc("apply", str(managed), "--auto-approve")[0] == 0
     diffs = "admin-cluster_mysql_query_rules_diffs_before_sync"
-    original = _variable(nodes[0], diffs)
-    _set_variables(nodes, {diffs: "0"})  # nobody pulls query rules any more
+    original = variable(nodes[0], diffs)
+    set_variables(nodes, {diffs: "0"})  # nobody pulls query rules any more
     try:
         with connect(nodes[1]) as conn:  # edited and LOADed on a peer, by hand
             conn.execute(raw_query("UPDATE mysql_query_rules SET match_digest='^UPDATE'", "e"))
@@ -197,11 +170,11 @@ def test_a_peer_loaded_by_hand_on_a_managed_module_blocks_plan_like_status(
         assert "warning PXC103: peer node2 has a newer MYSQL QUERY RULES" in text
         assert "a module the spec does not manage" in text
     finally:
-        _set_variables(nodes, {diffs: original})
+        set_variables(nodes, {diffs: original})
         with connect(nodes[0]) as conn, connect(nodes[1], "node2") as peer:
             new_second(peer)  # the primary's rules, newest again: peers pull them
             load(conn, "MYSQL QUERY RULES")
-        _converge(nodes, {"mysql_query_rules"})
+        converge(nodes, {"mysql_query_rules"})
 
 
 def test_relative_secret_files_are_relative_to_the_spec_that_names_them(

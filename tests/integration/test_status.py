@@ -16,7 +16,7 @@ from proxysql_iac.planning import load_desired, read_primary
 from proxysql_iac.spec.tables import TABLE_BY_NAME
 from proxysql_iac.status import read_status
 from tests.cluster import load
-from tests.integration.conftest import connect, run_pxc, settle
+from tests.integration.conftest import connect, rows, run_pxc, set_variables, settle, variable
 
 SERVERS = """
 hostgroups: {writer: 10, reader: 20}
@@ -313,3 +313,65 @@ def test_rows_runtime_leaves_out_are_shown_as_on_the_primary_only(  # type: igno
         "mysql_query_rules (11,)",
         "mysql_query_rules (99,)",
     ]
+
+
+ACTIVE_ONLY = """
+hostgroups: {writer: 10}
+mysql_servers:
+  - {hostgroup_id: writer, hostname: db1.example.com}
+mysql_users:
+  - {username: app, password: {env: PXC_TEST_APP_PW}, default_hostgroup: writer}
+"""
+
+
+def _unloaded(spec: Path) -> dict[str, list[str]]:
+    code, out = run_pxc("status", str(spec), "--format", "json")
+    assert code in (0, 2, 3), out
+    return {n["name"]: [d["table"] for d in n["unloaded"]] for n in json.loads(out)["nodes"]}
+
+
+def test_a_peer_holding_what_the_primary_proved_is_not_compared_again_but_a_stale_one_is(  # type: ignore[no-untyped-def]
+    write_spec, proxysql_cluster
+) -> None:
+    """A peer whose memory and runtime checksums are the primary's (on the same build) is
+    known to have no unloaded edit without the node-side comparison. A peer whose runtime
+    was LOADed from other memory, and whose memory was then put back to the primary's, has
+    the primary's memory checksum but not its runtime checksum: it is compared, and its
+    unloaded edit is shown."""
+    nodes = proxysql_cluster.nodes
+    if len(nodes) < 2:
+        pytest.skip("needs a peer")
+    spec = _applied(write_spec, ACTIVE_ONLY)
+    settle(nodes)
+    memory = "CHECKSUM MEMORY MYSQL USERS"
+    assert rows(nodes[1], memory) == rows(nodes[0], memory)  # what the shortcut rests on
+    assert _unloaded(spec) == {f"node{i}": [] for i in range(1, len(nodes) + 1)}
+    compared: list[str] = []
+    real_query = AdminConnection.query
+
+    def spy(self: AdminConnection, statement):  # type: ignore[no-untyped-def]
+        if statement.summary == "read differences of mysql_users memory and runtime":
+            compared.append(self.endpoint.name)
+        return real_query(self, statement)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(AdminConnection, "query", spy)
+        read_status([spec])
+    assert not compared, compared  # the primary proved it (its seal, or its comparison)
+    diffs = "admin-cluster_mysql_users_diffs_before_sync"
+    original = variable(nodes[0], diffs)
+    set_variables(nodes, {diffs: "0"})  # what the peer LOADs below stays there
+    try:
+        edit = "UPDATE mysql_users SET max_connections={}"
+        with connect(nodes[1]) as conn:
+            conn.execute(raw_query(edit.format(5), "edit"))
+            load(conn, "MYSQL USERS")
+            conn.execute(raw_query(edit.format(10000), "put back"))
+        assert rows(nodes[1], memory) == rows(nodes[0], memory)
+        found = _unloaded(spec)
+        assert found.pop("node2") == ["mysql_users"]
+        assert found == {n: [] for n in found}
+    finally:
+        with connect(nodes[1]) as conn:
+            load(conn, "MYSQL USERS")
+        set_variables(nodes, {diffs: original})
