@@ -26,7 +26,7 @@ from proxysql_iac.admin.live import (
 )
 from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.admin.tls import ClientTls, Pem, TlsMode
-from proxysql_iac.errors import PxcError, SpecError
+from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff, diff_table, diff_variables
 from proxysql_iac.plan.health import (
@@ -328,26 +328,29 @@ def target_of(
             f"{node} is not the cluster's primary ({primary_name}); pxc writes only there",
             "drop --node, or change `cluster.primary` in the spec",
         )
-    primary = next(e for e in all_endpoints if e.name == primary_name)
+    primary = next((e for e in all_endpoints if e.name == primary_name), None)
+    if primary is None:  # validate reports it (PXC101): only reached without the rules
+        raise SpecError(f"cluster.primary {primary_name!r} is not one of cluster.nodes")
     return Target(desired, secrets, primary, [e for e in all_endpoints if e is not primary])
 
 
 Read = TypeVar("Read")
 
 
-class _Background(Generic[Read]):
-    """One call on a thread of its own; its result, or its exception, when asked. A daemon:
-    a process that stops on a spec error does not wait for a node to answer."""
+class Background(Generic[Read]):
+    """One call on a thread of its own; its result, or its exception, when asked. A daemon
+    (unlike a ThreadPoolExecutor's workers, which the interpreter waits for at exit): a
+    process that stops on a spec error does not wait for a node to answer."""
 
-    def __init__(self, work: Callable[[Target], Read], target: Target) -> None:
+    def __init__(self, work: Callable[[], Read]) -> None:
         self._done = threading.Event()
         self._value: Read | None = None
         self._error: BaseException | None = None
-        threading.Thread(target=self._run, args=(work, target), daemon=True).start()
+        threading.Thread(target=self._run, args=(work,), daemon=True).start()
 
-    def _run(self, work: Callable[[Target], Read], target: Target) -> None:
+    def _run(self, work: Callable[[], Read]) -> None:
         try:
-            self._value = work(target)
+            self._value = work()
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc
         finally:
@@ -372,14 +375,14 @@ def read_while_validating(
     large read working on its side (0.4 s of 0.8 s for 60,000 rows), time the rules fill.
     What goes wrong is told in the same order as without the thread: the spec's errors,
     then its secrets', then the node's."""
-    early: list[tuple[Target, _Background[Read]]] = []
+    early: list[tuple[Target, Background[Read]]] = []
 
     def compiled(desired: Desired) -> None:
         try:
             target = target_of(desired, files, node=node, needs=needs)
-        except PxcError:
-            return  # raised again once the rules have run, after their errors
-        early.append((target, _Background(read, target)))
+        except Exception:  # the same call, after the rules, says what it is
+            return
+        early.append((target, Background(lambda: read(target))))
 
     desired = load_desired(files, compiled=compiled)
     if early:

@@ -16,7 +16,7 @@ small result sets instead of 300,000 rows per node over the wire.
 import json
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -55,7 +55,7 @@ from proxysql_iac.plan.layers import (
 )
 from proxysql_iac.plan.model import PeerState, change_summary
 from proxysql_iac.plan.render import row_lines, variable_line
-from proxysql_iac.planning import Target, managed_tables, read_while_validating
+from proxysql_iac.planning import Background, Target, managed_tables, read_while_validating
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, Table, variable_module
 
@@ -241,6 +241,7 @@ class _Proven:
     tables whose runtime it found to be exactly what LOAD makes of memory."""
 
     version: str
+    variables: dict[str, str]
     memory: dict[str, str]
     runtime: dict[str, ModuleChecksum]
     loaded: frozenset[str]
@@ -253,6 +254,15 @@ class _Proven:
         memory. Its comparison, which makes the node rebuild its runtime tables (seconds for
         50,000 users), is skipped."""
 
+        def kept(name: str) -> bool:  # the module checksum moves with every LOAD on both
+            on = f"admin-checksum_{name}"
+            if "false" in (self.variables.get(on), peer.variables.get(on)):
+                return False
+            mine, theirs = self.runtime.get(name), peer.checksums.get(name)
+            if mine is None or theirs is None or min(mine.version, theirs.version) < 1:
+                return False
+            return mine.checksum == theirs.checksum
+
         def vouched(memory: dict[str, str]) -> set[str]:
             if peer.version != self.version:
                 return set()
@@ -263,12 +273,7 @@ class _Proven:
                 and t.name in self.loaded
                 and memory.get(t.name)
                 and memory.get(t.name) == self.memory.get(t.name)
-                and all(
-                    n in self.runtime
-                    and n in peer.checksums
-                    and peer.checksums[n].checksum == self.runtime[n].checksum
-                    for n in t.module.checksum_names
-                )
+                and all(kept(n) for n in t.module.checksum_names)
             }
 
         return vouched
@@ -307,7 +312,7 @@ def _inspect_layers(
                 examples = [f"~{n}" for n in differing[:EXAMPLES]]
                 target.append(LayerDifference("global_variables", len(differing), 0, 0, examples))
     loaded = frozenset(t.name for t in tables if not differences[(t.name, "runtime")])
-    return _Proven(live.version, memory, live.checksums, loaded)
+    return _Proven(live.version, live.variables, memory, live.checksums, loaded)
 
 
 def _without_monitor_moves(conn: AdminConnection, rows: list[Row], node: NodeStatus) -> list[Row]:
@@ -324,7 +329,8 @@ def _without_monitor_moves(conn: AdminConnection, rows: list[Row], node: NodeSta
     return kept
 
 
-def _peer_live(conn: AdminConnection) -> Live:
+def _head(conn: AdminConnection) -> Live:
+    """A node's build, clock, variables and checksums: what judging its layers needs."""
     live = Live(node=conn.endpoint.name)
     live.version = read_version(conn)
     live.clock = read_clock(conn)
@@ -438,9 +444,13 @@ def _read_primary(
     try:
         with AdminConnection(endpoint) as conn:
             node.tls_version = conn.tls_version
+            # the layers first, so that the peers' reads can go on while the rows come
+            head = _head(conn)
+            proven.set_result(_inspect_layers(conn, node, desired, head))
             live = read_live(conn, managed_tables(desired), runtime=False, disk=False)
+            live.runtime_variables = head.runtime_variables
+            live.disk_variables = head.disk_variables
             live.runtime["mysql_servers"] = _servers(conn, node, live.memory.get("mysql_servers"))
-            proven.set_result(_inspect_layers(conn, node, desired, live))
     except BaseException as exc:
         if not proven.done():
             proven.set_exception(exc)
@@ -456,7 +466,7 @@ def _read_peer(
     try:
         with AdminConnection(endpoint) as conn:
             node.tls_version = conn.tls_version
-            live = _peer_live(conn)
+            live = _head(conn)
             _servers(conn, node, None)
             try:
                 vouched = proven.result().vouches(live, managed_tables(desired))
@@ -478,13 +488,12 @@ def _read_nodes(target: Target) -> tuple[list[NodeStatus], Live, list[Live | Non
         for e, role in [(target.primary, "primary"), *((p, "peer") for p in target.peers)]
     ]
     proven: Future[_Proven] = Future()
-    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
-        primary_read = pool.submit(_read_primary, target.primary, desired, nodes[0], proven)
-        peer_reads = [
-            pool.submit(_read_peer, e, desired, n, proven)
-            for e, n in zip(target.peers, nodes[1:], strict=True)
-        ]
-        return nodes, primary_read.result(), [r.result() for r in peer_reads]
+    primary_read = Background(lambda: _read_primary(target.primary, desired, nodes[0], proven))
+    peer_reads = [
+        Background(lambda e=e, n=n: _read_peer(e, desired, n, proven))  # type: ignore[misc]
+        for e, n in zip(target.peers, nodes[1:], strict=True)
+    ]
+    return nodes, primary_read.result(), [r.result() for r in peer_reads]
 
 
 def read_status(files: Sequence[str | Path], *, grace: float | None = None) -> StatusReport:

@@ -317,15 +317,22 @@ class Executor:
             return conn, True
         except AdminConnectionError:
             conn.close()
-        try:
-            again = self._reconnect(endpoint)
-        except AdminConnectionError:
-            raise ApplyError(
-                f"lost the connection to {endpoint.name} while its LOAD {step.module} ran, and "
-                "cannot reach it again: whether the LOAD took is unknown (pxc does not guess)",
-                "when the node answers, run pxc plan: it names the interrupted apply",
-            ) from None
-        took = self._took(again, step, before)
+        # held off: a signal here would put memory back while the lost LOAD may still run
+        with signals.shielded():
+            try:
+                again = self._reconnect(endpoint)
+            except AdminConnectionError:
+                raise ApplyError(
+                    f"lost the connection to {endpoint.name} while its LOAD {step.module} ran, "
+                    "and cannot reach it again: whether the LOAD took is unknown (pxc does not "
+                    "guess)",
+                    "when the node answers, run pxc plan: it names the interrupted apply",
+                ) from None
+            try:
+                took = self._took(again, step, before)
+            except BaseException:
+                again.close()
+                raise
         self.log(
             f"{step.module} on {endpoint.name}: the connection was lost while LOAD ran; "
             f"the node shows that it {'took' if took else 'did not take'}"
@@ -375,6 +382,14 @@ class Executor:
         except PxcError:
             pass
 
+    def _fewer_sessions(self, now: int | None) -> None:
+        """The baseline is the lowest count seen while this step's connection was open: a
+        session that was open once (a peer pulling) and has ended since would otherwise
+        stand in for the lost one. It is a count, not the session itself: a session opened
+        and one ended between two reads cancel out (docs/workflow.md)."""
+        if now is not None and self.sessions is not None:
+            self.sessions = min(self.sessions, now)
+
     def _reconnect(self, endpoint: Endpoint) -> AdminConnection:
         """A new connection after this step's own was lost or closed, trusted only once the
         node shows that session ended: a statement it had already received still runs (one
@@ -386,7 +401,19 @@ class Executor:
             return conn
         deadline = time.monotonic() + LOST_SESSION_PATIENCE_S
         while True:
-            now = read_admin_sessions(conn)
+            try:
+                now = read_admin_sessions(conn)
+            except AdminConnectionError:
+                # a read waits behind the statement the lost session runs (the node runs one
+                # admin statement at a time) and can time out: ask again, until the patience
+                conn.close()
+                if time.monotonic() > deadline:
+                    raise
+                conn = connect_again(endpoint)
+                continue
+            except BaseException:
+                conn.close()
+                raise
             if now is None or now <= self.sessions:
                 return conn
             if time.monotonic() > deadline:
@@ -474,6 +501,7 @@ class Executor:
             saved: dict[str, list[Row]] | None = None
             loaded = False
             try:
+                self.sessions = None
                 self.sessions = read_admin_sessions(conn)
                 if statements:
                     saved = self._capture(conn, step, changes, on_primary)
@@ -487,6 +515,7 @@ class Executor:
                 if step.load:
                     self.progress(f"{where}: LOAD and verify runtime")
                     before = self._wait_for_new_second(conn, step)
+                    self._fewer_sessions(read_admin_sessions(conn))
                     if on_primary and not step.every_node:
                         sealing = self._memory_checksums(conn, step.module)
                     conn, loaded = self._load(conn, endpoint, step, before)

@@ -13,7 +13,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from proxysql_iac.findings import Finding, Severity
-from proxysql_iac.spec.models import SECTIONS, AdminCredentials, Cluster, Node, spec_model
+from proxysql_iac.spec.models import (
+    SECTIONS,
+    AdminCredentials,
+    Cluster,
+    Node,
+    plain_row,
+    spec_model,
+)
 from proxysql_iac.spec.source import (
     Document,
     SourceError,
@@ -25,6 +32,7 @@ from proxysql_iac.spec.source import (
 )
 from proxysql_iac.spec.tables import (
     TABLE_BY_NAME,
+    TABLES,
     VARIABLE_PREFIX,
     VARIABLE_SECTIONS,
     Column,
@@ -345,10 +353,24 @@ def _combine(documents: list[Document], findings: list[Finding]) -> LoadedSpec:
     # Files that could be read are checked even when another one could not (all findings
     # at once); compile and the rules rely on the model having vetted every value.
     try:
-        loaded.model = spec_model(merged).model_validate(merged)
+        loaded.model = spec_model(merged).model_validate(_for_the_model(merged))
     except ValidationError as exc:
         loaded.findings.extend(model_findings(loaded, exc))
     return loaded
+
+
+def _for_the_model(merged: dict[str, Any]) -> dict[str, Any]:
+    """The merged spec as the model needs to see it: a table whose every row `plain_row`
+    accepts is given to it empty. The model would accept those rows as they are, and
+    building an object of each costs 7 µs a row (0.4 s of 60,000); a table with any other row
+    goes to the model whole, so what it reports, and where, is as before. (`model` then
+    holds no rows of such a table; nothing reads them there: compile reads the data.)"""
+    plain_tables = [
+        t.name
+        for t in TABLES
+        if is_list(merged.get(t.name)) and all(map(plain_row(t.name), merged[t.name]))
+    ]
+    return {**merged, **{name: [] for name in plain_tables}} if plain_tables else merged
 
 
 def is_mapping(value: Any) -> bool:

@@ -7,7 +7,7 @@ so that a hostgroup written as a name is checked the same way as one written as 
 
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, List, Literal, Optional  # noqa: UP035
 
@@ -205,6 +205,50 @@ def _annotation(column: Column) -> Any:
     if not column.not_null:
         base = base | None
     return base
+
+
+def _plain_types(column: Column) -> frozenset[type]:
+    """The types of value `_annotation(column)` accepts as they are, apart from a secret
+    reference: exactly these types, no subclass (a bool is not an int here)."""
+    types: set[type] = {str}
+    if column.kind is Kind.INT:
+        types = {int, str} if column.hostgroup else {int, bool} if column.flag else {int}
+    if not column.not_null:
+        types.add(type(None))
+    return frozenset(types)
+
+
+def _plain_reference(value: Any) -> bool:
+    """`{env: NAME}` or `{file: path}`, a non-empty text: a reference SecretRef accepts."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    ((key, text),) = value.items()
+    return key in ("env", "file") and type(text) is str and text != ""
+
+
+@functools.cache
+def plain_row(table_name: str) -> Callable[[Any], bool]:
+    """A check that a written row is one the table's row model accepts as it is: every key a
+    column, every required column there, every value of a type its annotation takes without
+    a question (text, integer, flag, null where allowed, a one-key secret reference).
+    False means only "ask the model": it decides, and words what is wrong."""
+    table = TABLE_BY_NAME[table_name]
+    types = {c.name: _plain_types(c) for c in table.columns}
+    secret = frozenset(c.name for c in table.columns if c.secret)
+    required = frozenset(c.name for c in table.columns if c.required)
+
+    def plain(row: Any) -> bool:
+        if not isinstance(row, dict) or not required <= row.keys():
+            return False
+        for key, value in row.items():
+            accepted = types.get(key)
+            if accepted is None:
+                return False
+            if type(value) not in accepted and not (key in secret and _plain_reference(value)):
+                return False
+        return True
+
+    return plain
 
 
 def _row_model(table: Table) -> type[BaseModel]:

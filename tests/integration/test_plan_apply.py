@@ -38,6 +38,23 @@ def test_plan_shows_additions_and_detailed_exitcode_is_2(write_spec) -> None:  #
     assert "s3cr3t-Pa55w0rd" not in out
 
 
+@pytest.mark.parametrize("command", ["plan", "apply", "status"])
+def test_a_primary_that_is_not_a_node_is_a_finding_not_a_traceback(  # type: ignore[no-untyped-def]
+    write_spec, proxysql_cluster, command: str
+) -> None:
+    """The rows compile, so the nodes' read would start before the rules: the spec's
+    mistake is still what the user reads (PXC101), and nothing is written."""
+    spec = write_spec(SERVERS)
+    text = spec.read_text()
+    spec.write_text(text.replace("primary: node1", "primary: nodeX", 1))
+    assert "primary: nodeX" in spec.read_text()
+    extra = ["--auto-approve"] if command == "apply" else []
+    code, out = run_pxc(command, str(spec), *extra)
+    assert code == 1, out
+    assert "PXC101" in out and "Traceback" not in out, out
+    assert rows(proxysql_cluster.nodes[0], "SELECT * FROM mysql_servers") == []
+
+
 def test_apply_then_plan_again_has_no_changes(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
     spec = write_spec(SERVERS)
     code, out = run_pxc("apply", str(spec), "--auto-approve")
