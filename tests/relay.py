@@ -46,6 +46,8 @@ class Relay:
         self.at: int | None = None
         self.action: Action = "cut"
         self.fired = False
+        self.refuse_after = False  # once the action has fired, refuse new connections
+        self.refusing = False
         self.lock = threading.Lock()
         self.sockets: set[socket.socket] = set()
         self.closed = False
@@ -57,16 +59,20 @@ class Relay:
         threading.Thread(target=self._accept, daemon=True).start()
 
     # -- control -----------------------------------------------------------------------
-    def arm(self, at: int, action: Action = "cut") -> None:
+    def arm(self, at: int, action: Action = "cut", *, refuse_after: bool = False) -> None:
+        """Act at statement `at`; with `refuse_after`, the node is out of reach from then on
+        (new connections are closed at once) until the next arm or count_only."""
         self._drop_held()
         with self.lock:
             self.commands, self.at, self.action, self.fired = 0, at, action, False
+            self.refuse_after, self.refusing = refuse_after, False
             self.log = []
 
     def count_only(self) -> None:
         self._drop_held()
         with self.lock:
             self.commands, self.at, self.fired = 0, None, False
+            self.refuse_after, self.refusing = False, False
             self.log = []
 
     def _drop_held(self) -> None:
@@ -101,6 +107,9 @@ class Relay:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self.refusing:
+                _shut(client)
+                continue
             try:
                 server = socket.create_connection(self.target, timeout=10)
             except OSError:
@@ -141,6 +150,7 @@ class Relay:
             self.commands += 1
             if self.at is not None and not self.fired and index == self.at:
                 self.fired = True
+                self.refusing = self.refuse_after
                 return self.action
         return None
 

@@ -74,11 +74,18 @@ class ApplyReport:
     lagging: list[str] = field(default_factory=list)  # peers that missed the deadline
     deadline_s: float = 0.0
     not_applied: list[str] = field(default_factory=list)  # steps that did not go live
+    unknown: list[str] = field(default_factory=list)  # a LOAD sent, the node not asked since
 
     @property
     def writes(self) -> list[str]:
         """The statements that changed something: DML, LOAD and SAVE (reads left out)."""
         return [s for s in self.statements if not s.startswith("read ")]
+
+
+class LoadOutcomeUnknown(ApplyError):
+    """A LOAD was sent and its answer lost, and the node could not be asked whether it
+    took: memory is left as the step wrote it (putting it back could leave runtime new and
+    memory old), and pxc says it does not know."""
 
 
 class Executor:
@@ -318,18 +325,22 @@ class Executor:
         except AdminConnectionError:
             conn.close()
         # held off: a signal here would put memory back while the lost LOAD may still run
+        unknown = LoadOutcomeUnknown(
+            f"lost the connection to {endpoint.name} while its LOAD {step.module} ran, and "
+            "cannot reach it again: whether the LOAD took is unknown (pxc does not guess); "
+            "its memory holds the spec's rows and its disk is unchanged",
+            "when the node answers, run pxc plan: it names the interrupted apply",
+        )
         with signals.shielded():
             try:
                 again = self._reconnect(endpoint)
             except AdminConnectionError:
-                raise ApplyError(
-                    f"lost the connection to {endpoint.name} while its LOAD {step.module} ran, "
-                    "and cannot reach it again: whether the LOAD took is unknown (pxc does not "
-                    "guess)",
-                    "when the node answers, run pxc plan: it names the interrupted apply",
-                ) from None
+                raise unknown from None
             try:
                 took = self._took(again, step, before)
+            except AdminConnectionError:
+                again.close()
+                raise unknown from None
             except BaseException:
                 again.close()
                 raise
@@ -521,6 +532,9 @@ class Executor:
                     conn, loaded = self._load(conn, endpoint, step, before)
                     if not loaded:
                         raise ApplyError(f"LOAD {step.module} did not take on {endpoint.name}")
+            except LoadOutcomeUnknown:
+                self.report.unknown.append(f"{step.module} on {endpoint.name}")
+                raise
             except BaseException as exc:
                 if saved is not None and not loaded:
                     conn.close()  # its session must end before the restore can trust a read
@@ -789,7 +803,8 @@ def execute(
             deadline = timeout if timeout is not None else propagation_deadline(settings, touched)
             executor.converge(touched, deadline, progress)
     except BaseException as exc:
-        executor.report.not_applied += [step_name(s) for s in ctx.plan.steps[current:]]
+        unknown = isinstance(exc, LoadOutcomeUnknown)  # the current step: neither
+        executor.report.not_applied += [step_name(s) for s in ctx.plan.steps[current + unknown :]]
         exc.report = executor.report  # type: ignore[attr-defined]
         raise
     return executor.report

@@ -56,6 +56,9 @@ def outcome(report: ApplyReport) -> list[str]:
     lines += [f"  {line}" for line in live]
     lines.append("Did not go live:" + ("" if report.not_applied else " nothing"))
     lines += [f"  {name}" for name in report.not_applied]
+    if report.unknown:
+        lines.append("Unknown (LOAD sent, the node could not be asked whether it took):")
+        lines += [f"  {name}" for name in report.unknown]
     return lines
 
 

@@ -257,6 +257,34 @@ def test_connection_cut_at_every_statement_leaves_each_module_wholly_old_or_new(
         _converges(lone_node, new, states, index)
 
 
+def test_a_load_whose_answer_is_lost_with_the_node_then_out_of_reach_is_reported_unknown(
+    lone_node: LoneNode, states: States, tmp_path: Path
+) -> None:
+    """The node runs the first LOAD, its answer is lost, and the node cannot be reached
+    again: pxc does not know whether the LOAD took, so it neither puts memory back (which
+    could leave runtime new under old memory) nor claims the module did not go live. It says
+    it does not know; the module is as the LOAD left it, disk old; a re-run converges."""
+    new = tmp_path / "new.yaml"
+    lone_node.boot(states.disk)
+    _count(lone_node, "apply", str(new), "--auto-approve")
+    statements = list(lone_node.relay.log)
+    index = next(i for i, s in enumerate(statements) if s.upper().startswith("LOAD"))
+    module = statements[index][len("LOAD ") : -len(" TO RUNTIME")].upper()
+    lone_node.boot(states.disk)
+    lone_node.relay.arm(index, "cut_after", refuse_after=True)
+    code, out = run_pxc("apply", str(new), "--auto-approve")
+    assert code == 1, out
+    assert "whether the LOAD took is unknown (pxc does not guess)" in out, out
+    unknown = out.split("Unknown (LOAD sent, the node could not be asked whether it took):")
+    assert len(unknown) == 2 and unknown[1].split("\n")[1] == f"  {module} on node1", out
+    assert f"  {module}\n" not in out.split("Did not go live:")[1], out
+    found = whole_state(lone_node.endpoint)
+    memory, runtime, _ = states.new[module]
+    assert found.pop(module) == (memory, runtime, states.old[module][2])
+    assert found == {m: v for m, v in states.old.items() if m != module}
+    _converges(lone_node, new, states, "unknown")
+
+
 def _pxc_process(
     args: list[str], env: dict[str, str]
 ) -> tuple[subprocess.Popen[str], Callable[[int], Callable[[], None]]]:
