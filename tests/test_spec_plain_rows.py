@@ -2,6 +2,7 @@
 that says so may only ever say it of rows the model accepts, and a spec's findings are the
 same with the shortcut as without it."""
 
+import os
 from typing import Any
 
 import pytest
@@ -15,7 +16,12 @@ from proxysql_iac.spec.load import load_spec_text
 from proxysql_iac.spec.models import _row_model_of, plain_row
 from proxysql_iac.spec.tables import TABLES
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# PXC_PROPERTY_EXAMPLES=5000 runs a longer hunt; the default keeps the suite fast.
+SETTINGS = settings(
+    max_examples=int(os.environ.get("PXC_PROPERTY_EXAMPLES", "80")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 NAMES = [t.name for t in TABLES]
 
 VALUES = st.one_of(

@@ -732,9 +732,10 @@ RECONNECT_PATIENCE_S = 20.0  # a node that restarts (from its disk) is back with
 LOST_SESSION_PATIENCE_S = 15.0
 
 
-def connect_again(endpoint: Endpoint, patience_s: float = RECONNECT_PATIENCE_S) -> AdminConnection:
-    """A new connection after one was lost, waiting a little for a node that restarts."""
-    deadline = time.monotonic() + patience_s
+def connect_again(endpoint: Endpoint, patience_s: float | None = None) -> AdminConnection:
+    """A new connection after one was lost, waiting a little for a node that restarts
+    (RECONNECT_PATIENCE_S unless told)."""
+    deadline = time.monotonic() + (RECONNECT_PATIENCE_S if patience_s is None else patience_s)
     while True:
         try:
             return AdminConnection(endpoint, timeout=2)
