@@ -8,9 +8,10 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.layers import read_layer_differences
@@ -337,30 +338,19 @@ def target_of(
 Read = TypeVar("Read")
 
 
-class Background(Generic[Read]):
-    """One call on a thread of its own; its result, or its exception, when asked. A daemon
-    (unlike a ThreadPoolExecutor's workers, which the interpreter waits for at exit): a
-    process that stops on a spec error does not wait for a node to answer."""
+def background(work: Callable[[], Read]) -> "Future[Read]":
+    """`work` on a daemon thread of its own (a ThreadPoolExecutor's workers are waited for at
+    exit: a process that stops on a spec error would wait for a node to answer)."""
+    future: Future[Read] = Future()
 
-    def __init__(self, work: Callable[[], Read]) -> None:
-        self._done = threading.Event()
-        self._value: Read | None = None
-        self._error: BaseException | None = None
-        threading.Thread(target=self._run, args=(work,), daemon=True).start()
-
-    def _run(self, work: Callable[[], Read]) -> None:
+    def run() -> None:
         try:
-            self._value = work()
+            future.set_result(work())
         except BaseException as exc:  # handed to the caller by result()
-            self._error = exc
-        finally:
-            self._done.set()
+            future.set_exception(exc)
 
-    def result(self) -> Read:
-        self._done.wait()
-        if self._error is not None:
-            raise self._error
-        return self._value  # type: ignore[return-value]  # set when no error
+    threading.Thread(target=run, daemon=True).start()
+    return future
 
 
 def read_while_validating(
@@ -375,19 +365,19 @@ def read_while_validating(
     large read working on its side (0.4 s of 0.8 s for 60,000 rows), time the rules fill.
     What goes wrong is told in the same order as without the thread: the spec's errors,
     then its secrets', then the node's."""
-    early: list[tuple[Target, Background[Read]]] = []
+    early: list[tuple[Target, Future[Read]]] = []
 
     def compiled(desired: Desired) -> None:
         try:
             target = target_of(desired, files, node=node, needs=needs)
         except Exception:  # the same call, after the rules, says what it is
             return
-        early.append((target, Background(lambda: read(target))))
+        early.append((target, background(lambda: read(target))))
 
     desired = load_desired(files, compiled=compiled)
     if early:
-        target, background = early[0]
-        return target, background.result()
+        target, reading = early[0]
+        return target, reading.result()
     target = target_of(desired, files, node=node, needs=needs)
     return target, read(target)
 

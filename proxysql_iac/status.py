@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ from proxysql_iac.plan.layers import (
 )
 from proxysql_iac.plan.model import PeerState, change_summary
 from proxysql_iac.plan.render import row_lines, variable_line
-from proxysql_iac.planning import Background, Target, managed_tables, read_while_validating
+from proxysql_iac.planning import Target, background, managed_tables, read_while_validating
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, Table, variable_module
 
@@ -447,7 +448,10 @@ def _read_primary(
             # the layers first, so that the peers' reads can go on while the rows come
             head = _head(conn)
             proven.set_result(_inspect_layers(conn, node, desired, head))
-            live = read_live(conn, managed_tables(desired), runtime=False, disk=False)
+            live = read_live(
+                conn, managed_tables(desired), variables=False, runtime=False, disk=False
+            )
+            live.variables = head.variables
             live.runtime_variables = head.runtime_variables
             live.disk_variables = head.disk_variables
             live.runtime["mysql_servers"] = _servers(conn, node, live.memory.get("mysql_servers"))
@@ -488,9 +492,9 @@ def _read_nodes(target: Target) -> tuple[list[NodeStatus], Live, list[Live | Non
         for e, role in [(target.primary, "primary"), *((p, "peer") for p in target.peers)]
     ]
     proven: Future[_Proven] = Future()
-    primary_read = Background(lambda: _read_primary(target.primary, desired, nodes[0], proven))
+    primary_read = background(partial(_read_primary, target.primary, desired, nodes[0], proven))
     peer_reads = [
-        Background(lambda e=e, n=n: _read_peer(e, desired, n, proven))  # type: ignore[misc]
+        background(partial(_read_peer, e, desired, n, proven))
         for e, n in zip(target.peers, nodes[1:], strict=True)
     ]
     return nodes, primary_read.result(), [r.result() for r in peer_reads]
