@@ -29,7 +29,15 @@ from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.admin.tls import ClientTls, Pem, TlsMode
 from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
-from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, diff, diff_table, diff_variables
+from proxysql_iac.plan.diff import (
+    TABLE_MODULE,
+    ChangeSet,
+    Resolver,
+    diff,
+    diff_table,
+    diff_variables,
+    spec_as_read,
+)
 from proxysql_iac.plan.health import (
     aurora_tls_findings,
     cluster_findings,
@@ -45,7 +53,13 @@ from proxysql_iac.plan.layers import (
     variables_unloaded,
     variables_unsaved,
 )
-from proxysql_iac.plan.model import PeerState, Plan, fingerprint_rows, plan_from_dict
+from proxysql_iac.plan.model import (
+    PeerState,
+    Plan,
+    fingerprint_columns,
+    fingerprint_rows,
+    plan_from_dict,
+)
 from proxysql_iac.plan.order import ModuleStep, order, phase_of, sort_steps
 from proxysql_iac.plan.versions import refuse_what_nodes_lack
 from proxysql_iac.secrets import SecretStore
@@ -177,11 +191,12 @@ def resolve_all(desired: Desired, secrets: SecretStore) -> None:
                     secrets.remember(value)
 
 
-def read_primary(conn: AdminConnection, desired: Desired) -> Live:
+def read_primary(conn: AdminConnection, desired: Desired, resolve: Resolver) -> Live:
     """What plan needs of the primary: memory rows of the managed tables, runtime servers,
     variables in every layer, checksums, and which tables' runtime or disk lag memory."""
     tables = managed_tables(desired)
-    live = read_live(conn, tables, runtime=False, disk=False)
+    spec = spec_as_read(desired, tables, resolve)
+    live = read_live(conn, tables, runtime=False, disk=False, spec=spec)
     for servers in (t for t in tables if t.monitor_topology):
         live.runtime[servers.name] = read_rows(conn, servers, servers.runtime_table)
     if desired.variables:
@@ -228,26 +243,21 @@ def managed_tables(desired: Desired) -> list[Table]:
 
 
 def fingerprints(live: Live, desired: Desired) -> dict[str, str]:
-    """Digests of the live rows a plan was computed from. Secret columns and variables are
+    """Digests of the live rows a plan was computed from (of the node's text of each column,
+    `read_rows_as`: no row is parsed for them). Secret columns and variables are
     left out: a plan is shared in pull requests, and an unsalted digest of rows whose other
     columns the spec reveals would let anyone test password guesses offline. (A changed
     password is still caught by the node-computed memory checksums apply compares.)"""
     prints = {}
-    for name, rows in sorted(live.memory.items()):
-        secret = [i for i, c in enumerate(TABLE_BY_NAME[name].columns) if c.secret]
-        prints[name] = fingerprint_rows([_hidden(r, secret) for r in rows] if secret else rows)
+    for name, texts in sorted(live.memory_columns.items()):
+        columns = TABLE_BY_NAME[name].columns
+        shown = [(c.name, t) for c, t in zip(columns, texts, strict=True) if not c.secret]
+        prints[name] = fingerprint_columns(shown)
     wanted = [n for n in sorted(desired.variables) if not is_secret_variable(n)]
     prints["global_variables"] = fingerprint_rows(
         [(name, live.variables.get(name)) for name in wanted]
     )
     return prints
-
-
-def _hidden(row: Row, secret: list[int]) -> Row:
-    shown = list(row)
-    for i in secret:
-        shown[i] = None
-    return tuple(shown)
 
 
 def cluster_key(cluster: Cluster) -> str:
@@ -386,7 +396,7 @@ def _read_primary_of(target: Target) -> Live:
     """The primary as plan reads it, after refusing what its build lacks."""
     with AdminConnection(target.primary) as conn:
         refuse_what_nodes_lack(target.desired, {target.primary.name: read_version(conn)})
-        return read_primary(conn, target.desired)
+        return read_primary(conn, target.desired, target.secrets.resolve)
 
 
 def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanContext:

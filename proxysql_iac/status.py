@@ -38,7 +38,7 @@ from proxysql_iac.admin.live import (
 from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.errors import ExitCode, PxcError
 from proxysql_iac.findings import Finding, Severity
-from proxysql_iac.plan.diff import ChangeSet, diff
+from proxysql_iac.plan.diff import ChangeSet, Resolver, diff, spec_as_read
 from proxysql_iac.plan.health import (
     MODULE_OF_CHECKSUM,
     aurora_tls_findings,
@@ -439,7 +439,11 @@ def _verdict(
 
 
 def _read_primary(
-    endpoint: Endpoint, desired: Desired, node: NodeStatus, proven: "Future[_Proven]"
+    endpoint: Endpoint,
+    desired: Desired,
+    resolve: Resolver,
+    node: NodeStatus,
+    proven: "Future[_Proven]",
 ) -> Live:
     """The primary; what its layers prove is handed to the peers' reads as soon as known."""
     try:
@@ -448,8 +452,14 @@ def _read_primary(
             # the layers first, so that the peers' reads can go on while the rows come
             head = _head(conn)
             proven.set_result(_inspect_layers(conn, node, desired, head))
+            tables = managed_tables(desired)
             live = read_live(
-                conn, managed_tables(desired), variables=False, runtime=False, disk=False
+                conn,
+                tables,
+                variables=False,
+                runtime=False,
+                disk=False,
+                spec=spec_as_read(desired, tables, resolve),
             )
             live.variables = head.variables
             live.runtime_variables = head.runtime_variables
@@ -492,7 +502,9 @@ def _read_nodes(target: Target) -> tuple[list[NodeStatus], Live, list[Live | Non
         for e, role in [(target.primary, "primary"), *((p, "peer") for p in target.peers)]
     ]
     proven: Future[_Proven] = Future()
-    primary_read = background(partial(_read_primary, target.primary, desired, nodes[0], proven))
+    primary_read = background(
+        partial(_read_primary, target.primary, desired, target.secrets.resolve, nodes[0], proven)
+    )
     peer_reads = [
         background(partial(_read_peer, e, desired, n, proven))
         for e, n in zip(target.peers, nodes[1:], strict=True)

@@ -2,11 +2,14 @@
 
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from proxysql_iac.admin.connection import AdminConnection, Row, integer_text
 from proxysql_iac.admin.sql import (
+    INT32_MAX,
+    INT32_MIN,
     Statement,
     UnsafeStatement,
     identifier,
@@ -44,6 +47,10 @@ class Live:
     differences: dict[tuple[str, str], list[Row]] = field(default_factory=dict)
     clock: int = 0  # the node's own Unix time when it was read
     apply_mark: int = 0  # start time of a pxc apply that left memory edits behind (0: none)
+    # tables whose memory the node wrote out exactly as the spec's rows (`read_rows_as`)
+    as_spec: set[str] = field(default_factory=set)
+    # the node's text of each memory column, of the tables read by `read_rows_as`
+    memory_columns: dict[str, list[str]] = field(default_factory=dict)
 
 
 def read_rows(conn: AdminConnection, table: Table, source: str = "") -> list[Row]:
@@ -56,20 +63,94 @@ def read_rows(conn: AdminConnection, table: Table, source: str = "") -> list[Row
     module cannot read back exactly as the plain SELECT would give it (a REAL or BLOB value,
     rows out of key order) is read again with the plain SELECT."""
     text, count = read_serialized(conn, table, source)
-    return rows_of(conn, table, text, count, source)
-
-
-def rows_of(
-    conn: AdminConnection, table: Table, text: str, count: int, source: str = ""
-) -> list[Row]:
-    """The rows of a `serialized_query` answer (read again with the plain SELECT when it
-    cannot be read back exactly)."""
     rows = parse_serialized(table, text, count)
     if rows is not None:
         return rows
     return conn.query(
         select(source or table.name, table.column_names, table.key, integers=table.integer_columns)
     )
+
+
+def read_rows_as(
+    conn: AdminConnection, table: Table, expected: list[Row]
+) -> tuple[list[Row], list[str], bool]:
+    """The memory rows of `table`, the node's text of each of its columns (`columns_query`),
+    and whether the rows are exactly `expected` (rows typed as read, in any order): when
+    every column's text is, byte for byte, the text of the same column of `expected` in key
+    order, the node holds exactly those rows, every value and type, and none is parsed: they
+    are `expected`, in key order. Otherwise the rows are read (`read_rows`)."""
+    count, texts = read_columns(conn, table)
+    wanted = spec_columns(table, expected)
+    if wanted is not None and (count, texts) == (len(expected), wanted[1]):
+        return wanted[0], texts, True
+    return read_rows(conn, table), texts, False
+
+
+def columns_query(table: Table, source: str = "") -> Statement:
+    """The number of rows of a table, and each column as one text written by the node: its
+    values as SQLite's quote() gives them (see `serialized_query`), in key order, joined by
+    line breaks. A column's text is unambiguous on its own, as a row's is."""
+    values = ",".join(f"group_concat(quote({identifier(c)}),char(10))" for c in table.column_names)
+    order = ",".join(identifier(c) for c in table.key)
+    return raw_query(
+        f"SELECT COUNT(*),{values} FROM "
+        f"(SELECT * FROM {identifier(source or table.name)} ORDER BY {order})",
+        f"read {source or table.name} by column",
+    )
+
+
+def read_columns(conn: AdminConnection, table: Table, source: str = "") -> tuple[int, list[str]]:
+    """The `columns_query` answer: the number of rows, and each column's text."""
+    rows = conn.query_text(columns_query(table, source))
+    count, *texts = rows[0] if rows else (None, *([None] * len(table.columns)))
+    return int(count or 0), [text or "" for text in texts]
+
+
+def spec_columns(table: Table, rows: list[Row]) -> tuple[list[Row], list[str]] | None:
+    """`rows` (typed as read) in key order, and the texts `columns_query` gets from a node
+    that holds exactly them; None for a value no node writes back as it was given (a NUL
+    character, an integer beyond 32 bits). Each column is joined whole (50,000 users are
+    700,000 values)."""
+    if not rows:
+        return [], [""] * len(table.columns)
+    columns = list(zip(*rows, strict=True))
+    key = [columns[table.column_names.index(c)] for c in table.key]
+    ordered = (k if _one_kind(k) else list(map(_sqlite_order, k)) for k in key)
+    keys = list(zip(*ordered, strict=True))
+    order = sorted(range(len(rows)), key=keys.__getitem__)
+    texts = []
+    for values in columns:
+        text = _column_text([values[i] for i in order])
+        if text is None:
+            return None
+        texts.append(text)
+    return [rows[i] for i in order], texts
+
+
+def _one_kind(values: tuple[int | str | None, ...]) -> bool:
+    """Values that sort in SQLite's order as they are: all int, or all text."""
+    kinds = set(map(type, values))
+    return kinds == {int} or kinds == {str}
+
+
+def _column_text(values: list[int | str | None]) -> str | None:
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        texts = cast(list[str], values)
+        if "\x00" in "".join(texts):
+            return None
+        if "'" in "".join(texts):
+            texts = [text.replace("'", "''") for text in texts]
+        return "'" + "'\n'".join(texts) + "'"
+    if kinds == {int}:
+        numbers = cast(list[int], values)
+        if min(numbers) < INT32_MIN or max(numbers) > INT32_MAX:
+            return None
+        return "\n".join(map(str, numbers))
+    try:
+        return "\n".join(map(literal, values))
+    except UnsafeStatement:
+        return None
 
 
 def serialized_query(table: Table, source: str = "") -> Statement:
@@ -176,21 +257,6 @@ def _in_sqlite_order(
     return [_sqlite_order(value) for value in column]
 
 
-def serialize(table: Table, rows: Iterable[Row]) -> str | None:
-    """Rows (typed as read: int, text or None) as `serialized_query` has a node write them
-    when it holds exactly these rows; None for a value no node writes back as it was given
-    (a NUL character, an integer beyond 32 bits)."""
-    key = [table.column_names.index(c) for c in table.key]
-    try:
-        lines = [
-            (tuple(_sqlite_order(row[i]) for i in key), ",".join(map(literal, row))) for row in rows
-        ]
-    except UnsafeStatement:
-        return None
-    lines.sort(key=lambda line: line[0])
-    return "\n".join(line for _, line in lines)
-
-
 def _sqlite_order(value: int | str | None) -> tuple[int, int | str]:
     """SQLite's order of values: NULL, then numbers, then text (by its UTF-8 bytes, which
     is the order of its code points)."""
@@ -282,12 +348,22 @@ def read_live(
     variables: bool = True,
     runtime: bool = True,
     disk: bool = True,
+    spec: Mapping[str, list[Row]] | None = None,
 ) -> Live:
+    """`spec`: the spec's rows of some tables, typed as read; a table whose memory holds
+    exactly them is not parsed (`read_rows_as`) and is named in `Live.as_spec`."""
     live = Live(node=conn.endpoint.name)
     live.version = read_version(conn)
     live.clock = read_clock(conn)
     for table in tables:
-        live.memory[table.name] = read_rows(conn, table)
+        expected = spec.get(table.name) if spec is not None else None
+        if expected is None:
+            live.memory[table.name] = read_rows(conn, table)
+        else:
+            rows, texts, same = read_rows_as(conn, table, expected)
+            live.memory[table.name], live.memory_columns[table.name] = rows, texts
+            if same:
+                live.as_spec.add(table.name)
         if runtime:
             live.runtime[table.name] = read_rows(conn, table, table.runtime_table)
         if disk:

@@ -15,10 +15,8 @@ from proxysql_iac.admin.live import (
     read_memory_checksum,
     read_precise_clock,
     read_rows,
-    read_serialized,
+    read_rows_as,
     read_variables,
-    rows_of,
-    serialize,
 )
 from proxysql_iac.apply import signals
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
@@ -211,9 +209,9 @@ class Executor:
         not edit is re-read too, unless its node-computed checksum is still the one read with
         the plan. Rows whose removal a later step of this apply makes are expected still.
 
-        The node writes the table out as one text (`serialized_query`): when it is, byte for
-        byte, the text of the spec's rows, memory holds exactly them, every value and type;
-        otherwise the rows are read from it and diffed by meaning."""
+        The node writes each column out as one text (`read_rows_as`): when they are, byte for
+        byte, the texts of the spec's rows, memory holds exactly them, every value and type;
+        otherwise the rows are read and diffed by meaning."""
         desired = self.ctx.desired
         resolve = self.ctx.secrets.resolve
         edited = {b.table for b in step.batches}
@@ -226,10 +224,9 @@ class Executor:
                 if read_memory_checksum(conn, table.checksum_command) != planned:
                     raise ApplyError(f"{name} changed on {self.ctx.primary.name} during apply")
                 continue
-            text, count = read_serialized(conn, table)
-            if text == serialize(table, as_read(table, desired.rows(name), resolve)):
+            rows, _, same = read_rows_as(conn, table, as_read(table, desired.rows(name), resolve))
+            if same:
                 continue
-            rows = rows_of(conn, table, text, count)
             leftover = [
                 c
                 for c in diff_table(table, desired.rows(name), rows, resolve)

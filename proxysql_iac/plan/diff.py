@@ -6,7 +6,7 @@ JSON columns by their parsed value, `status` case-insensitively, as ProxySQL rea
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -138,6 +138,14 @@ def as_read(table: Table, desired: list[DesiredRow], resolve: Resolver) -> list[
     return [_as_read(row.values, names, resolve, secret) for row in desired]
 
 
+def spec_as_read(
+    desired: Desired, tables: Iterable[Table], resolve: Resolver
+) -> dict[str, list[Row]]:
+    """The spec's rows of `tables` exactly as a node holding them gives them back (what
+    `read_live` compares a node's memory with before it parses any row)."""
+    return {t.name: as_read(t, desired.rows(t.name), resolve) for t in tables}
+
+
 def _same_row(table: Table, desired: DesiredRow, row: Row, resolve: Resolver) -> bool:
     return all(
         same_value(column, desired.values[column.name], row[index], resolve)
@@ -256,6 +264,8 @@ def diff(desired: Desired, live: Live, resolve: Resolver) -> ChangeSet:
     for table in TABLES:
         if not desired.manages(table.name) or not table.module.loadable:
             continue
+        if table.name in live.as_spec:
+            continue  # the node's memory holds exactly the spec's rows
         changes.rows.extend(
             diff_table(table, desired.rows(table.name), live.memory.get(table.name, []), resolve)
         )

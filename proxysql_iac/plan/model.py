@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,16 @@ class Plan:
         """Steps that change no row: a LOAD or SAVE of a module whose memory is the spec's
         already, a heal, or a module written on the peers only."""
         return [s for s in self.steps if s.reason]
+
+
+def fingerprint_columns(columns: Sequence[tuple[str, str]]) -> str:
+    """A digest of a table as (column name, the node's text of the column) pairs."""
+    digest = hashlib.sha256()
+    for name, text in columns:
+        for part in (name, text):
+            encoded = part.encode("utf-8", errors="surrogateescape")
+            digest.update(b"%d:" % len(encoded) + encoded)
+    return digest.hexdigest()[:32]
 
 
 def fingerprint_rows(rows: list[Row]) -> str:

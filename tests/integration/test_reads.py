@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proxysql_iac.admin.connection import AdminConnection
-from proxysql_iac.admin.live import read_rows, read_serialized, serialize
+from proxysql_iac.admin.live import read_columns, read_rows, read_rows_as
 from proxysql_iac.admin.sql import insert_rows, raw_query, select
 from proxysql_iac.spec.tables import TABLE_BY_NAME
 from tests.integration.conftest import connect
@@ -74,9 +74,52 @@ def test_rows_read_are_the_rows_a_plain_select_reads(
     expected = plain(primary)
     assert len(expected) == len(values)
     assert read_rows(primary, RULES) == expected
-    # and the rows, written out as pxc expects a node to write them, are the node's own text:
-    # apply's proof takes this text for memory equal to the spec
-    assert serialize(RULES, expected) == read_serialized(primary, RULES)[0]
+    # and the same rows, in any order, are known for the node's without a row being parsed
+    # (plan and apply's memory proof take it for memory equal to the spec)
+    texts = read_columns(primary, RULES)[1]
+    assert read_rows_as(primary, RULES, expected[::-1]) == (expected, texts, True)
+
+
+def _other(value: int | str | None) -> int | str | None:
+    """Another value of a column: by content, or only by type (7 and '7', '' and NULL)."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return value + "'" if value.isdigit() or not value else None
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(
+        st.tuples(st.none() | TEXT, st.integers(-5, 5) | TEXT, st.none() | TEXT),
+        min_size=1,
+        max_size=5,
+    ),
+    pick=st.tuples(
+        st.integers(0, 4), st.sampled_from(["match_digest", "destination_hostgroup", "comment"])
+    ),
+)
+def test_rows_that_differ_by_one_value_or_its_type_are_not_taken_for_the_nodes(
+    primary: AdminConnection,
+    values: list[tuple[int | str | None, ...]],
+    pick: tuple[int, str],
+) -> None:
+    """One value changed, or only its type, in rows otherwise the node's: they are not
+    taken for the node's, and the node's own rows are read instead."""
+    rows = [
+        [1000 - i, value, None, comment, hostgroup, None]
+        for i, (value, hostgroup, comment) in enumerate(values)
+    ]
+    write(primary, rows)
+    expected = plain(primary)
+    index, column = pick[0] % len(expected), RULES.position[pick[1]]
+    changed = [list(row) for row in expected]
+    changed[index][column] = _other(changed[index][column])
+    found, _, same = read_rows_as(primary, RULES, [tuple(row) for row in changed])
+    assert (found, same) == (expected, False)
 
 
 def test_a_value_that_is_neither_text_nor_integer_reads_as_the_plain_select_gives_it(

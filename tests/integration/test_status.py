@@ -12,7 +12,7 @@ from proxysql_iac.admin.live import read_checksums
 from proxysql_iac.admin.sql import raw_query
 from proxysql_iac.errors import PxcError
 from proxysql_iac.plan.layers import table_unloaded, table_unsaved
-from proxysql_iac.planning import load_desired, read_primary
+from proxysql_iac.planning import load_desired, read_primary, target_of
 from proxysql_iac.spec.tables import TABLE_BY_NAME
 from proxysql_iac.status import read_status
 from tests.cluster import load
@@ -112,6 +112,7 @@ def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_clust
     ]
     tables = [TABLE_BY_NAME[n] for n in ("mysql_servers", "mysql_users", "mysql_query_rules")]
     desired = load_desired([spec])
+    resolve = target_of(desired, [spec]).secrets.resolve
     seen: set[tuple[str, bool, bool]] = set()
     for statements in edits:
         with connect(primary) as conn:
@@ -119,7 +120,7 @@ def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_clust
                 conn.execute(raw_query(f"LOAD {table.module.keyword} TO MEMORY", "reset"))
             for statement in statements:
                 conn.execute(raw_query(statement, "edit"))
-            live = read_primary(conn, desired)
+            live = read_primary(conn, desired, resolve)
         report = read_status([spec])
         node1 = report.nodes[0]
         for table in tables:
