@@ -5,6 +5,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from proxysql_iac.plan.diff import RowChange
 from proxysql_iac.plan.model import plan_from_dict, plan_id, plan_to_dict
 from tests.plans import plan_for_an_empty_node
 
@@ -60,3 +61,35 @@ def test_the_plan_file_keeps_the_id_and_none_of_the_secrets(tmp_path: Path) -> N
     assert "clear-text-Secret-1" not in text
     data = json.loads(text)
     assert data["plan_id"] == plan_id(plan) == plan_id(plan_from_dict(data))
+
+
+def test_every_key_and_value_of_every_row_change_is_in_the_id(tmp_path: Path) -> None:
+    """Rows added, removed and changed: a key, a value written or a value read (old) that
+    differs gives another ID, wherever it is; a plan file read back gives the same ID."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    plan = plan_for_an_empty_node(spec)
+    removed = {"hostgroup_id": 20, "hostname": "db2.example.com", "port": 3306, "weight": 1}
+    plan.changes.rows += [
+        RowChange("mysql_servers", "remove", (20, "db2.example.com", 3306), {}, removed),
+        RowChange("mysql_servers", "remove", (20, "db3.example.com", 3306), {}, removed),
+        RowChange("mysql_users", "change", ("app", 1), {"max_connections": 5}, {"comment": "x"}),
+    ]
+    data = json.loads(json.dumps(plan_to_dict(plan, for_file=True)))
+    assert plan_id(plan_from_dict(data)) == plan_id(plan) == data["plan_id"]
+    seen = {plan_id(plan)}
+    for index, change in enumerate(plan.changes.rows):
+        variants = [replace(change, key=(*change.key[:-1], "other"))]
+        for side in ("new", "old"):
+            values = getattr(change, side)
+            for column, value in values.items():
+                if column == "password":
+                    continue  # a secret enters the ID as a placeholder (above)
+                other = "other" if value != "other" else "else"
+                variants.append(replace(change, **{side: {**values, column: other}}))
+        for variant in variants:
+            rows = list(plan.changes.rows)
+            rows[index] = variant
+            changed = plan_id(replace(plan, changes=replace(plan.changes, rows=rows)))
+            assert changed not in seen, (index, variant)
+            seen.add(changed)

@@ -4,6 +4,8 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from proxysql_iac.admin.connection import Row
@@ -110,47 +112,48 @@ def variable_is_secret(change: VariableChange) -> bool:
     return is_secret_variable(change.name) or isinstance(change.new, SecretRef)
 
 
-def _changes_to_dict(plan: Plan, *, for_file: bool, for_id: bool = False) -> dict[str, Any]:
+def _new_value(for_file: bool, secret: frozenset[str], column: str, value: Value) -> Any:
+    if column not in secret or value is None:
+        return value  # only a secret column holds a SecretRef
+    if isinstance(value, SecretRef):
+        return _value_json(value) if for_file else SECRET
+    return {"secret": "inline"} if for_file else SECRET
+
+
+def _old_value(for_file: bool, secret: frozenset[str], column: str, value: SqlValue) -> Any:
+    return SECRET if value is not None and column in secret else value
+
+
+def _shown(
+    values: dict[str, Any], secret: frozenset[str], hide: Callable[..., Any], for_file: bool
+) -> dict[str, Any]:
+    out = dict(values)
+    for column in secret.intersection(values) if secret else ():
+        out[column] = hide(for_file, secret, column, out[column])
+    return out
+
+
+def _changes_to_dict(plan: Plan, *, for_file: bool) -> dict[str, Any]:
     """Secret columns and variables (by the table descriptions and the variable catalog) are
     references or `<secret>`; in a plan file, a secret written as a literal in the spec is
-    `{"secret": "inline"}`. `for_id`: without where each change came from, and the changes'
-    own mappings where nothing in them is hidden (read, never changed: a plan of 60,000 rows
-    is not copied to be digested)."""
-
-    def new_value(secret: frozenset[str], column: str, value: Value) -> Any:
-        if column not in secret or value is None:
-            return value  # only a secret column holds a SecretRef
-        if isinstance(value, SecretRef):
-            return _value_json(value) if for_file else SECRET
-        return {"secret": "inline"} if for_file else SECRET
-
-    def old_value(secret: frozenset[str], column: str, value: SqlValue) -> Any:
-        return SECRET if value is not None and column in secret else value
-
-    def shown(
-        values: dict[str, Any], secret: frozenset[str], hide: Callable[..., Any]
-    ) -> dict[str, Any]:
-        hidden = secret.intersection(values) if secret else ()
-        if for_id and not hidden:
-            return values
-        out = dict(values)
-        for column in hidden:
-            out[column] = hide(secret, column, out[column])
-        return out
-
+    `{"secret": "inline"}`."""
     rows = []
     for c in plan.changes.rows:
         secret = SECRET_COLUMNS[c.table]
-        row = {
-            "table": c.table,
-            "action": c.action,
-            "key": list(c.key),
-            "new": shown(c.new, secret, new_value),
-            "old": shown(c.old, secret, old_value),
-        }
-        if not for_id:
-            row["origin"] = list(c.origin)
-        rows.append(row)
+        rows.append(
+            {
+                "table": c.table,
+                "action": c.action,
+                "key": list(c.key),
+                "new": _shown(c.new, secret, _new_value, for_file),
+                "old": _shown(c.old, secret, _old_value, for_file),
+                "origin": list(c.origin),
+            }
+        )
+    return {"rows": rows, "variables": _variables_to_list(plan, for_file=for_file)}
+
+
+def _variables_to_list(plan: Plan, *, for_file: bool, for_id: bool = False) -> list[Any]:
     variables = []
     for v in plan.changes.variables:
         hidden = variable_is_secret(v)
@@ -168,7 +171,52 @@ def _changes_to_dict(plan: Plan, *, for_file: bool, for_id: bool = False) -> dic
                 **({} if for_id else {"origin": list(v.origin)}),
             }
         )
-    return {"rows": rows, "variables": variables}
+    return variables
+
+
+def _rows_for_id(plan: Plan) -> list[Any]:
+    """The row changes as `plan_id` digests them, as the plan file holds them less where
+    each came from: a run of rows added to (or removed from) one table as one list per
+    column, a change as its own mapping. Columns, not 60,000 mappings: their digest is made
+    at the speed of the values' own encoding."""
+    out: list[Any] = []
+    for (table, action), run in groupby(plan.changes.rows, key=attrgetter("table", "action")):
+        changes = list(run)
+        secret = SECRET_COLUMNS[table]
+        columns = None
+        if action != "change" and not any(c.old if action == "add" else c.new for c in changes):
+            columns = _as_columns([c.new if action == "add" else c.old for c in changes])
+        if columns is None:
+            out += [
+                [
+                    table,
+                    action,
+                    c.key,
+                    _shown(c.new, secret, _new_value, True),
+                    _shown(c.old, secret, _old_value, True),
+                ]
+                for c in changes
+            ]
+            continue
+        hide: Callable[..., Any] = _new_value if action == "add" else _old_value
+        for name in secret.intersection(columns):
+            shown: dict[int, Any] = {}  # by value: 50,000 users share one reference
+            for value in columns[name]:
+                if id(value) not in shown:
+                    shown[id(value)] = hide(True, secret, name, value)
+            columns[name] = [shown[id(value)] for value in columns[name]]
+        out.append([table, action, [c.key for c in changes], columns])
+    return out
+
+
+def _as_columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]] | None:
+    """Mappings with the same keys as one list of values per key (None: they differ)."""
+    if len(set(map(len, rows))) != 1:
+        return None
+    try:
+        return {name: [row[name] for row in rows] for name in rows[0]}
+    except KeyError:
+        return None
 
 
 def _steps_to_list(plan: Plan) -> list[dict[str, Any]]:
@@ -196,7 +244,10 @@ def plan_id(plan: Plan) -> str:
     own secret-free form (references and `<secret>`, fingerprints without secret columns),
     so the ID carries no secret material. Where in the spec a change came from is left
     out: a line that moved does not change what would be done."""
-    changes = _changes_to_dict(plan, for_file=True, for_id=True)
+    changes = {
+        "rows": _rows_for_id(plan),
+        "variables": _variables_to_list(plan, for_file=True, for_id=True),
+    }
     material = {
         "primary": plan.primary,
         "primary_address": plan.primary_address,
