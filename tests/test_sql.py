@@ -46,3 +46,24 @@ def test_multi_row_insert_is_one_statement_with_a_summary_free_of_values() -> No
     assert statement.sql.count("INSERT") == 1
     assert statement.summary == "INSERT 2 rows INTO mysql_users"
     assert "s3cret" not in statement.summary
+
+
+VALUE = (
+    st.none()
+    | st.integers(-(2**31), 2**31 - 1)
+    | st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+    | st.sampled_from(["", "'", "a'b", "NULL", "7"])
+)
+
+
+@given(
+    st.lists(st.tuples(VALUE, VALUE, VALUE), min_size=1, max_size=8)
+    | st.lists(st.tuples(st.integers(-5, 5), st.text(max_size=3), st.just("x")), min_size=1)
+)
+def test_a_multi_row_insert_writes_exactly_its_rows(rows: list[tuple[object, ...]]) -> None:
+    """Columns of one kind (texts, 32-bit integers) are written a column at a time; every
+    row reads back value for value and type for type, in SQLite as in ProxySQL."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (a, b, c)")  # no affinity: a value keeps its type
+    db.execute(sql.insert_rows("t", ["a", "b", "c"], rows).sql)  # type: ignore[arg-type]
+    assert db.execute("SELECT a, b, c FROM t ORDER BY rowid").fetchall() == rows

@@ -9,6 +9,7 @@ statements, and drivers' backslash escaping is wrong for SQLite.
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from proxysql_iac.errors import PxcError
 
@@ -58,6 +59,22 @@ def literal(value: SqlValue, *, one_line: bool = False) -> str:
     if one_line:
         return _one_line_text(value)
     return _quoted(value)
+
+
+def literals(values: Sequence[SqlValue]) -> list[str]:
+    """`literal` of each value, a column at a time (50,000 users are 700,000 values): a
+    column of plain texts or of 32-bit integers takes no call per value."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        texts = cast(Sequence[str], values)
+        joined = "".join(texts)
+        if "\x00" not in joined and "'" not in joined:
+            return ["'" + text + "'" for text in texts]
+    elif kinds == {int}:
+        numbers = cast(Sequence[int], values)
+        if min(numbers) >= INT32_MIN and max(numbers) <= INT32_MAX:
+            return list(map(str, numbers))
+    return [literal(value) for value in values]
 
 
 def _quoted(text: str) -> str:
@@ -144,7 +161,8 @@ def insert_rows(
             "(" + ",".join(literal(v, one_line=True) for v in row) + ")" for row in rows
         )
     else:
-        values = ",".join("(" + ",".join(map(literal, row)) + ")" for row in rows)
+        written = [literals(column) for column in zip(*rows, strict=True)]
+        values = "(" + "),(".join(map(",".join, zip(*written, strict=True))) + ")"
     noun = "row" if len(rows) == 1 else "rows"
     return Statement(
         f"{verb} INTO {identifier(table)} ({cols}) VALUES {values}",

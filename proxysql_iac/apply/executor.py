@@ -119,12 +119,11 @@ class Executor:
                 out.append(sql.delete_rows(table.name, table.key, [c.key for c in picked]))
             elif batch.action == "add":
                 names = table.column_names
-                resolved = self._sql_value
-                rows = [
-                    [v if v is None or isinstance(v, (str, int)) else resolved(v) for v in values]
-                    for values in (map(c.new.__getitem__, names) for c in picked)
-                ]
-                out.append(sql.insert_rows(table.name, table.column_names, rows))
+                columns = [[c.new[name] for c in picked] for name in names]
+                for index in table.secret_positions:  # only they may hold a reference
+                    columns[index] = list(map(self._sql_value, columns[index]))
+                rows = list(zip(*columns, strict=True))
+                out.append(sql.insert_rows(table.name, names, rows))
             else:
                 for c in picked:
                     updates = {k: self._sql_value(v) for k, v in c.new.items()}
