@@ -54,6 +54,29 @@ def column_problem(column: Column, value: Value) -> str | None:
     return None
 
 
+# Per table: the columns `column_problem` may find something wrong with in a value not NULL.
+CHECKED_COLUMNS = {
+    t.name: frozenset(c.name for c in t.columns if c.check is not None or c.kind is Kind.JSON)
+    for t in TABLES
+}
+
+
+class ColumnProblems:
+    """`column_problem`, worked out once per column and value (60,000 rows hold few
+    distinct values per column)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, type, int | str], str | None] = {}
+
+    def of(self, column: Column, value: Value) -> str | None:
+        if not isinstance(value, (int, str)):  # None, a reference: nothing to remember
+            return column_problem(column, value)
+        key = (id(column), type(value), value)  # True and 1 are equal, and differ here
+        if key not in self._seen:
+            self._seen[key] = column_problem(column, value)
+        return self._seen[key]
+
+
 @cache
 def _allowed(check: OneOf) -> frozenset[str]:
     """The values a OneOf allows, as text (upper case when it ignores case)."""

@@ -4,7 +4,12 @@ from collections.abc import Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.rules._columns import column_problem, written_rows
+from proxysql_iac.rules._columns import (
+    CHECKED_COLUMNS,
+    ColumnProblems,
+    column_problem,
+    written_rows,
+)
 from proxysql_iac.spec.tables import TABLE_BY_NAME, DiffersFrom, RequiresNotNull
 
 # Aurora's CHECKs have their own code (PXC110): they are the ones people hit in production.
@@ -25,13 +30,20 @@ def check_constraints(ctx: RuleContext) -> Iterator[Issue]:
         mysql_servers:
           - {hostname: db1, weight: 1000}
     """
+    problems = ColumnProblems()
     for table, row in written_rows(ctx.desired):
         aurora = table.name == "mysql_aws_aurora_hostgroups"
-        for name in row.written:  # defaults satisfy every CHECK by construction
+        values = row.values
+        # defaults satisfy every CHECK by construction; NOT NULL is all that a column without
+        # a CHECK has to say
+        checked = CHECKED_COLUMNS[table.name].intersection(row.written)
+        if None in map(values.__getitem__, row.written):
+            checked = row.written
+        for name in checked:
             if aurora and name in AURORA_COLUMNS:
                 continue
             column = table.column_by_name[name]
-            problem = column_problem(column, row.values[name])
+            problem = problems.of(column, values[name])
             if problem:
                 yield Issue((*row.origin, column.name), problem, CHECK_HINT)
         for check in table.row_checks:

@@ -4,8 +4,7 @@ from collections.abc import Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.rules._columns import written_rows
-from proxysql_iac.spec.tables import INT32_MAX, INT32_MIN, Kind
+from proxysql_iac.spec.tables import INT32_MAX, INT32_MIN, TABLES, Kind
 
 ABORTS = f"ProxySQL (2.7.1, 3.0.1) aborts on reading it back; stay within {INT32_MAX}"
 
@@ -29,20 +28,17 @@ def int32_overflow(ctx: RuleContext) -> Iterator[Issue]:
         mysql_servers:
           - {hostname: db1, max_connections: 10000}
     """
-    for table, row in written_rows(ctx.desired):
-        for name in row.written:  # defaults are small by construction
-            column = table.column_by_name[name]
-            value = row.values[name]
-            if (
-                column.kind is Kind.INT
-                and isinstance(value, int)
-                and not INT32_MIN <= value <= INT32_MAX
-            ):
-                yield Issue(
-                    (*row.origin, column.name),
-                    f"{column.name} = {value} is outside signed 32 bits",
-                    ABORTS,
-                )
+    for table in TABLES:
+        integers = {c.name for c in table.columns if c.kind is Kind.INT}
+        for row in ctx.desired.written_rows(table.name):
+            for name in integers.intersection(row.written):  # defaults are small
+                value = row.values[name]
+                if isinstance(value, int) and not INT32_MIN <= value <= INT32_MAX:
+                    yield Issue(
+                        (*row.origin, name),
+                        f"{name} = {value} is outside signed 32 bits",
+                        ABORTS,
+                    )
     for name, value in sorted(ctx.desired.hostgroups.items()):
         if not INT32_MIN <= value <= INT32_MAX:
             yield Issue(

@@ -1,13 +1,15 @@
 """PXC004: primary keys and unique keys hold across rows, after hostgroup names resolve."""
 
 from collections.abc import Iterator
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
 from proxysql_iac.spec.compile import Value
 from proxysql_iac.spec.load import format_path
 from proxysql_iac.spec.tables import TABLES
+
+_values = attrgetter("values")
 
 
 @rule("PXC004", "duplicate-key", Severity.ERROR)
@@ -36,6 +38,8 @@ def duplicate_keys(ctx: RuleContext) -> Iterator[Issue]:
         for columns in (table.key, *table.unique):
             pick = itemgetter(*columns)
             status = columns.index("status") if "status" in columns else None
+            if status is None and len(set(map(pick, map(_values, rows)))) == len(rows):
+                continue  # every key differs (a NULL that repeats is not seen here)
             seen: dict[tuple[Value, ...], tuple[str | int, ...]] = {}
             for row in rows:
                 picked = pick(row.values)

@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.spec.tables import TABLES
+from proxysql_iac.spec.compile import Value
+from proxysql_iac.spec.tables import TABLES, Reaches, Table
 
 
 @rule("PXC129", "row-not-synced-to-peers", Severity.WARNING)
@@ -35,14 +36,13 @@ def row_not_synced_to_peers(ctx: RuleContext) -> Iterator[Issue]:
     for table in TABLES:
         if not table.module.synced:
             continue  # pxc writes the module to every node: no peer pulls it (PXC109)
+        reaches: dict[tuple[int, type, int | str], bool] = {}
         for row in ctx.desired.rows(table.name):
             for condition in table.reaches_runtime:
                 if condition.column not in row.written:
                     continue  # a default that keeps a row out has a rule of its own
                 value = row.values[condition.column]
-                column = table.column_by_name[condition.column]
-                loaded = column.loaded(value) if isinstance(value, str) else value
-                if isinstance(loaded, int | str) and condition.holds(loaded):
+                if _reaches(table, condition, value, reaches):
                     continue
                 yield Issue(
                     (*row.origin, condition.column),
@@ -53,3 +53,18 @@ def row_not_synced_to_peers(ctx: RuleContext) -> Iterator[Issue]:
                     f"(reaching runtime needs {condition.describe()})",
                 )
                 break
+
+
+def _reaches(
+    table: Table, condition: Reaches, value: Value, seen: dict[tuple[int, type, int | str], bool]
+) -> bool:
+    """Does a row with this value reach runtime? Worked out once per condition and value."""
+    key = (id(condition), type(value), value) if isinstance(value, int | str) else None
+    if key is not None and key in seen:
+        return seen[key]
+    column = table.column_by_name[condition.column]
+    loaded = column.loaded(value) if isinstance(value, str) else value
+    held = isinstance(loaded, int | str) and condition.holds(loaded)
+    if key is not None:
+        seen[key] = held
+    return held
