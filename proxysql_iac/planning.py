@@ -32,11 +32,10 @@ from proxysql_iac.findings import Finding, Severity, render_text
 from proxysql_iac.plan.diff import (
     TABLE_MODULE,
     ChangeSet,
-    Resolver,
+    SpecAsWritten,
     diff,
     diff_table,
     diff_variables,
-    spec_as_read,
 )
 from proxysql_iac.plan.health import (
     aurora_tls_findings,
@@ -87,6 +86,7 @@ class PlanContext:
     primary: Endpoint
     peers: list[Endpoint]
     live: Live
+    written: SpecAsWritten  # the spec's rows as a node writes them
 
 
 def endpoints(cluster: Cluster, secrets: SecretStore) -> list[Endpoint]:
@@ -191,12 +191,11 @@ def resolve_all(desired: Desired, secrets: SecretStore) -> None:
                     secrets.remember(value)
 
 
-def read_primary(conn: AdminConnection, desired: Desired, resolve: Resolver) -> Live:
+def read_primary(conn: AdminConnection, desired: Desired, written: SpecAsWritten) -> Live:
     """What plan needs of the primary: memory rows of the managed tables, runtime servers,
     variables in every layer, checksums, and which tables' runtime or disk lag memory."""
     tables = managed_tables(desired)
-    spec = spec_as_read(desired, tables, resolve)
-    live = read_live(conn, tables, runtime=False, disk=False, spec=spec)
+    live = read_live(conn, tables, runtime=False, disk=False, spec=written)
     for servers in (t for t in tables if t.monitor_topology):
         live.runtime[servers.name] = read_rows(conn, servers, servers.runtime_table)
     if desired.variables:
@@ -308,6 +307,7 @@ class Target:
     secrets: SecretStore
     primary: Endpoint
     peers: list[Endpoint]
+    written: SpecAsWritten  # the spec's rows as a node writes them
 
 
 PLAN_NEEDS_NODES = "plan and apply need the nodes to talk to"
@@ -342,7 +342,8 @@ def target_of(
     primary = next((e for e in all_endpoints if e.name == primary_name), None)
     if primary is None:  # validate reports it (PXC101): only reached without the rules
         raise SpecError(f"cluster.primary {primary_name!r} is not one of cluster.nodes")
-    return Target(desired, secrets, primary, [e for e in all_endpoints if e is not primary])
+    peers = [e for e in all_endpoints if e is not primary]
+    return Target(desired, secrets, primary, peers, SpecAsWritten(desired, secrets.resolve))
 
 
 Read = TypeVar("Read")
@@ -396,7 +397,7 @@ def _read_primary_of(target: Target) -> Live:
     """The primary as plan reads it, after refusing what its build lacks."""
     with AdminConnection(target.primary) as conn:
         refuse_what_nodes_lack(target.desired, {target.primary.name: read_version(conn)})
-        return read_primary(conn, target.desired, target.secrets.resolve)
+        return read_primary(conn, target.desired, target.written)
 
 
 def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanContext:
@@ -445,7 +446,7 @@ def _make_plan(files: Sequence[str | Path], *, node: str | None) -> PlanContext:
     plan.steps = sort_steps(
         [*plan.steps, *layer_steps(live, desired, touched, set(heal), every_node)]
     )
-    return PlanContext(plan, desired, secrets, primary, peers, live)
+    return PlanContext(plan, desired, secrets, primary, peers, live, target.written)
 
 
 def _lagging(primary: Live, checksums: dict[str, ModuleChecksum]) -> bool:

@@ -38,7 +38,7 @@ from proxysql_iac.admin.live import (
 from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.errors import ExitCode, PxcError
 from proxysql_iac.findings import Finding, Severity
-from proxysql_iac.plan.diff import ChangeSet, Resolver, diff, spec_as_read
+from proxysql_iac.plan.diff import ChangeSet, SpecAsWritten, diff
 from proxysql_iac.plan.health import (
     MODULE_OF_CHECKSUM,
     aurora_tls_findings,
@@ -441,7 +441,7 @@ def _verdict(
 def _read_primary(
     endpoint: Endpoint,
     desired: Desired,
-    resolve: Resolver,
+    written: SpecAsWritten,
     node: NodeStatus,
     proven: "Future[_Proven]",
 ) -> Live:
@@ -459,7 +459,7 @@ def _read_primary(
                 variables=False,
                 runtime=False,
                 disk=False,
-                spec=spec_as_read(desired, tables, resolve),
+                spec=written,
             )
             live.variables = head.variables
             live.runtime_variables = head.runtime_variables
@@ -503,7 +503,7 @@ def _read_nodes(target: Target) -> tuple[list[NodeStatus], Live, list[Live | Non
     ]
     proven: Future[_Proven] = Future()
     primary_read = background(
-        partial(_read_primary, target.primary, desired, target.secrets.resolve, nodes[0], proven)
+        partial(_read_primary, target.primary, desired, target.written, nodes[0], proven)
     )
     peer_reads = [
         background(partial(_read_peer, e, desired, n, proven))

@@ -2,7 +2,7 @@
 
 import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -71,18 +71,22 @@ def read_rows(conn: AdminConnection, table: Table, source: str = "") -> list[Row
     )
 
 
+# A table's rows typed as read, in key order, and the text of each of its columns as a node
+# holding exactly them writes it out (`spec_columns`)
+Written = tuple[list[Row], list[str]]
+
+
 def read_rows_as(
-    conn: AdminConnection, table: Table, expected: list[Row]
+    conn: AdminConnection, table: Table, written: Written | None
 ) -> tuple[list[Row], list[str], bool]:
     """The memory rows of `table`, the node's text of each of its columns (`columns_query`),
-    and whether the rows are exactly `expected` (rows typed as read, in any order): when
-    every column's text is, byte for byte, the text of the same column of `expected` in key
-    order, the node holds exactly those rows, every value and type, and none is parsed: they
-    are `expected`, in key order. Otherwise the rows are read (`read_rows`)."""
+    and whether the rows are exactly those `written` holds: when every column's text is,
+    byte for byte, the text `written` expects, the node holds exactly those rows, every
+    value and type, and none is parsed: they are `written`'s. Otherwise the rows are read
+    (`read_rows`). `written` None: rows no node writes back as they were given."""
     count, texts = read_columns(conn, table)
-    wanted = spec_columns(table, expected)
-    if wanted is not None and (count, texts) == (len(expected), wanted[1]):
-        return wanted[0], texts, True
+    if written is not None and (count, texts) == (len(written[0]), written[1]):
+        return written[0], texts, True
     return read_rows(conn, table), texts, False
 
 
@@ -106,7 +110,7 @@ def read_columns(conn: AdminConnection, table: Table, source: str = "") -> tuple
     return int(count or 0), [text or "" for text in texts]
 
 
-def spec_columns(table: Table, rows: list[Row]) -> tuple[list[Row], list[str]] | None:
+def spec_columns(table: Table, rows: list[Row]) -> Written | None:
     """`rows` (typed as read) in key order, and the texts `columns_query` gets from a node
     that holds exactly them; None for a value no node writes back as it was given (a NUL
     character, an integer beyond 32 bits). Each column is joined whole (50,000 users are
@@ -348,19 +352,18 @@ def read_live(
     variables: bool = True,
     runtime: bool = True,
     disk: bool = True,
-    spec: Mapping[str, list[Row]] | None = None,
+    spec: Callable[[Table], Written | None] | None = None,
 ) -> Live:
-    """`spec`: the spec's rows of some tables, typed as read; a table whose memory holds
+    """`spec`: the spec's rows of a table as a node writes them; a table whose memory holds
     exactly them is not parsed (`read_rows_as`) and is named in `Live.as_spec`."""
     live = Live(node=conn.endpoint.name)
     live.version = read_version(conn)
     live.clock = read_clock(conn)
     for table in tables:
-        expected = spec.get(table.name) if spec is not None else None
-        if expected is None:
+        if spec is None:
             live.memory[table.name] = read_rows(conn, table)
         else:
-            rows, texts, same = read_rows_as(conn, table, expected)
+            rows, texts, same = read_rows_as(conn, table, spec(table))
             live.memory[table.name], live.memory_columns[table.name] = rows, texts
             if same:
                 live.as_spec.add(table.name)

@@ -20,7 +20,7 @@ from proxysql_iac.admin.live import (
 )
 from proxysql_iac.apply import signals
 from proxysql_iac.errors import AdminConnectionError, ApplyError, PxcError, StalePlanError
-from proxysql_iac.plan.diff import ChangeSet, RowChange, as_read, diff_table, diff_variables
+from proxysql_iac.plan.diff import ChangeSet, RowChange, diff_table, diff_variables
 from proxysql_iac.plan.health import (
     cluster_can_sync,
     cluster_syncs,
@@ -223,7 +223,7 @@ class Executor:
                 if read_memory_checksum(conn, table.checksum_command) != planned:
                     raise ApplyError(f"{name} changed on {self.ctx.primary.name} during apply")
                 continue
-            rows, _, same = read_rows_as(conn, table, as_read(table, desired.rows(name), resolve))
+            rows, _, same = read_rows_as(conn, table, self.ctx.written(table))
             if same:
                 continue
             leftover = [
@@ -276,12 +276,17 @@ class Executor:
                         f"PXC114 {table.name} row {tuple(key)!r} is not at runtime as written "
                         "(refused or skipped at LOAD)"
                     )
-            for row in desired.rows(table.name):
-                for condition in table.reaches_runtime:
+            refused = [c for c in table.reaches_runtime if c.refused]
+            held: dict[tuple[int, type, Value], bool] = {}  # by condition and value
+            for row in desired.rows(table.name) if refused else ():
+                for condition in refused:
                     value = row.values[condition.column]
-                    if isinstance(value, SecretRef) or not condition.refused:
+                    if isinstance(value, SecretRef):
                         continue
-                    if not condition.holds(value):
+                    seen = (id(condition), type(value), value)
+                    if seen not in held:
+                        held[seen] = condition.holds(value)
+                    if not held[seen]:
                         keys = tuple(row.values[c] for c in table.key)
                         problems.append(
                             f"PXC114 {table.name} row {keys!r} is not loaded: {condition.column} "

@@ -6,12 +6,12 @@ JSON columns by their parsed value, `status` case-insensitively, as ProxySQL rea
 """
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from proxysql_iac.admin.connection import Row
-from proxysql_iac.admin.live import Live
+from proxysql_iac.admin.live import Live, Written, spec_columns
 from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.secrets import native_password_hash, password_matches
 from proxysql_iac.spec.compile import Desired, DesiredRow, Value
@@ -138,12 +138,20 @@ def as_read(table: Table, desired: list[DesiredRow], resolve: Resolver) -> list[
     return [_as_read(row.values, names, resolve, secret) for row in desired]
 
 
-def spec_as_read(
-    desired: Desired, tables: Iterable[Table], resolve: Resolver
-) -> dict[str, list[Row]]:
-    """The spec's rows of `tables` exactly as a node holding them gives them back (what
-    `read_live` compares a node's memory with before it parses any row)."""
-    return {t.name: as_read(t, desired.rows(t.name), resolve) for t in tables}
+class SpecAsWritten:
+    """The spec's rows of each table as a node holding exactly them writes them out
+    (`spec_columns`), worked out once a table: plan's read of the primary compares them with
+    its memory, and apply's proof after its edits."""
+
+    def __init__(self, desired: Desired, resolve: Resolver) -> None:
+        self.desired, self.resolve = desired, resolve
+        self._tables: dict[str, Written | None] = {}
+
+    def __call__(self, table: Table) -> Written | None:
+        if table.name not in self._tables:
+            rows = as_read(table, self.desired.rows(table.name), self.resolve)
+            self._tables[table.name] = spec_columns(table, rows)
+        return self._tables[table.name]
 
 
 def _same_row(table: Table, desired: DesiredRow, row: Row, resolve: Resolver) -> bool:

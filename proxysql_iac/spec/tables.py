@@ -180,11 +180,9 @@ class Reaches:
                 number = int(loaded)
             except (TypeError, ValueError):
                 return False
-            return {
-                "=": number == self.value,
-                ">=": number >= self.value,
-                "<>": number != self.value,
-            }[self.op]
+            if self.op == "=":
+                return number == self.value
+            return number >= self.value if self.op == ">=" else number != self.value
         text = str(loaded)
         return text == self.value if self.op == "=" else text != self.value
 

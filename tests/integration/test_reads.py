@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proxysql_iac.admin.connection import AdminConnection
-from proxysql_iac.admin.live import read_columns, read_rows, read_rows_as
+from proxysql_iac.admin.live import read_columns, read_rows, read_rows_as, spec_columns
 from proxysql_iac.admin.sql import insert_rows, raw_query, select
 from proxysql_iac.spec.tables import TABLE_BY_NAME
 from tests.integration.conftest import connect
@@ -77,7 +77,8 @@ def test_rows_read_are_the_rows_a_plain_select_reads(
     # and the same rows, in any order, are known for the node's without a row being parsed
     # (plan and apply's memory proof take it for memory equal to the spec)
     texts = read_columns(primary, RULES)[1]
-    assert read_rows_as(primary, RULES, expected[::-1]) == (expected, texts, True)
+    written = spec_columns(RULES, expected[::-1])
+    assert read_rows_as(primary, RULES, written) == (expected, texts, True)
 
 
 def _other(value: int | str | None) -> int | str | None:
@@ -118,7 +119,7 @@ def test_rows_that_differ_by_one_value_or_its_type_are_not_taken_for_the_nodes(
     index, column = pick[0] % len(expected), RULES.position[pick[1]]
     changed = [list(row) for row in expected]
     changed[index][column] = _other(changed[index][column])
-    found, _, same = read_rows_as(primary, RULES, [tuple(row) for row in changed])
+    found, _, same = read_rows_as(primary, RULES, spec_columns(RULES, [tuple(r) for r in changed]))
     assert (found, same) == (expected, False)
 
 

@@ -112,7 +112,7 @@ def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_clust
     ]
     tables = [TABLE_BY_NAME[n] for n in ("mysql_servers", "mysql_users", "mysql_query_rules")]
     desired = load_desired([spec])
-    resolve = target_of(desired, [spec]).secrets.resolve
+    written = target_of(desired, [spec]).written
     seen: set[tuple[str, bool, bool]] = set()
     for statements in edits:
         with connect(primary) as conn:
@@ -120,7 +120,7 @@ def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_clust
                 conn.execute(raw_query(f"LOAD {table.module.keyword} TO MEMORY", "reset"))
             for statement in statements:
                 conn.execute(raw_query(statement, "edit"))
-            live = read_primary(conn, desired, resolve)
+            live = read_primary(conn, desired, written)
         report = read_status([spec])
         node1 = report.nodes[0]
         for table in tables:
