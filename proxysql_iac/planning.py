@@ -21,6 +21,7 @@ from proxysql_iac.admin.live import (
     read_apply_mark,
     read_checksums,
     read_live,
+    read_memory,
     read_rows,
     read_variables,
     read_version,
@@ -195,7 +196,9 @@ def read_primary(conn: AdminConnection, desired: Desired, written: SpecAsWritten
     """What plan needs of the primary: memory rows of the managed tables, runtime servers,
     variables in every layer, checksums, and which tables' runtime or disk lag memory."""
     tables = managed_tables(desired)
-    live = read_live(conn, tables, runtime=False, disk=False, spec=written)
+    # what only the node works out first: the spec's side of the rows' comparison is worked
+    # out meanwhile (`SpecAsWritten.warm`)
+    live = read_live(conn, (), runtime=False, disk=False)
     for servers in (t for t in tables if t.monitor_topology):
         live.runtime[servers.name] = read_rows(conn, servers, servers.runtime_table)
     if desired.variables:
@@ -203,6 +206,7 @@ def read_primary(conn: AdminConnection, desired: Desired, written: SpecAsWritten
         live.disk_variables = read_variables(conn, "disk.global_variables")
     live.memory_checksums, live.differences = read_layer_differences(conn, tables, live.checksums)
     live.apply_mark = read_apply_mark(conn)
+    read_memory(conn, live, tables, written)
     return live
 
 
@@ -395,6 +399,7 @@ def read_while_validating(
 
 def _read_primary_of(target: Target) -> Live:
     """The primary as plan reads it, after refusing what its build lacks."""
+    target.written.warm(managed_tables(target.desired))
     with AdminConnection(target.primary) as conn:
         refuse_what_nodes_lack(target.desired, {target.primary.name: read_version(conn)})
         return read_primary(conn, target.desired, target.written)

@@ -447,6 +447,7 @@ def _read_primary(
 ) -> Live:
     """The primary; what its layers prove is handed to the peers' reads as soon as known."""
     try:
+        written.warm(managed_tables(desired))  # the spec's side, while the node works
         with AdminConnection(endpoint) as conn:
             node.tls_version = conn.tls_version
             # the layers first, so that the peers' reads can go on while the rows come

@@ -77,14 +77,16 @@ Written = tuple[list[Row], list[str]]
 
 
 def read_rows_as(
-    conn: AdminConnection, table: Table, written: Written | None
+    conn: AdminConnection, table: Table, spec: Callable[[Table], Written | None]
 ) -> tuple[list[Row], list[str], bool]:
     """The memory rows of `table`, the node's text of each of its columns (`columns_query`),
-    and whether the rows are exactly those `written` holds: when every column's text is,
-    byte for byte, the text `written` expects, the node holds exactly those rows, every
-    value and type, and none is parsed: they are `written`'s. Otherwise the rows are read
-    (`read_rows`). `written` None: rows no node writes back as they were given."""
+    and whether the rows are exactly the spec's (`spec(table)`, asked once the node has
+    answered): when every column's text is, byte for byte, the text the spec's rows make,
+    the node holds exactly them, every value and type, and none is parsed. Otherwise the
+    rows are read (`read_rows`). A spec of None: rows no node writes back as they were
+    given."""
     count, texts = read_columns(conn, table)
+    written = spec(table)
     if written is not None and (count, texts) == (len(written[0]), written[1]):
         return written[0], texts, True
     return read_rows(conn, table), texts, False
@@ -345,6 +347,23 @@ def read_variables(conn: AdminConnection, table: str) -> dict[str, str]:
     return {name: value or "" for name, value in rows if name is not None}
 
 
+def read_memory(
+    conn: AdminConnection,
+    live: Live,
+    tables: Iterable[Table],
+    spec: Callable[[Table], Written | None] | None = None,
+) -> None:
+    """The memory rows of `tables` into `live` (see `read_live`)."""
+    for table in tables:
+        if spec is None:
+            live.memory[table.name] = read_rows(conn, table)
+            continue
+        rows, texts, same = read_rows_as(conn, table, spec)
+        live.memory[table.name], live.memory_columns[table.name] = rows, texts
+        if same:
+            live.as_spec.add(table.name)
+
+
 def read_live(
     conn: AdminConnection,
     tables: Iterable[Table],
@@ -360,13 +379,7 @@ def read_live(
     live.version = read_version(conn)
     live.clock = read_clock(conn)
     for table in tables:
-        if spec is None:
-            live.memory[table.name] = read_rows(conn, table)
-        else:
-            rows, texts, same = read_rows_as(conn, table, spec(table))
-            live.memory[table.name], live.memory_columns[table.name] = rows, texts
-            if same:
-                live.as_spec.add(table.name)
+        read_memory(conn, live, [table], spec)
         if runtime:
             live.runtime[table.name] = read_rows(conn, table, table.runtime_table)
         if disk:

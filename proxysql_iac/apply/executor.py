@@ -223,7 +223,7 @@ class Executor:
                 if read_memory_checksum(conn, table.checksum_command) != planned:
                     raise ApplyError(f"{name} changed on {self.ctx.primary.name} during apply")
                 continue
-            rows, _, same = read_rows_as(conn, table, self.ctx.written(table))
+            rows, _, same = read_rows_as(conn, table, self.ctx.written)
             if same:
                 continue
             leftover = [
