@@ -57,13 +57,19 @@ def read_rows(conn: AdminConnection, table: Table, source: str = "") -> list[Row
     """The rows of `table` (or of its copy `source`: runtime_..., disk....), ordered by key,
     each value converted by its column's type here, once.
 
-    The node writes the rows out itself, as one text (see `serialized_query`): one value
-    over the wire instead of one per column and row, which the pure-Python connector reads
-    and converts slowly (10,000 users: about 0.05 s instead of 0.5 s). An answer this
+    The node writes each column out itself, as one text (see `columns_query`): a value per
+    column over the wire instead of one per column and row, which the pure-Python connector
+    reads and converts slowly (10,000 users: about 0.05 s instead of 0.5 s). An answer this
     module cannot read back exactly as the plain SELECT would give it (a REAL or BLOB value,
     rows out of key order) is read again with the plain SELECT."""
-    text, count = read_serialized(conn, table, source)
-    rows = parse_serialized(table, text, count)
+    count, texts = read_columns(conn, table, source)
+    return _rows_of(conn, table, source, count, texts)
+
+
+def _rows_of(
+    conn: AdminConnection, table: Table, source: str, count: int, texts: list[str]
+) -> list[Row]:
+    rows = parse_columns(table, count, texts)
     if rows is not None:
         return rows
     return conn.query(
@@ -83,19 +89,21 @@ def read_rows_as(
     and whether the rows are exactly the spec's (`spec(table)`, asked once the node has
     answered): when every column's text is, byte for byte, the text the spec's rows make,
     the node holds exactly them, every value and type, and none is parsed. Otherwise the
-    rows are read (`read_rows`). A spec of None: rows no node writes back as they were
-    given."""
+    rows are read from the same texts (`read_rows`). A spec of None: rows no node writes
+    back as they were given."""
     count, texts = read_columns(conn, table)
     written = spec(table)
     if written is not None and (count, texts) == (len(written[0]), written[1]):
-        return written[0], texts, True
-    return read_rows(conn, table), texts, False
+        return list(written[0]), texts, True
+    return _rows_of(conn, table, "", count, texts), texts, False
 
 
 def columns_query(table: Table, source: str = "") -> Statement:
     """The number of rows of a table, and each column as one text written by the node: its
-    values as SQLite's quote() gives them (see `serialized_query`), in key order, joined by
-    line breaks. A column's text is unambiguous on its own, as a row's is."""
+    values as SQLite's quote() gives them (NULL, an integer, or text in single quotes with
+    `'` doubled), in key order, joined by line breaks. The text is unambiguous (a quoted
+    value ends at a lone `'`), so two columns with equal texts hold equal values, value for
+    value and type for type."""
     values = ",".join(f"group_concat(quote({identifier(c)}),char(10))" for c in table.column_names)
     order = ",".join(identifier(c) for c in table.key)
     return raw_query(
@@ -159,75 +167,58 @@ def _column_text(values: list[int | str | None]) -> str | None:
         return None
 
 
-def serialized_query(table: Table, source: str = "") -> Statement:
-    """The rows of a table as one text written by the node: each value as SQLite's quote()
-    gives it (NULL, an integer, or text in single quotes with `'` doubled), values joined
-    by `,`, rows by a line break, in key order; and the number of rows. The text is
-    unambiguous (a quoted value ends at a lone `'`), so two tables with equal texts hold
-    equal rows, value for value and type for type."""
-    values = "||','||".join(f"quote({identifier(c)})" for c in table.column_names)
-    order = ",".join(identifier(c) for c in table.key)
-    return raw_query(
-        f"SELECT group_concat(r,char(10)),COUNT(*) FROM (SELECT {values} AS r "
-        f"FROM {identifier(source or table.name)} ORDER BY {order})",
-        f"read {source or table.name}",
-    )
+_VALUE = r"'([^']*(?:''[^']*)*)'|(NULL)|(-?[0-9]+)"  # as SQLite's quote() writes it
+_COLUMN_VALUE = re.compile(rf"(?:{_VALUE})(?:\n|\Z)")
+_NO_TEXT = re.compile(r"(?:NULL|-?[0-9]+)(?:\n(?:NULL|-?[0-9]+))*")
 
 
-def read_serialized(conn: AdminConnection, table: Table, source: str = "") -> tuple[str, int]:
-    """The `serialized_query` answer: the table as one text, and its number of rows."""
-    rows = conn.query_text(serialized_query(table, source))
-    text, count = rows[0] if rows else (None, None)
-    return text or "", int(count or 0)
-
-
-_QUOTED = r"'([^']*(?:''[^']*)*)'|(NULL)|(-?[0-9]+)"
-_ROW_PATTERNS: dict[int, re.Pattern[str]] = {}
-
-
-def _row_pattern(columns: int) -> re.Pattern[str]:
-    pattern = _ROW_PATTERNS.get(columns)
-    if pattern is None:
-        pattern = re.compile(",".join([f"(?:{_QUOTED})"] * columns) + r"(?:\n|\Z)")
-        _ROW_PATTERNS[columns] = pattern
-    return pattern
-
-
-def parse_serialized(table: Table, text: str, count: int) -> list[Row] | None:
-    """The rows of a `serialized_query` answer, each value as the plain SELECT gives it
+def parse_columns(table: Table, count: int, texts: list[str]) -> list[Row] | None:
+    """The rows of a `columns_query` answer, each value as the plain SELECT gives it
     (integer columns as int where the text is an integer, everything else as text); None
-    when a value is not NULL, an integer or text, or the rows are not in key order.
-
-    The text is split by one regex pass and typed a column at a time (50,000 users are
-    700,000 values). The matches are the whole text, with nothing skipped between them, when
-    their lengths add up to its length."""
-    if not text:
-        return [] if count == 0 else None
+    when a value is not NULL, an integer or text, or the rows are not in key order."""
+    if count == 0:
+        return None if any(texts) else []
     names = table.column_names
-    found = _row_pattern(len(names)).findall(text)
-    if len(found) != count:
-        return None
-    groups = list(zip(*found, strict=True))  # per column: its quoted texts, its NULLs, its numbers
-    quoted_values = 0
-    columns: list[list[int | str | None] | tuple[str, ...]] = []
-    for index, name in enumerate(names):
-        quoted, nulls, numbers = groups[3 * index : 3 * index + 3]
-        written_nulls = count - nulls.count("")
-        written_numbers = count - numbers.count("")
-        quoted_values += count - written_nulls - written_numbers
-        columns.append(
-            _typed_column(quoted, nulls, numbers, name in table.integer_columns)
-            if written_nulls or written_numbers or name in table.integer_columns
-            else _unquoted(quoted)
-        )
-    separators = (len(names) - 1) * count + count - 1
-    if sum(map(len, map("".join, found))) + 2 * quoted_values + separators != len(text):
-        return None
+    columns = []
+    for name, text in zip(names, texts, strict=True):
+        column = _parse_column(text, count, name in table.integer_columns)
+        if column is None:
+            return None
+        columns.append(column)
     key = [columns[names.index(c)] for c in table.key]
     ordered = list(zip(*(_in_sqlite_order(column) for column in key), strict=True))
     if not all(map(operator.lt, ordered, ordered[1:])):
         return None
     return list(zip(*columns, strict=True))
+
+
+def _parse_column(
+    text: str, count: int, integer: bool
+) -> list[int | str | None] | tuple[str, ...] | None:
+    """One column's values (see `parse_columns`). A column without a quote holds NULLs and
+    integers only, split at its line breaks; any other is split by one regex pass, whose
+    matches are the whole text, with nothing skipped between them, when their lengths add up
+    to its length."""
+    if "'" not in text:
+        if not _NO_TEXT.fullmatch(text):
+            return None  # a REAL, a BLOB
+        parts = text.split("\n")
+        if len(parts) != count:
+            return None
+        if "NULL" not in text:
+            return list(map(int, parts)) if integer else tuple(parts)
+        return [None if p == "NULL" else int(p) if integer else p for p in parts]
+    found = _COLUMN_VALUE.findall(text)
+    if len(found) != count:
+        return None
+    quoted, nulls, numbers = (tuple(group) for group in zip(*found, strict=True))
+    written = count - nulls.count("") + count - numbers.count("")
+    lengths = sum(map(len, quoted)) + sum(map(len, nulls)) + sum(map(len, numbers))
+    if lengths + 2 * (count - written) + count - 1 != len(text):
+        return None
+    if written or integer:
+        return _typed_column(quoted, nulls, numbers, integer)
+    return _unquoted(quoted)
 
 
 def _unquoted(quoted: tuple[str, ...]) -> list[int | str | None] | tuple[str, ...]:

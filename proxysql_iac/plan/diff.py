@@ -5,6 +5,7 @@ mysql_native_password hash and the caching_sha2 hash of one secret are the same 
 JSON columns by their parsed value, `status` case-insensitively, as ProxySQL reads it.
 """
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -167,9 +168,15 @@ class SpecAsWritten:
 
     def warm(self, tables: list[Table]) -> None:
         """Work `tables` out on a daemon thread of their own, while the caller reads a node
-        (a large table is 0.2 s of work)."""
-        thread = threading.Thread(target=lambda: [self(t) for t in tables], daemon=True)
-        thread.start()
+        (a large table is 0.2 s of work). What goes wrong there is raised to whoever asks
+        for that table, not printed by the thread."""
+
+        def work() -> None:
+            for table in tables:
+                with contextlib.suppress(BaseException):
+                    self(table)
+
+        threading.Thread(target=work, daemon=True).start()
 
 
 def _same_row(table: Table, desired: DesiredRow, row: Row, resolve: Resolver) -> bool:
