@@ -11,6 +11,9 @@ sequence id 0, command byte 3), and at statement number `at` (0-based) does one 
   connector's `SET`s at connect) and sends the next one (the node's side is closed after
   its answer). A statement still on its way when the connection broke, which runs after
   pxc has reconnected and read the node;
+- "stall": closes the client's side and never forwards the statement, but keeps the node's
+  side open and idle until the next arm or count_only: a session the node still counts
+  after pxc has lost it (a peer that never learned the connection died);
 - a callable: calls it (for example to signal the pxc process), then forwards as usual.
 
 It works for the sandbox and a real ProxySQL alike, since it only reads the wire. TLS
@@ -28,7 +31,7 @@ import threading
 from collections.abc import Callable
 from typing import Literal
 
-Action = Literal["cut", "cut_after", "late"] | Callable[[], None]
+Action = Literal["cut", "cut_after", "late", "stall"] | Callable[[], None]
 COM_QUERY = b"\x03"
 ANSWER_TIMEOUT_S = 60.0  # how long "cut_after" waits for the node's answer (a safety net)
 
@@ -55,6 +58,7 @@ class Relay:
         self.to_pxc = bytearray()  # what the node answered
         # "late": the held statement, the node's side of its connection, and its answer
         self.held: tuple[bytes, socket.socket, threading.Event] | None = None
+        self.stalled: list[socket.socket] = []  # "stall": node sides kept open
         self.since_held = 0  # statements pxc sent on other connections since
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -76,11 +80,14 @@ class Relay:
             self.log = []
 
     def _drop_held(self) -> None:
-        """A statement still held never reaches the node."""
+        """A statement still held never reaches the node; a stalled session ends."""
         with self.lock:
             held, self.held = self.held, None
+            stalled, self.stalled = self.stalled, []
         if held is not None:
             _shut(held[1])
+        for server in stalled:
+            _shut(server)
 
     @property
     def wire(self) -> bytes:
@@ -178,6 +185,11 @@ class Relay:
                 action = self._decide(payload) if query else None
                 if action == "cut":
                     break
+                if action == "stall":
+                    _shut(client)
+                    with self.lock:
+                        self.stalled.append(server)
+                    return  # the node's side stays open, idle, until the next arm
                 if action == "late":
                     _shut(client)
                     answered.clear()

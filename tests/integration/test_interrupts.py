@@ -308,6 +308,31 @@ def test_a_load_whose_answer_is_lost_with_the_node_then_out_of_reach_is_reported
     _converges(lone_node, new, states, "unknown")
 
 
+def test_a_lost_session_the_node_still_counts_costs_the_patience_and_is_said(
+    lone_node: LoneNode, states: States, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection breaks at the first row edit, and the node keeps the lost session
+    open (it never learned the connection died): its count of admin sessions stays above
+    what the step saw. pxc waits its patience for the session to end, then goes on and says
+    it has no proof that the lost session's last statement ran; each module is still wholly
+    old or new, and a re-run converges."""
+    new = tmp_path / "new.yaml"
+    lone_node.boot(states.disk)
+    _count(lone_node, "apply", str(new), "--auto-approve")
+    statements = list(lone_node.relay.log)
+    index = next(i for i, s in enumerate(statements) if s.upper().startswith(WRITES[:4]))
+    lone_node.boot(states.disk)
+    lone_node.relay.arm(index, "stall")
+    monkeypatch.setattr(executor, "LOST_SESSION_PATIENCE_S", 1.0)
+    code, out = run_pxc("apply", str(new), "--auto-approve")
+    assert lone_node.relay.fired
+    assert SECRET not in out
+    said = "more admin sessions open than before the connection was lost; going on without proof"
+    assert said in out.replace("\n", " "), out
+    _assert_whole(lone_node, states, ("stall", code, out))
+    _converges(lone_node, new, states, "stall")
+
+
 def _pxc_process(
     args: list[str], env: dict[str, str]
 ) -> tuple[subprocess.Popen[str], Callable[[int], Callable[[], None]]]:
