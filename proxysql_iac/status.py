@@ -31,6 +31,7 @@ from proxysql_iac.admin.live import (
     read_checksums,
     read_clock,
     read_live,
+    read_memory,
     read_rows,
     read_variables,
     read_version,
@@ -453,15 +454,8 @@ def _read_primary(
             # the layers first, so that the peers' reads can go on while the rows come
             head = _head(conn)
             proven.set_result(_inspect_layers(conn, node, desired, head))
-            tables = managed_tables(desired)
-            live = read_live(
-                conn,
-                tables,
-                variables=False,
-                runtime=False,
-                disk=False,
-                spec=written,
-            )
+            live = read_live(conn, (), variables=False, runtime=False, disk=False)
+            read_memory(conn, live, managed_tables(desired), written)
             live.variables = head.variables
             live.runtime_variables = head.runtime_variables
             live.disk_variables = head.disk_variables

@@ -4,16 +4,13 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import cast
 
 from proxysql_iac.admin.connection import AdminConnection, Row, integer_text
 from proxysql_iac.admin.sql import (
-    INT32_MAX,
-    INT32_MIN,
     Statement,
     UnsafeStatement,
     identifier,
-    literal,
+    literals,
     raw_query,
     select,
 )
@@ -129,8 +126,7 @@ def spec_columns(table: Table, rows: list[Row]) -> Written | None:
         return [], [""] * len(table.columns)
     columns = list(zip(*rows, strict=True))
     key = [columns[table.column_names.index(c)] for c in table.key]
-    ordered = (k if _one_kind(k) else list(map(_sqlite_order, k)) for k in key)
-    keys = list(zip(*ordered, strict=True))
+    keys = list(zip(*map(_in_sqlite_order, key), strict=True))
     order = sorted(range(len(rows)), key=keys.__getitem__)
     texts = []
     for values in columns:
@@ -141,28 +137,9 @@ def spec_columns(table: Table, rows: list[Row]) -> Written | None:
     return [rows[i] for i in order], texts
 
 
-def _one_kind(values: tuple[int | str | None, ...]) -> bool:
-    """Values that sort in SQLite's order as they are: all int, or all text."""
-    kinds = set(map(type, values))
-    return kinds == {int} or kinds == {str}
-
-
 def _column_text(values: list[int | str | None]) -> str | None:
-    kinds = set(map(type, values))
-    if kinds == {str}:
-        texts = cast(list[str], values)
-        if "\x00" in "".join(texts):
-            return None
-        if "'" in "".join(texts):
-            texts = [text.replace("'", "''") for text in texts]
-        return "'" + "'\n'".join(texts) + "'"
-    if kinds == {int}:
-        numbers = cast(list[int], values)
-        if min(numbers) < INT32_MIN or max(numbers) > INT32_MAX:
-            return None
-        return "\n".join(map(str, numbers))
     try:
-        return "\n".join(map(literal, values))
+        return "\n".join(literals(values))
     except UnsafeStatement:
         return None
 
@@ -342,13 +319,12 @@ def read_memory(
     conn: AdminConnection,
     live: Live,
     tables: Iterable[Table],
-    spec: Callable[[Table], Written | None] | None = None,
+    spec: Callable[[Table], Written | None],
 ) -> None:
-    """The memory rows of `tables` into `live` (see `read_live`)."""
+    """The memory rows of `tables` into `live`, and their column texts; a table whose memory
+    holds exactly the spec's rows (`spec`, see `read_rows_as`) is not parsed and is named in
+    `Live.as_spec`."""
     for table in tables:
-        if spec is None:
-            live.memory[table.name] = read_rows(conn, table)
-            continue
         rows, texts, same = read_rows_as(conn, table, spec)
         live.memory[table.name], live.memory_columns[table.name] = rows, texts
         if same:
@@ -362,15 +338,12 @@ def read_live(
     variables: bool = True,
     runtime: bool = True,
     disk: bool = True,
-    spec: Callable[[Table], Written | None] | None = None,
 ) -> Live:
-    """`spec`: the spec's rows of a table as a node writes them; a table whose memory holds
-    exactly them is not parsed (`read_rows_as`) and is named in `Live.as_spec`."""
     live = Live(node=conn.endpoint.name)
     live.version = read_version(conn)
     live.clock = read_clock(conn)
     for table in tables:
-        read_memory(conn, live, [table], spec)
+        live.memory[table.name] = read_rows(conn, table)
         if runtime:
             live.runtime[table.name] = read_rows(conn, table, table.runtime_table)
         if disk:

@@ -277,16 +277,12 @@ class Executor:
                         "(refused or skipped at LOAD)"
                     )
             refused = [c for c in table.reaches_runtime if c.refused]
-            held: dict[tuple[int, type, Value], bool] = {}  # by condition and value
             for row in desired.rows(table.name) if refused else ():
                 for condition in refused:
                     value = row.values[condition.column]
                     if isinstance(value, SecretRef):
                         continue
-                    seen = (id(condition), type(value), value)
-                    if seen not in held:
-                        held[seen] = condition.holds(value)
-                    if not held[seen]:
+                    if not condition.holds(value):
                         keys = tuple(row.values[c] for c in table.key)
                         problems.append(
                             f"PXC114 {table.name} row {keys!r} is not loaded: {condition.column} "
