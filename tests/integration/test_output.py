@@ -102,7 +102,8 @@ def test_a_module_loaded_but_not_changed_is_in_every_plan_format(
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PXC_TEST_APP_PW", "s3cr3t-Pa55w0rd")
     spec = write_spec(BODY)
-    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
+    assert code == 0, out
     with connect(proxysql_cluster.nodes[0]) as conn:  # loaded by hand, memory put back
         conn.execute(raw_query("UPDATE mysql_servers SET weight=5", "edit"))
         load(conn, "MYSQL SERVERS")
@@ -128,7 +129,8 @@ def test_a_module_loaded_but_not_changed_is_in_every_plan_format(
         ("MYSQL SERVERS", True, "memory matches the spec but was not loaded to runtime")
     ]
     assert plan["health"] == {f"node{i}": [] for i in range(2, len(proxysql_cluster.nodes) + 1)}
-    assert run_pxc("apply", str(spec), "--auto-approve")[0] == 0
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
+    assert code == 0, out
 
 
 def test_a_peer_loaded_by_hand_on_a_managed_module_blocks_plan_like_status(
