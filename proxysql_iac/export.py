@@ -254,8 +254,7 @@ def target_from_spec(files: Sequence[str | Path], node: str | None) -> Target:
             f"no node {name!r} in the spec's cluster",
             did_you_mean(name, [n.name for n in cluster.nodes]) or "",
         )
-    base = Path(files[0]).resolve().parent
-    endpoint = next(e for e in endpoints(cluster, SecretStore(base)) if e.name == name)
+    endpoint = next(e for e in endpoints(cluster, SecretStore.of_spec(files)) if e.name == name)
     block, secrets = _cluster_block(cluster, name)
     return Target(endpoint, block, tuple(secrets))
 

@@ -18,6 +18,7 @@ from proxysql_iac.admin.layers import read_layer_differences
 from proxysql_iac.admin.live import (
     Live,
     ModuleChecksum,
+    Written,
     read_apply_mark,
     read_checksums,
     read_live,
@@ -61,20 +62,22 @@ from proxysql_iac.plan.model import (
     plan_from_dict,
 )
 from proxysql_iac.plan.order import ModuleStep, order, phase_of, sort_steps
-from proxysql_iac.plan.versions import refuse_what_nodes_lack
+from proxysql_iac.plan.versions import lacking, refuse_what_nodes_lack
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.models import DEFAULT_TLS_MODE, AdminTls, Cluster, PemSource, SecretRef
+from proxysql_iac.spec.outline import outline
 from proxysql_iac.spec.tables import (
     MODULES,
     TABLE_BY_NAME,
     TABLES,
+    VARIABLE_SECTIONS,
     Table,
     tables_of,
     variable_module,
 )
 from proxysql_iac.spec.variables import is_secret_variable
-from proxysql_iac.validate import gc_paused, validate_files
+from proxysql_iac.validate import gc_paused, validate_files, validate_loaded
 
 
 @dataclass
@@ -192,21 +195,25 @@ def resolve_all(desired: Desired, secrets: SecretStore) -> None:
                     secrets.remember(value)
 
 
-def read_primary(conn: AdminConnection, desired: Desired, written: SpecAsWritten) -> Live:
+def read_primary(
+    conn: AdminConnection, reach: "Reach", written: Callable[[Table], Written | None]
+) -> Live:
     """What plan needs of the primary: memory rows of the managed tables, runtime servers,
-    variables in every layer, checksums, and which tables' runtime or disk lag memory."""
-    tables = managed_tables(desired)
-    # what only the node works out first: the spec's side of the rows' comparison is worked
-    # out meanwhile (`SpecAsWritten.warm`)
+    variables in every layer, checksums, and which tables' runtime or disk lag memory.
+    A node that lacks a table is not asked for any (`refuse_what_nodes_lack` says why)."""
     live = read_live(conn, (), runtime=False, disk=False)
-    for servers in (t for t in tables if t.monitor_topology):
+    if lacking([t.name for t in reach.tables], live.version):
+        return live
+    for servers in (t for t in reach.tables if t.monitor_topology):
         live.runtime[servers.name] = read_rows(conn, servers, servers.runtime_table)
-    if desired.variables:
+    if reach.variables:
         live.runtime_variables = read_variables(conn, "runtime_global_variables")
         live.disk_variables = read_variables(conn, "disk.global_variables")
-    live.memory_checksums, live.differences = read_layer_differences(conn, tables, live.checksums)
+    live.memory_checksums, live.differences = read_layer_differences(
+        conn, list(reach.tables), live.checksums
+    )
     live.apply_mark = read_apply_mark(conn)
-    read_memory(conn, live, tables, written)
+    read_memory(conn, live, reach.tables, written)
     return live
 
 
@@ -303,6 +310,17 @@ def load_desired(
     return validation.desired
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What reading the nodes takes from the spec: whom to ask, the tables pxc manages
+    there, and whether it manages variables."""
+
+    primary: Endpoint
+    peers: tuple[Endpoint, ...]
+    tables: tuple[Table, ...]
+    variables: bool
+
+
 @dataclass
 class Target:
     """A valid spec with every secret resolved, and the nodes it names."""
@@ -312,6 +330,11 @@ class Target:
     primary: Endpoint
     peers: list[Endpoint]
     written: SpecAsWritten  # the spec's rows as a node writes them
+
+    @property
+    def reach(self) -> Reach:
+        tables = tuple(managed_tables(self.desired))
+        return Reach(self.primary, tuple(self.peers), tables, bool(self.desired.variables))
 
 
 PLAN_NEEDS_NODES = "plan and apply need the nodes to talk to"
@@ -323,34 +346,64 @@ def target_of(
     *,
     node: str | None = None,
     needs: str = PLAN_NEEDS_NODES,
+    secrets: SecretStore | None = None,
 ) -> Target:
-    """Secrets resolved (all that are missing are named before any connection) and the
-    endpoints; `node`, when given, must be the primary."""
+    """Secrets resolved (all that are missing are named before anything read is told) and
+    the endpoints; `node`, when given, must be the primary."""
     if desired.cluster is None:
         raise SpecError("the spec has no `cluster:` block", needs)
-    base = Path(files[0]).resolve().parent if files else Path.cwd()
-    secrets = SecretStore(base)
+    secrets = secrets or SecretStore.of_spec(files)
     resolve_all(desired, secrets)
-    all_endpoints = endpoints(desired.cluster, secrets)
-    primary_name = desired.cluster.primary
+    primary, peers = _nodes(desired.cluster, secrets, node)
+    return Target(desired, secrets, primary, peers, SpecAsWritten(desired, secrets.resolve))
+
+
+def _nodes(
+    cluster: Cluster, secrets: SecretStore, node: str | None
+) -> tuple[Endpoint, list[Endpoint]]:
+    """The primary's endpoint and the peers'; `node`, when given, must be the primary."""
+    all_endpoints = endpoints(cluster, secrets)
     if node is not None and node not in {e.name for e in all_endpoints}:
         raise SpecError(
             f"no node named {node!r} in cluster.nodes",
             f"nodes: {', '.join(e.name for e in all_endpoints)}",
         )
-    if node is not None and node != primary_name:
+    if node is not None and node != cluster.primary:
         raise SpecError(
-            f"{node} is not the cluster's primary ({primary_name}); pxc writes only there",
+            f"{node} is not the cluster's primary ({cluster.primary}); pxc writes only there",
             "drop --node, or change `cluster.primary` in the spec",
         )
-    primary = next((e for e in all_endpoints if e.name == primary_name), None)
+    primary = next((e for e in all_endpoints if e.name == cluster.primary), None)
     if primary is None:  # validate reports it (PXC101): only reached without the rules
-        raise SpecError(f"cluster.primary {primary_name!r} is not one of cluster.nodes")
-    peers = [e for e in all_endpoints if e is not primary]
-    return Target(desired, secrets, primary, peers, SpecAsWritten(desired, secrets.resolve))
+        raise SpecError(f"cluster.primary {cluster.primary!r} is not one of cluster.nodes")
+    return primary, [e for e in all_endpoints if e is not primary]
+
+
+def reach_ahead(
+    files: Sequence[str | Path], node: str | None, secrets: SecretStore
+) -> Reach | None:
+    """The nodes and tables the spec's outline names (`spec/outline.py`), when its cluster
+    block and rules validate on their own and its secrets resolve; else None."""
+    found = outline(files)
+    if found is None:
+        return None
+    validation = validate_loaded(found.loaded)
+    cluster = validation.desired.cluster
+    if not validation.ok or cluster is None:
+        return None
+    try:
+        primary, peers = _nodes(cluster, secrets, node)
+    except SpecError:
+        return None
+    tables = tuple(t for t in TABLES if t.name in found.sections and t.module.loadable)
+    variables = not found.sections.isdisjoint(VARIABLE_SECTIONS)
+    return Reach(primary, tuple(peers), tables, variables)
 
 
 Read = TypeVar("Read")
+# Reads the nodes `Reach` names; what it needs of the spec beyond that, it asks the callable
+# for, which waits until the spec is validated (and raises when it is not).
+NodeRead = Callable[[Reach, Callable[[], Target]], Read]
 
 
 def background(work: Callable[[], Read]) -> "Future[Read]":
@@ -370,39 +423,71 @@ def background(work: Callable[[], Read]) -> "Future[Read]":
 
 def read_while_validating(
     files: Sequence[str | Path],
-    read: Callable[[Target], Read],
+    read: NodeRead[Read],
     *,
     node: str | None = None,
     needs: str = PLAN_NEEDS_NODES,
 ) -> tuple[Target, Read]:
-    """Validate the spec and `read` the nodes it names. The read starts on a thread as soon
-    as the rows are compiled without error, while the rules run: a node spends much of a
-    large read working on its side (0.4 s of 0.8 s for 60,000 rows), time the rules fill.
-    What goes wrong is told in the same order as without the thread: the spec's errors,
-    then its secrets', then the node's."""
-    early: list[tuple[Target, Future[Read]]] = []
+    """Validate the spec and `read` the nodes it names, both at once: a node spends most of a
+    large read working on its side (0.5 s for 60,000 rows), time the spec's parse fills.
+
+    The read starts before the spec is parsed, on the nodes and tables its outline names
+    (`reach_ahead`: only once the rules have passed its cluster block, so that no node is
+    reached with settings they refuse), and asks for the validated spec only to compare rows
+    with it. Should the whole spec name other tables or variables, that read is dropped and
+    another one started as soon as the rows are compiled; other nodes, or no outline: once
+    the spec is valid. What goes wrong is told in the same order either way: the spec's
+    errors, then its secrets', then the node's."""
+    secrets = SecretStore.of_spec(files)
+    validated: Future[Target] = Future()
+    reads: list[tuple[Reach, Future[Read]]] = []
+
+    def start(reach: Reach) -> None:
+        reads.append((reach, background(lambda: read(reach, validated.result))))
+
+    ahead = reach_ahead(files, node, secrets)
+    if ahead is not None:
+        start(ahead)
 
     def compiled(desired: Desired) -> None:
         try:
-            target = target_of(desired, files, node=node, needs=needs)
+            target = target_of(desired, files, node=node, needs=needs, secrets=secrets)
         except Exception:  # the same call, after the rules, says what it is
             return
-        early.append((target, background(lambda: read(target))))
+        _validated(validated, target)
+        reach = target.reach
+        vetted = ahead is not None and (ahead.primary, ahead.peers) == (reach.primary, reach.peers)
+        if vetted and ahead != reach:  # nodes the rules passed, other tables or variables
+            start(reach)
 
-    desired = load_desired(files, compiled=compiled)
-    if early:
-        target, reading = early[0]
-        return target, reading.result()
-    target = target_of(desired, files, node=node, needs=needs)
-    return target, read(target)
+    try:
+        desired = load_desired(files, compiled=compiled)
+        if not validated.done():
+            _validated(
+                validated, target_of(desired, files, node=node, needs=needs, secrets=secrets)
+            )
+    except BaseException as exc:
+        if not validated.done():
+            validated.set_exception(exc)  # a read waiting for the spec stops
+        raise
+    target = validated.result()
+    reading = next((r for reach, r in reads if reach == target.reach), None)
+    return target, read(target.reach, validated.result) if reading is None else reading.result()
 
 
-def _read_primary_of(target: Target) -> Live:
-    """The primary as plan reads it, after refusing what its build lacks."""
-    target.written.warm(managed_tables(target.desired))
-    with AdminConnection(target.primary) as conn:
-        refuse_what_nodes_lack(target.desired, {target.primary.name: read_version(conn)})
-        return read_primary(conn, target.desired, target.written)
+def _validated(validated: "Future[Target]", target: Target) -> None:
+    """Hand `target` to the reads waiting for it; its rows as a node writes them are worked
+    out on a thread of their own meanwhile."""
+    target.written.warm(list(target.reach.tables))
+    validated.set_result(target)
+
+
+def _read_primary_of(reach: Reach, validated: Callable[[], Target]) -> Live:
+    """The primary as plan reads it, refusing what its build lacks."""
+    with AdminConnection(reach.primary) as conn:
+        live = read_primary(conn, reach, lambda table: validated().written(table))
+    refuse_what_nodes_lack(validated().desired, {reach.primary.name: live.version})
+    return live
 
 
 def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanContext:

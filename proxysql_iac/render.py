@@ -96,7 +96,7 @@ def _variable_text(value: bool | int | float | str | None) -> str:
 def _store(files: Sequence[str | Path], reveal: bool) -> SecretStore | None:
     if not reveal:
         return None
-    return SecretStore(Path(files[0]).resolve().parent if files else Path.cwd())
+    return SecretStore.of_spec(files)
 
 
 def render(

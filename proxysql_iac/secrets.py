@@ -7,7 +7,7 @@ A relative `{file: ...}` path is relative to the spec file that names it.
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from proxysql_iac.errors import SpecError
@@ -34,6 +34,12 @@ class SecretStore:
         self._values: dict[tuple[str | None, str | None, Path | None], str] = {}
         self._known: set[str] = set()  # every secret value: resolved, literal, read from nodes
         self._base = base_dir or Path.cwd()
+
+    @classmethod
+    def of_spec(cls, files: Sequence[str | Path]) -> "SecretStore":
+        """The store of a run over spec `files`: relative paths start at the first one's
+        directory (the working directory without files)."""
+        return cls(Path(files[0]).resolve().parent if files else None)
 
     @property
     def base_dir(self) -> Path:

@@ -39,7 +39,7 @@ from proxysql_iac.admin.live import (
 from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.errors import ExitCode, PxcError
 from proxysql_iac.findings import Finding, Severity
-from proxysql_iac.plan.diff import ChangeSet, SpecAsWritten, diff
+from proxysql_iac.plan.diff import ChangeSet, diff
 from proxysql_iac.plan.health import (
     MODULE_OF_CHECKSUM,
     aurora_tls_findings,
@@ -57,7 +57,13 @@ from proxysql_iac.plan.layers import (
 )
 from proxysql_iac.plan.model import PeerState, change_summary
 from proxysql_iac.plan.render import row_lines, variable_line
-from proxysql_iac.planning import Target, background, managed_tables, read_while_validating
+from proxysql_iac.planning import (
+    Reach,
+    Target,
+    background,
+    managed_tables,
+    read_while_validating,
+)
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, Table, variable_module
 
@@ -284,13 +290,13 @@ class _Proven:
 def _inspect_layers(
     conn: AdminConnection,
     node: NodeStatus,
-    desired: Desired,
+    reach: Reach,
     live: Live,
     vouched: Callable[[dict[str, str]], set[str]] | None = None,
 ) -> _Proven:
-    """Unloaded and unsaved edits of the managed tables and variables; what a peer's read
-    may lean on."""
-    tables = managed_tables(desired)
+    """Unloaded and unsaved edits of the managed tables (variables' are judged once the spec
+    is known: `_variable_layers`); what a peer's read may lean on."""
+    tables = list(reach.tables)
     memory, differences = read_layer_differences(conn, tables, live.checksums, vouched=vouched)
     for table in tables:
         rows = differences[(table.name, "runtime")]
@@ -302,19 +308,23 @@ def _inspect_layers(
         found = layer_difference(table.name, differences[(table.name, "disk")])
         if found is not None:
             node.unsaved.append(found)
-    names = sorted(desired.variables)
-    if names:
+    if reach.variables:
         live.runtime_variables = read_variables(conn, "runtime_global_variables")
         live.disk_variables = read_variables(conn, "disk.global_variables")
-        for differing, target in (
-            (variables_unloaded(names, live), node.unloaded),
-            (variables_unsaved(names, live), node.unsaved),
-        ):
-            if differing:
-                examples = [f"~{n}" for n in differing[:EXAMPLES]]
-                target.append(LayerDifference("global_variables", len(differing), 0, 0, examples))
     loaded = frozenset(t.name for t in tables if not differences[(t.name, "runtime")])
     return _Proven(live.version, live.variables, memory, live.checksums, loaded)
+
+
+def _variable_layers(node: NodeStatus, live: Live, desired: Desired) -> None:
+    """The spec's variables whose runtime or disk value is not memory's."""
+    names = sorted(desired.variables)
+    for differing, target in (
+        (variables_unloaded(names, live), node.unloaded),
+        (variables_unsaved(names, live), node.unsaved),
+    ):
+        if differing:
+            examples = [f"~{n}" for n in differing[:EXAMPLES]]
+            target.append(LayerDifference("global_variables", len(differing), 0, 0, examples))
 
 
 def _without_monitor_moves(conn: AdminConnection, rows: list[Row], node: NodeStatus) -> list[Row]:
@@ -440,26 +450,23 @@ def _verdict(
 
 
 def _read_primary(
-    endpoint: Endpoint,
-    desired: Desired,
-    written: SpecAsWritten,
-    node: NodeStatus,
-    proven: "Future[_Proven]",
+    reach: Reach, validated: Callable[[], Target], node: NodeStatus, proven: "Future[_Proven]"
 ) -> Live:
-    """The primary; what its layers prove is handed to the peers' reads as soon as known."""
+    """The primary; what its layers prove is handed to the peers' reads as soon as known.
+    Its rows are compared with the spec's last, once the spec is validated."""
     try:
-        written.warm(managed_tables(desired))  # the spec's side, while the node works
-        with AdminConnection(endpoint) as conn:
+        with AdminConnection(reach.primary) as conn:
             node.tls_version = conn.tls_version
             # the layers first, so that the peers' reads can go on while the rows come
             head = _head(conn)
-            proven.set_result(_inspect_layers(conn, node, desired, head))
+            proven.set_result(_inspect_layers(conn, node, reach, head))
+            runtime_servers = _servers(conn, node, None)
             live = read_live(conn, (), variables=False, runtime=False, disk=False)
-            read_memory(conn, live, managed_tables(desired), written)
+            read_memory(conn, live, reach.tables, lambda table: validated().written(table))
             live.variables = head.variables
             live.runtime_variables = head.runtime_variables
             live.disk_variables = head.disk_variables
-            live.runtime["mysql_servers"] = _servers(conn, node, live.memory.get("mysql_servers"))
+            live.runtime["mysql_servers"] = runtime_servers
     except BaseException as exc:
         if not proven.done():
             proven.set_exception(exc)
@@ -469,7 +476,7 @@ def _read_primary(
 
 
 def _read_peer(
-    endpoint: Endpoint, desired: Desired, node: NodeStatus, proven: "Future[_Proven]"
+    endpoint: Endpoint, reach: Reach, node: NodeStatus, proven: "Future[_Proven]"
 ) -> Live | None:
     """A peer that cannot be read is reported (verdict error), not raised."""
     try:
@@ -478,10 +485,10 @@ def _read_peer(
             live = _head(conn)
             _servers(conn, node, None)
             try:
-                vouched = proven.result().vouches(live, managed_tables(desired))
+                vouched = proven.result().vouches(live, list(reach.tables))
             except BaseException:  # the primary's read failed: its error is the one raised
                 vouched = None
-            _inspect_layers(conn, node, desired, live, vouched)
+            _inspect_layers(conn, node, reach, live, vouched)
     except PxcError as exc:
         node.reachable, node.error = False, exc.message
         return None
@@ -489,20 +496,19 @@ def _read_peer(
     return live
 
 
-def _read_nodes(target: Target) -> tuple[list[NodeStatus], Live, list[Live | None]]:
+def _read_nodes(
+    reach: Reach, validated: Callable[[], Target]
+) -> tuple[list[NodeStatus], Live, list[Live | None]]:
     """Every node at the same time: each one mostly waits for its own comparisons."""
-    desired = target.desired
     nodes = [
         NodeStatus(e.name, e.address, role, tls_mode=e.tls.mode.value)
-        for e, role in [(target.primary, "primary"), *((p, "peer") for p in target.peers)]
+        for e, role in [(reach.primary, "primary"), *((p, "peer") for p in reach.peers)]
     ]
     proven: Future[_Proven] = Future()
-    primary_read = background(
-        partial(_read_primary, target.primary, desired, target.written, nodes[0], proven)
-    )
+    primary_read = background(partial(_read_primary, reach, validated, nodes[0], proven))
     peer_reads = [
-        background(partial(_read_peer, e, desired, n, proven))
-        for e, n in zip(target.peers, nodes[1:], strict=True)
+        background(partial(_read_peer, e, reach, n, proven))
+        for e, n in zip(reach.peers, nodes[1:], strict=True)
     ]
     return nodes, primary_read.result(), [r.result() for r in peer_reads]
 
@@ -516,6 +522,9 @@ def read_status(files: Sequence[str | Path], *, grace: float | None = None) -> S
         files, _read_nodes, needs="status needs the nodes to read"
     )
     desired = target.desired
+    for node, read in zip(nodes, [live, *peers], strict=True):
+        if read is not None and desired.variables:
+            _variable_layers(node, read, desired)
     nodes[0].modules = module_states(live, live, is_primary=True, grace=grace)
     for table in managed_tables(desired):
         nodes[0].not_synced += [

@@ -89,6 +89,16 @@ def read_rows_as(
     rows are read from the same texts (`read_rows`). A spec of None: rows no node writes
     back as they were given."""
     count, texts = read_columns(conn, table)
+    return _as_spec(conn, table, count, texts, spec)
+
+
+def _as_spec(
+    conn: AdminConnection,
+    table: Table,
+    count: int,
+    texts: list[str],
+    spec: Callable[[Table], Written | None],
+) -> tuple[list[Row], list[str], bool]:
     written = spec(table)
     if written is not None and (count, texts) == (len(written[0]), written[1]):
         return list(written[0]), texts, True
@@ -323,9 +333,11 @@ def read_memory(
 ) -> None:
     """The memory rows of `tables` into `live`, and their column texts; a table whose memory
     holds exactly the spec's rows (`spec`, see `read_rows_as`) is not parsed and is named in
-    `Live.as_spec`."""
-    for table in tables:
-        rows, texts, same = read_rows_as(conn, table, spec)
+    `Live.as_spec`. Every table is read before `spec` is asked for any: it may wait (for the
+    spec to be compiled), and the node has its part done meanwhile."""
+    answers = [(table, *read_columns(conn, table)) for table in tables]
+    for table, count, texts in answers:
+        rows, texts, same = _as_spec(conn, table, count, texts, spec)
         live.memory[table.name], live.memory_columns[table.name] = rows, texts
         if same:
             live.as_spec.add(table.name)

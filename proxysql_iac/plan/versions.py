@@ -1,6 +1,7 @@
 """What a node's ProxySQL version has, against what the spec uses (PXC145). Pure."""
 
 import re
+from collections.abc import Iterable
 
 from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
@@ -30,26 +31,32 @@ def _sections(desired: Desired) -> list[str]:
     return out
 
 
+def lacking(sections: Iterable[str], version: str) -> list[str]:
+    """The `sections` (table or variable sections) a node of `version` does not have."""
+    found = series(version)
+    return [] if found is None else [s for s in sections if found not in section_versions(s)]
+
+
 def missing_on_node(desired: Desired, node: str, version: str) -> list[Finding]:
     """PXC145: sections and variables of the spec that this node's version does not have."""
     found = series(version)
     if found is None:
         return []
-    lacking = [s for s in _sections(desired) if found not in section_versions(s)]
+    missing = lacking(_sections(desired), version)
     catalog = catalog_for(found)
     names = [
         name
         for name, v in sorted(desired.variables.items())
-        if v.origin[0] not in lacking and name not in catalog
+        if v.origin[0] not in missing and name not in catalog
     ]
     findings = []
-    if lacking:
+    if missing:
         findings.append(
             Finding(
                 "PXC145",
                 Severity.ERROR,
                 f"node {node} runs ProxySQL {version}, which has no "
-                f"{', '.join(lacking)}: the spec cannot be applied to it",
+                f"{', '.join(missing)}: the spec cannot be applied to it",
                 f"run ProxySQL {desired.proxysql_version} on {node}, or remove the sections",
             )
         )

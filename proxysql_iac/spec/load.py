@@ -315,17 +315,18 @@ def load_spec(paths: Sequence[str | Path]) -> LoadedSpec:
             documents.append(load_file(path))
         except SourceError as exc:
             findings.append(exc.finding)
-    return _combine(documents, findings)
+    return combine_documents(documents, findings)
 
 
 def load_spec_text(text: str, file: str = "<spec>") -> LoadedSpec:
     try:
-        return _combine([parse_text(text, file)], [])
+        return combine_documents([parse_text(text, file)], [])
     except SourceError as exc:
         return LoadedSpec([], {}, None, [exc.finding])
 
 
-def _combine(documents: list[Document], findings: list[Finding]) -> LoadedSpec:
+def combine_documents(documents: list[Document], findings: list[Finding]) -> LoadedSpec:
+    """Parsed files merged in order and checked against the models."""
     merged: Any = {}
     usable: list[Document] = []
     for doc in documents:

@@ -111,8 +111,7 @@ def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_clust
         ["DELETE FROM mysql_servers WHERE hostname='db1.example.com'"],
     ]
     tables = [TABLE_BY_NAME[n] for n in ("mysql_servers", "mysql_users", "mysql_query_rules")]
-    desired = load_desired([spec])
-    written = target_of(desired, [spec]).written
+    target = target_of(load_desired([spec]), [spec])
     seen: set[tuple[str, bool, bool]] = set()
     for statements in edits:
         with connect(primary) as conn:
@@ -120,7 +119,7 @@ def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_clust
                 conn.execute(raw_query(f"LOAD {table.module.keyword} TO MEMORY", "reset"))
             for statement in statements:
                 conn.execute(raw_query(statement, "edit"))
-            live = read_primary(conn, desired, written)
+            live = read_primary(conn, target.reach, target.written)
         report = read_status([spec])
         node1 = report.nodes[0]
         for table in tables:

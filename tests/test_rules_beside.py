@@ -1,0 +1,74 @@
+"""Plan and status run the rules in a child process while they read the nodes
+(`validate.rules_beside`): what it hands over is what running the rules here finds, and a
+child that dies without a word costs time, never a finding."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from proxysql_iac import validate
+from proxysql_iac.findings import Finding
+from proxysql_iac.rules import RuleContext, run_rules
+from proxysql_iac.spec.compile import compile_spec
+from proxysql_iac.spec.load import load_spec
+from tests.rules.test_registry import RULES, _example
+from tests.test_examples import SPECS
+
+linux_only = pytest.mark.skipif(sys.platform != "linux", reason="the child is forked on Linux")
+
+
+def _context(files: list[Path]) -> RuleContext:
+    loaded = load_spec(files)
+    return RuleContext(loaded, compile_spec(loaded)[0])
+
+
+def _bad_examples(tmp_path: Path) -> list[Path]:
+    """Every rule's Bad:: example: together, every rule finding something."""
+    files = []
+    for rule_ in RULES:
+        path = tmp_path / f"{rule_.code}.yaml"
+        path.write_text(_example(rule_, "Bad"))
+        files.append(path)
+    return files
+
+
+def _here(ctx: RuleContext) -> list[Finding]:
+    return list(run_rules(ctx, "validate"))
+
+
+@linux_only
+def test_the_child_hands_over_exactly_the_findings_of_the_rules_run_here(tmp_path: Path) -> None:
+    specs = [[p] for p in _bad_examples(tmp_path)] + [list(files) for files in SPECS.values()]
+    for files in specs:
+        ctx = _context(files)
+        assert validate.rules_beside(ctx)() == _here(ctx), files
+    assert sum(len(_here(_context(files))) for files in specs) > len(RULES)
+
+
+@linux_only
+def test_a_child_that_dies_without_a_word_leaves_the_rules_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+    listed = validate._listed
+
+    def dies_in_the_child(ctx: RuleContext) -> list[Finding]:
+        if os.getpid() != parent:
+            os._exit(1)
+        return listed(ctx)
+
+    monkeypatch.setattr(validate, "_listed", dies_in_the_child)
+    for path in _bad_examples(tmp_path)[:20]:
+        ctx = _context([path])
+        assert validate.rules_beside(ctx)() == _here(ctx), path
+
+
+def test_where_fork_is_not_used_the_rules_run_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(validate.sys, "platform", "darwin")
+    monkeypatch.setattr(validate.os, "fork", None)  # would raise TypeError if called
+    ctx = _context(_bad_examples(tmp_path)[:1])
+    assert validate.rules_beside(ctx)() == _here(ctx)
