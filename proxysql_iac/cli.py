@@ -624,10 +624,20 @@ SWITCH_INTERVAL_S = 0.0005
 
 
 def main() -> None:
-    """The `pxc` console script."""
+    """pxc as a program: exits with the command's code (SystemExit)."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     sys.exit(run())
 
 
+def script() -> None:
+    """The `pxc` console script: `main`, ending the process without freeing what the command
+    made (`lifetime.py`). Never to be called in a process with more to do."""
+    from proxysql_iac.lifetime import end, keep_until_the_end
+
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    keep_until_the_end()
+    end(run())
+
+
 if __name__ == "__main__":
-    main()
+    script()

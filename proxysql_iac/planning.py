@@ -31,6 +31,7 @@ from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.admin.tls import ClientTls, Pem, TlsMode
 from proxysql_iac.errors import SpecError
 from proxysql_iac.findings import Finding, Severity, render_text
+from proxysql_iac.lifetime import keep
 from proxysql_iac.plan.diff import (
     TABLE_MODULE,
     ChangeSet,
@@ -163,36 +164,31 @@ def remember_live_secrets(live: Live, secrets: SecretStore) -> None:
                     secrets.remember(pair.partition(":")[2])
 
 
-def secret_refs(desired: Desired) -> list[SecretRef]:
-    """Every secret reference of the spec: the cluster's credentials, secret columns,
-    variables."""
-    refs: list[SecretRef] = []
-    cluster = desired.cluster
-    for creds in [cluster.admin, *(n.admin for n in cluster.nodes)] if cluster else []:
-        if creds is not None and isinstance(creds.password, SecretRef):
-            refs.append(creds.password)
-    for table in TABLES:
-        secret = [c.name for c in table.columns if c.secret]
-        for row in desired.rows(table.name) if secret else []:
-            refs.extend(v for c in secret if isinstance(v := row.values[c], SecretRef))
-    refs.extend(v.value for v in desired.variables.values() if isinstance(v.value, SecretRef))
-    return refs
-
-
 def resolve_all(desired: Desired, secrets: SecretStore) -> None:
-    """Resolve every reference up front: missing secrets (all of them) fail before any
-    connection. Secret literals of the spec are remembered too."""
-    secrets.resolve_all(secret_refs(desired))
-    for variable in desired.variables.values():
-        if is_secret_variable(variable.name) and isinstance(variable.value, str):
-            secrets.remember(variable.value)
+    """Resolve every reference of the spec (the cluster's credentials, secret columns,
+    variables) up front: missing secrets (all of them) fail before anything read is told.
+    Secret literals of the spec are remembered too."""
+    cluster = desired.cluster
+    credentials = [cluster.admin, *(n.admin for n in cluster.nodes)] if cluster else []
+    refs = [c.password for c in credentials if c and isinstance(c.password, SecretRef)]
+    literals: list[str] = []
     for table in TABLES:
-        secret = [c.name for c in table.columns if c.secret]
-        for row in desired.rows(table.name) if secret else []:
-            for column in secret:
-                value = row.values[column]
-                if isinstance(value, str):
-                    secrets.remember(value)
+        for column in [c.name for c in table.columns if c.secret]:
+            written = [row.values[column] for row in desired.rows(table.name)]
+            # each object once: 50,000 users that read one variable share one reference
+            for value in {id(v): v for v in written}.values():
+                if isinstance(value, SecretRef):
+                    refs.append(value)
+                elif isinstance(value, str):
+                    literals.append(value)
+    for variable in desired.variables.values():
+        if isinstance(variable.value, SecretRef):
+            refs.append(variable.value)
+        elif is_secret_variable(variable.name) and isinstance(variable.value, str):
+            literals.append(variable.value)
+    secrets.resolve_all(refs)
+    for literal in literals:
+        secrets.remember(literal)
 
 
 def read_primary(
@@ -472,7 +468,9 @@ def read_while_validating(
         raise
     target = validated.result()
     reading = next((r for reach, r in reads if reach == target.reach), None)
-    return target, read(target.reach, validated.result) if reading is None else reading.result()
+    found = read(target.reach, validated.result) if reading is None else reading.result()
+    keep(target, found)
+    return target, found
 
 
 def _validated(validated: "Future[Target]", target: Target) -> None:
@@ -494,7 +492,9 @@ def make_plan(files: Sequence[str | Path], *, node: str | None = None) -> PlanCo
     """Read the spec and the nodes, and plan. Nothing here makes cycles worth collecting:
     the collector waits (0.1 s of a 50,000-user plan), as it does for validate."""
     with gc_paused():
-        return _make_plan(files, node=node)
+        ctx = _make_plan(files, node=node)
+    keep(ctx)
+    return ctx
 
 
 def _make_plan(files: Sequence[str | Path], *, node: str | None) -> PlanContext:

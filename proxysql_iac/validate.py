@@ -1,5 +1,6 @@
 """`pxc validate` and `pxc compile`: spec files in, findings and desired rows out. Offline."""
 
+import contextlib
 import gc
 import os
 import pickle
@@ -12,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from proxysql_iac.findings import Finding, Severity, has_errors, sort_findings
+from proxysql_iac.lifetime import keep
 from proxysql_iac.rules import RuleContext, load_all, run_rules, severity_for
 from proxysql_iac.spec.compile import Desired, compile_spec
 from proxysql_iac.spec.load import LoadedSpec, load_spec
@@ -86,7 +88,9 @@ def validate_files(
     """`compiled` is called with the desired state once it is compiled without error, before
     the rules run (planning starts reading the nodes then)."""
     with gc_paused():
-        return _validate_files(paths, compiled)
+        validation = _validate_files(paths, compiled)
+    keep(validation)
+    return validation
 
 
 def _validate_files(
@@ -127,10 +131,12 @@ def rules_beside(ctx: RuleContext) -> Callable[[], list[Finding]]:
     if sys.platform != "linux":  # fork is not what macOS' libraries expect after threads
         return here
     load_all()
+    read_end, write_end = os.pipe()
     try:
-        read_end, write_end = os.pipe()
         pid = os.fork()
-    except OSError:
+    except OSError:  # no process to spare
+        os.close(read_end)
+        os.close(write_end)
         return here
     if pid == 0:  # the child
         try:
@@ -149,7 +155,8 @@ def rules_beside(ctx: RuleContext) -> Callable[[], list[Finding]]:
         except Exception:  # the child died without a word: its work is done here
             findings = here()
         finally:
-            os.waitpid(pid, 0)
+            with contextlib.suppress(ChildProcessError):  # reaped by another waiter
+                os.waitpid(pid, 0)
         return findings
 
     return handed_over

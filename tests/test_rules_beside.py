@@ -68,7 +68,22 @@ def test_a_child_that_dies_without_a_word_leaves_the_rules_to_this_process(
 def test_where_fork_is_not_used_the_rules_run_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    def forbidden() -> int:
+        raise AssertionError("forked where the platform is not Linux")
+
     monkeypatch.setattr(validate.sys, "platform", "darwin")
-    monkeypatch.setattr(validate.os, "fork", None)  # would raise TypeError if called
+    monkeypatch.setattr(validate.os, "fork", forbidden)
+    ctx = _context(_bad_examples(tmp_path)[:1])
+    assert validate.rules_beside(ctx)() == _here(ctx)
+
+
+@linux_only
+def test_when_no_process_can_be_forked_the_rules_run_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_process() -> int:
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(validate.os, "fork", no_process)
     ctx = _context(_bad_examples(tmp_path)[:1])
     assert validate.rules_beside(ctx)() == _here(ctx)
