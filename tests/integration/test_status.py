@@ -134,6 +134,31 @@ def test_node_side_comparisons_agree_with_plan_layers(write_spec, proxysql_clust
     assert {u for _, u, _ in seen} == {True, False} == {d for _, _, d in seen}
 
 
+def test_a_variable_edited_in_memory_only_is_unloaded_and_unsaved_on_that_node_alone(  # type: ignore[no-untyped-def]
+    write_spec, proxysql_cluster
+) -> None:
+    """Variables' layers are judged once the spec is known (the reads start before it is
+    parsed): the primary's memory edit shows in both layers, the peers' stay clean."""
+    spec = _applied(write_spec, SERVERS + "mysql_variables:\n  max_connections: 2048\n")
+    with connect(proxysql_cluster.nodes[0]) as conn:
+        conn.execute(
+            raw_query(
+                "UPDATE global_variables SET variable_value='2500' "
+                "WHERE variable_name='mysql-max_connections'",
+                "edit memory only",
+            )
+        )
+    code, out = run_pxc("status", str(spec), "--format", "json")
+    assert code == 2, out
+    data = json.loads(out)
+    primary, *peers = data["nodes"]
+    assert [(d["table"], d["changed"]) for d in primary["unloaded"]] == [("global_variables", 1)]
+    assert [(d["table"], d["changed"]) for d in primary["unsaved"]] == [("global_variables", 1)]
+    assert all(p["unloaded"] == [] == p["unsaved"] for p in peers), peers
+    assert "node1: global_variables not loaded to runtime" in data["reasons"]
+    assert "node1: global_variables not saved to disk" in data["reasons"]
+
+
 @pytest.mark.sandbox
 def test_a_frozen_peer_with_a_change_exits_3_naming_the_peer(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
     sb = proxysql_cluster.sandbox
