@@ -9,12 +9,11 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from proxysql_iac.findings import Finding, Severity, has_errors, sort_findings
 from proxysql_iac.lifetime import keep
-from proxysql_iac.rules import RuleContext, load_all, run_rules, severity_for
+from proxysql_iac.rules import RuleContext, load_all, load_everything, run_rules, severity_for
 from proxysql_iac.spec.compile import Desired, compile_spec
 from proxysql_iac.spec.load import LoadedSpec, load_spec
 
@@ -107,59 +106,85 @@ def validate_loaded(
     all_findings = [*loaded.findings, *findings]
     ctx = RuleContext(loaded, desired)
     if compiled is not None and not has_errors(all_findings):
-        rules = rules_beside(ctx) if loaded.documents else list
-        compiled(desired)
-        all_findings.extend(rules())
+        beside = RulesBeside(ctx) if loaded.documents else None
+        try:
+            compiled(desired)
+        except BaseException:
+            if beside is not None:
+                beside.abandon()
+            raise
+        all_findings.extend(beside.findings() if beside is not None else [])
     elif loaded.documents:
         all_findings.extend(run_rules(ctx, "validate"))
     all_findings = _apply_overrides(all_findings, desired.rule_overrides)
     return Validation(loaded, desired, sort_findings(_dedupe(all_findings)))
 
 
-def rules_beside(ctx: RuleContext) -> Callable[[], list[Finding]]:
-    """Start the rules over `ctx` in a child process, while this one goes on (plan and status
+class RulesBeside:
+    """The rules over a spec, run in a child process while this one goes on (plan and status
     then work out the spec's rows as a node writes them, and read the nodes): the rules of a
-    60,000-row spec are a quarter of a second of work a second core can do. Returns what
-    hands their findings over, the same as running them here; on a system without fork, or
-    should the child not deliver, they are run here.
+    60,000-row spec are a quarter of a second of work a second core can do. `findings` are
+    the same as running them here, which is what happens on a system without fork, or
+    should the child not deliver.
 
     The child is forked while a thread of this process may be reading a node. It uses
-    nothing that thread holds: it runs the rules (all imported before the fork) over what
-    is already in memory, writes their findings to a pipe and ends with `os._exit`, before
-    any exit handler, buffer or socket of this process could be touched twice."""
-    here = partial(_listed, ctx)
-    if sys.platform != "linux":  # fork is not what macOS' libraries expect after threads
-        return here
-    load_all()
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:  # no process to spare
-        os.close(read_end)
-        os.close(write_end)
-        return here
-    if pid == 0:  # the child
-        try:
-            os.close(read_end)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # interrupted: the parent says so
-            with os.fdopen(write_end, "wb") as out:
-                pickle.dump(_listed(ctx), out, pickle.HIGHEST_PROTOCOL)
-        finally:
-            os._exit(0)
-    os.close(write_end)
+    nothing that thread holds: it runs the rules (all imported before the fork; they import
+    nothing later) over what is already in memory, writes their findings to a pipe and ends
+    with `os._exit`, before any exit handler, buffer or socket of this process could be
+    touched twice."""
 
-    def handed_over() -> list[Finding]:
+    def __init__(self, ctx: RuleContext) -> None:
+        self.ctx = ctx
+        self.child: tuple[int, int] | None = None  # its pid, and the pipe's end to read
+        if sys.platform != "linux":  # fork is not what macOS' libraries expect after threads
+            return
+        load_everything()
+        read_end, write_end = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare
+            os.close(read_end)
+            os.close(write_end)
+            return
+        if pid == 0:
+            try:
+                os.close(read_end)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # interrupted: the parent says so
+                with os.fdopen(write_end, "wb") as out:
+                    pickle.dump(_listed(ctx), out, pickle.HIGHEST_PROTOCOL)
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        self.child = (pid, read_end)
+
+    def findings(self) -> list[Finding]:
+        if self.child is None:
+            return _listed(self.ctx)
+        pid, read_end = self.child
+        self.child = None
         try:
             with os.fdopen(read_end, "rb") as answer:
-                findings: list[Finding] = pickle.load(answer)
+                found: list[Finding] = pickle.load(answer)
         except Exception:  # the child died without a word: its work is done here
-            findings = here()
+            found = _listed(self.ctx)
         finally:
-            with contextlib.suppress(ChildProcessError):  # reaped by another waiter
-                os.waitpid(pid, 0)
-        return findings
+            _reap(pid)
+        return found
 
-    return handed_over
+    def abandon(self) -> None:
+        """Stop the child, if any (this process is not going on to use the findings)."""
+        if self.child is not None:
+            pid, read_end = self.child
+            self.child = None
+            os.close(read_end)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):  # reaped by another waiter
+        os.waitpid(pid, 0)
 
 
 def _listed(ctx: RuleContext) -> list[Finding]:

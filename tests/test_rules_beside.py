@@ -1,8 +1,9 @@
 """Plan and status run the rules in a child process while they read the nodes
-(`validate.rules_beside`): what it hands over is what running the rules here finds, and a
+(`validate.RulesBeside`): what it hands over is what running the rules here finds, and a
 child that dies without a word costs time, never a finding."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def test_the_child_hands_over_exactly_the_findings_of_the_rules_run_here(tmp_pat
     specs = [[p] for p in _bad_examples(tmp_path)] + [list(files) for files in SPECS.values()]
     for files in specs:
         ctx = _context(files)
-        assert validate.rules_beside(ctx)() == _here(ctx), files
+        assert validate.RulesBeside(ctx).findings() == _here(ctx), files
     assert sum(len(_here(_context(files))) for files in specs) > len(RULES)
 
 
@@ -62,7 +63,7 @@ def test_a_child_that_dies_without_a_word_leaves_the_rules_to_this_process(
     monkeypatch.setattr(validate, "_listed", dies_in_the_child)
     for path in _bad_examples(tmp_path)[:20]:
         ctx = _context([path])
-        assert validate.rules_beside(ctx)() == _here(ctx), path
+        assert validate.RulesBeside(ctx).findings() == _here(ctx), path
 
 
 def test_where_fork_is_not_used_the_rules_run_here(
@@ -74,7 +75,7 @@ def test_where_fork_is_not_used_the_rules_run_here(
     monkeypatch.setattr(validate.sys, "platform", "darwin")
     monkeypatch.setattr(validate.os, "fork", forbidden)
     ctx = _context(_bad_examples(tmp_path)[:1])
-    assert validate.rules_beside(ctx)() == _here(ctx)
+    assert validate.RulesBeside(ctx).findings() == _here(ctx)
 
 
 @linux_only
@@ -86,4 +87,41 @@ def test_when_no_process_can_be_forked_the_rules_run_here(
 
     monkeypatch.setattr(validate.os, "fork", no_process)
     ctx = _context(_bad_examples(tmp_path)[:1])
-    assert validate.rules_beside(ctx)() == _here(ctx)
+    assert validate.RulesBeside(ctx).findings() == _here(ctx)
+
+
+@linux_only
+def test_an_abandoned_child_is_stopped_and_reaped(tmp_path: Path) -> None:
+    beside = validate.RulesBeside(_context(_bad_examples(tmp_path)[:1]))
+    assert beside.child is not None
+    pid = beside.child[0]
+    beside.abandon()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # gone: nothing left to reap
+
+
+def test_the_rules_import_nothing_once_everything_is_loaded(tmp_path: Path) -> None:
+    """The child is forked while a thread may be importing (a node's read): a rule that
+    imported a module as it ran could wait forever on that thread's import lock."""
+    files = [str(p) for p in _bad_examples(tmp_path)] + [
+        str(p) for files in SPECS.values() for p in files
+    ]
+    script = (
+        "import sys\n"
+        "from proxysql_iac.rules import RuleContext, load_everything, run_rules\n"
+        "from proxysql_iac.spec.compile import compile_spec\n"
+        "from proxysql_iac.spec.load import load_spec\n"
+        "contexts = []\n"
+        "for path in sys.argv[1:]:\n"
+        "    loaded = load_spec([path])\n"
+        "    contexts.append(RuleContext(loaded, compile_spec(loaded)[0]))\n"
+        "load_everything()\n"
+        "before = set(sys.modules)\n"
+        "for ctx in contexts:\n"
+        "    list(run_rules(ctx, 'validate'))\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *files], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout

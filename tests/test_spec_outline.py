@@ -70,6 +70,14 @@ def test_a_later_file_s_cluster_keys_are_merged_into_the_outline(tmp_path: Path)
         "version: 1\ndefaults: &d {name: p1, host: h}\ncluster:\n  primary: p1\n  nodes: [*d]\n",
         "- version: 1\n",  # not a mapping
         "version: 1\r\ncluster:\r\n  primary: p1\r\n",  # line ends libyaml reads otherwise
+        # text at the left margin inside a quoted value: no cluster block at all...
+        'version: 1\nmysql_query_rules:\n  - rule_id: 1\n    match_digest: "^SELECT\n'
+        + CLUSTER
+        + 'x: 1"\n    apply: 1\n',
+        # ... or one whose end is text that looks like a section
+        "version: 1\n" + CLUSTER + '  name: "a\nmysql_users: []\n  tls: x"\n',
+        "version: 1\n" + CLUSTER + "  name: [a,\nmysql_users: b]\n",
+        "version: 1\nhostgroups: {w: 1}\n" + CLUSTER,  # the cluster block after a table's
     ],
 )
 def test_a_file_the_outline_cannot_be_sure_of_gives_none(tmp_path: Path, text: str) -> None:

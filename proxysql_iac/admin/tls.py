@@ -5,7 +5,11 @@ letting the connector do it: the connector adds the system's trusted CAs to the 
 so `verify_ca` would accept any certificate a public CA signed, for any name.
 """
 
+import contextlib
+import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -106,9 +110,9 @@ def _load_ca(context: "ssl.SSLContext", ca: Pem) -> None:
 def _load_pair(context: "ssl.SSLContext", cert: Pem, key: Pem) -> None:
     import ssl
 
-    with tempfile.TemporaryDirectory(prefix="pxc-tls-") as private:
+    with _private_files() as private:
         try:
-            context.load_cert_chain(_file(cert, private, "cert"), _file(key, private, "key"))
+            context.load_cert_chain(private(cert, "cert"), private(key, "key"))
         except ssl.SSLError as exc:  # an OSError too: first
             raise TlsSetupError(
                 f"the client certificate {cert.label} and key {key.label} are not a PEM "
@@ -121,16 +125,41 @@ def _load_pair(context: "ssl.SSLContext", cert: Pem, key: Pem) -> None:
             ) from None
 
 
-def _file(pem: Pem, directory: str, name: str) -> Path:
-    """The path to load `pem` from: its own, or a file only this user can read, removed
-    with `directory` (ssl loads certificate chains from files only)."""
-    if pem.text is None:
-        assert pem.path is not None
-        return pem.path
-    path = Path(directory) / f"{name}.pem"
-    path.touch(mode=0o600)
-    path.write_text(pem.text, encoding="utf-8")
-    return path
+@contextmanager
+def _private_files() -> Iterator[Callable[[Pem, str], str]]:
+    """What gives the path to load a PEM from (ssl loads certificate chains from files
+    only): its own path, or for PEM text a file only this process can read, gone when the
+    block ends. On Linux that file lives in memory (`memfd_create`, opened through
+    /proc/self/fd): the key never reaches a disk, and nothing is left behind should the
+    process end inside the block (`lifetime.end` skips exit handlers, and with them the
+    clean-up of a temporary directory). Elsewhere it is a file of a private temporary
+    directory."""
+    opened: list[int] = []
+    in_memory = hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
+    with contextlib.ExitStack() as stack:
+        directory = (
+            "" if in_memory else stack.enter_context(tempfile.TemporaryDirectory(prefix="pxc-tls-"))
+        )
+
+        def path(pem: Pem, name: str) -> str:
+            if pem.text is None:
+                assert pem.path is not None
+                return str(pem.path)
+            if in_memory:
+                fd = os.memfd_create(f"pxc-tls-{name}", os.MFD_CLOEXEC)
+                opened.append(fd)
+                os.write(fd, pem.text.encode("utf-8"))
+                return f"/proc/self/fd/{fd}"
+            file = Path(directory) / f"{name}.pem"
+            file.touch(mode=0o600)
+            file.write_text(pem.text, encoding="utf-8")
+            return str(file)
+
+        try:
+            yield path
+        finally:
+            for fd in opened:
+                os.close(fd)
 
 
 def peer_failure(cause: BaseException | None) -> str | None:

@@ -15,7 +15,7 @@ from typing import Literal
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.spec.compile import Desired, WrittenCluster
 from proxysql_iac.spec.load import LoadedSpec, PathT
-from proxysql_iac.spec.variables import VariableCatalog, catalog_for
+from proxysql_iac.spec.variables import CATALOGS, VariableCatalog, catalog_for
 
 When = Literal["validate", "plan"]
 
@@ -78,6 +78,15 @@ def load_all() -> dict[str, Rule]:
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
     return REGISTRY
+
+
+def load_everything() -> None:
+    """Every rule and everything they load on first use (the variable catalogs), loaded now
+    rather than while they run: `validate.RulesBeside` runs them in a process forked while
+    another thread may hold an import lock."""
+    load_all()
+    for catalog in CATALOGS.values():
+        catalog.get("")
 
 
 def severity_for(rule_: Rule, overrides: dict[str, str]) -> Severity | None:

@@ -3,12 +3,13 @@
 Parsing and compiling a 60,000-row spec takes most of a second; reading the nodes it names
 takes about as long, mostly on the node's side. The outline lets the reading start first:
 the sections each file writes (its lines at the left margin), and its `version:`,
-`cluster:` and `rules:` sections cut out of the text and loaded as a spec of their own.
+`cluster:` and `rules:` sections, which must open the file, loaded as a spec of their own.
 
 It is a guess that pays when it comes true, nothing more: whoever acts on it compares it with
 what the whole spec says once validated (`planning.read_while_validating`). A file it cannot
 be sure of (a document marker past the first line, a key that is not a plain word, the same
-key twice, a section that does not parse on its own) gives no outline."""
+key twice, those sections after another one or not parsing on their own) gives no
+outline."""
 
 import re
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from proxysql_iac.spec.source import Document, SourceError, parse_text
 
 # The sections reaching the nodes depends on (the cluster block, the severities the rules
 # give it) and the version the rules check them against.
-OUTLINED = ("version", "cluster", "rules")
+OUTLINED = frozenset({"version", "cluster", "rules"})
 
 # a line that starts a top-level item (after a line break: `^` would be tried at every
 # character of the text, ten times slower)
@@ -47,11 +48,16 @@ def outline(paths: Sequence[str | Path]) -> Outline | None:
         if spans is None:
             return None
         sections.update(spans)
-        kept = "".join(
-            text[start:stop] for name, (start, stop) in spans.items() if name in OUTLINED
-        )
+        # The outlined sections must open the file: their text is then the file's own
+        # beginning, which libyaml reads there as it reads it here. (Anywhere else, a quoted
+        # value or a bracket opened above and continued at the left margin could make text
+        # look like `cluster:`.) What they leave open makes their parse fail.
+        leading = list(spans)[: len(OUTLINED & spans.keys())]
+        if not OUTLINED.issuperset(leading):
+            return None
+        head = text[: spans[leading[-1]][1]] if leading else ""
         try:
-            documents.append(parse_text(kept, str(path)))
+            documents.append(parse_text(head, str(path)))
         except SourceError:
             return None
     return Outline(combine_documents(documents, []), frozenset(sections))

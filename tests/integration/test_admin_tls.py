@@ -10,6 +10,8 @@ and the tests that need it are skipped without it.
 
 import os
 import shutil
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -345,5 +347,27 @@ def test_a_client_key_from_a_reference_is_named_never_shown(  # type: ignore[no-
     assert code == 1, out
     assert "{env: PXC_TEST_TLS_KEY}" in out and "THIS-IS-SECRET" not in out, out
     monkeypatch.setenv("PXC_TEST_TLS_KEY", issued.key_pem)  # a good pair is simply used
+    code, out = run_pxc("plan", str(spec(tmp_path, relay, user, tls)))
+    assert code in (0, 2), out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="elsewhere the key goes to a private temp dir")
+def test_a_client_key_given_as_text_never_reaches_a_disk(  # type: ignore[no-untyped-def]
+    proxysql_cluster, relay, tmp_path, monkeypatch
+) -> None:
+    """ssl loads a client certificate and key from files only: given as text, they are
+    written to memory-backed files, so that no key is left on a disk, even by a process
+    ended without its exit handlers (the console script's `lifetime.end`)."""
+    _, _, user, password = proxysql_cluster.primary
+    monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", password)
+    issued = Authority.create().issue()
+    monkeypatch.setenv("PXC_TEST_TLS_CERT", issued.cert_pem)
+    monkeypatch.setenv("PXC_TEST_TLS_KEY", issued.key_pem)
+
+    def no_disk(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a temporary directory for the client key")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_disk)
+    tls = ", tls: {cert: {env: PXC_TEST_TLS_CERT}, key: {env: PXC_TEST_TLS_KEY}}"
     code, out = run_pxc("plan", str(spec(tmp_path, relay, user, tls)))
     assert code in (0, 2), out
