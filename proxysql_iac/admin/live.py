@@ -2,7 +2,7 @@
 
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from proxysql_iac.admin.connection import AdminConnection, Row, integer_text
@@ -10,7 +10,7 @@ from proxysql_iac.admin.sql import (
     Statement,
     UnsafeStatement,
     identifier,
-    literals,
+    literal_lines,
     raw_query,
     select,
 )
@@ -138,18 +138,19 @@ def spec_columns(table: Table, rows: list[Row]) -> Written | None:
     key = [columns[table.column_names.index(c)] for c in table.key]
     keys = list(zip(*map(_in_sqlite_order, key), strict=True))
     order = sorted(range(len(rows)), key=keys.__getitem__)
+    in_order = operator.itemgetter(*order) if len(order) > 1 else lambda v: (v[0],)
     texts = []
     for values in columns:
-        text = _column_text([values[i] for i in order])
+        text = _column_text(in_order(values))
         if text is None:
             return None
         texts.append(text)
-    return [rows[i] for i in order], texts
+    return list(in_order(rows)), texts
 
 
-def _column_text(values: list[int | str | None]) -> str | None:
+def _column_text(values: Sequence[int | str | None]) -> str | None:
     try:
-        return "\n".join(literals(values))
+        return literal_lines(values)
     except UnsafeStatement:
         return None
 

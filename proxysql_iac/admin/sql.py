@@ -64,17 +64,38 @@ def literal(value: SqlValue, *, one_line: bool = False) -> str:
 def literals(values: Sequence[SqlValue]) -> list[str]:
     """`literal` of each value, a column at a time (50,000 users are 700,000 values): a
     column of plain texts or of 32-bit integers takes no call per value."""
+    kind = _uniform(values)
+    if kind is str:
+        return ["'" + text + "'" for text in cast(Sequence[str], values)]
+    if kind is int:
+        return list(map(str, cast(Sequence[int], values)))
+    return [literal(value) for value in values]
+
+
+def literal_lines(values: Sequence[SqlValue]) -> str:
+    """`literals` of `values` joined by line breaks; a column of plain texts or of 32-bit
+    integers is joined whole."""
+    kind = _uniform(values)
+    if kind is str:
+        return "'" + "'\n'".join(cast(Sequence[str], values)) + "'"
+    if kind is int:
+        return "\n".join(map(str, cast(Sequence[int], values)))
+    return "\n".join(literals(values))
+
+
+def _uniform(values: Sequence[SqlValue]) -> type | None:
+    """str: every value a text with no quote to double and no NUL; int: every value a
+    32-bit integer; None: anything else (each value is then looked at)."""
     kinds = set(map(type, values))
     if kinds == {str}:
-        texts = cast(Sequence[str], values)
-        joined = "".join(texts)
+        joined = "".join(cast(Sequence[str], values))
         if "\x00" not in joined and "'" not in joined:
-            return ["'" + text + "'" for text in texts]
+            return str
     elif kinds == {int}:
         numbers = cast(Sequence[int], values)
         if min(numbers) >= INT32_MIN and max(numbers) <= INT32_MAX:
-            return list(map(str, numbers))
-    return [literal(value) for value in values]
+            return int
+    return None
 
 
 def _quoted(text: str) -> str:

@@ -8,6 +8,7 @@ connection.
 
 from proxysql_iac.admin.connection import Row
 from proxysql_iac.admin.live import Live
+from proxysql_iac.admin.sql import SqlValue
 from proxysql_iac.spec.tables import Table
 from proxysql_iac.spec.variables import CATALOG
 
@@ -49,13 +50,11 @@ def kept_from_runtime(table: Table, memory: list[Row]) -> list[Row]:
     """Memory rows LOAD leaves out of runtime (inactive rules and users, users with a
     negative default_hostgroup, OFFLINE_HARD servers): a Cluster peer never gets them."""
     index = {c: i for i, c in enumerate(table.column_names)}
-    out = []
-    for row in memory:
-        for condition in table.reaches_runtime:
-            value = row[index[condition.column]]
-            if isinstance(value, str) or value is None:
-                value = table.column_by_name[condition.column].loaded(value)
-            if not condition.holds(value):
-                out.append(row)
-                break
-    return out
+    refused: list[tuple[int, set[SqlValue]]] = []  # per condition: its column, the values
+    for condition in table.reaches_runtime:  # judged once per distinct value (50,000 users)
+        at, column = index[condition.column], table.column_by_name[condition.column]
+        values = {row[at] for row in memory}
+        loaded = {v: column.loaded(v) if isinstance(v, str) or v is None else v for v in values}
+        refused.append((at, {v for v in values if not condition.holds(loaded[v])}))
+    refused = [(at, values) for at, values in refused if values]
+    return [row for row in memory if any(row[at] in values for at, values in refused)]
