@@ -99,11 +99,14 @@ def severity_for(rule_: Rule, overrides: dict[str, str]) -> Severity | None:
     return Severity(chosen)
 
 
-def run_rules(ctx: RuleContext, when: When = "validate") -> Iterator[Finding]:
+def run_rules(
+    ctx: RuleContext, when: When = "validate", only: Callable[[str], bool] | None = None
+) -> Iterator[Finding]:
+    """The findings of the rules run `when`, by code (`only`: the codes to run)."""
     overrides = ctx.desired.rule_overrides
     for code in sorted(load_all()):
         rule_ = REGISTRY[code]
-        if rule_.when != when:
+        if rule_.when != when or (only is not None and not only(code)):
             continue
         severity = severity_for(rule_, overrides)
         if severity is None:
