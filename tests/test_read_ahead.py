@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from proxysql_iac import planning, validate
 from tests.integration.conftest import run_pxc
 
 
@@ -43,6 +44,13 @@ def run_to_the_end(*args: str) -> tuple[int, str]:
     for thread in set(threading.enumerate()) - before:
         thread.join()
     return code, out
+
+
+@pytest.fixture(autouse=True)
+def _read_ahead_of_any_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These specs are small: they are read ahead as a large one is."""
+    monkeypatch.setattr(planning, "READ_AHEAD_BYTES", 0)
+    monkeypatch.setattr(validate, "RULES_BESIDE_ROWS", 0)
 
 
 @pytest.fixture

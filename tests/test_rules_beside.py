@@ -143,3 +143,19 @@ def test_the_rules_import_nothing_once_everything_is_loaded(tmp_path: Path) -> N
         [sys.executable, "-c", script, *files], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]", done.stdout
+
+
+@pytest.mark.parametrize("threshold", [validate.RULES_BESIDE_ROWS, 0])
+def test_a_caller_reading_meanwhile_gets_every_finding_validate_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int
+) -> None:
+    """Small specs run the rules here (forking costs more than they take), large ones partly
+    in a child: either way, what plan and status see is what `pxc validate` says."""
+    monkeypatch.setattr(validate, "RULES_BESIDE_ROWS", threshold)
+    both = tmp_path / "both.yaml"
+    both.write_text(BOTH_SIDES)
+    alone = validate.validate_files([both])
+    assert {f.code[:4] for f in alone.findings} == {"PXC0", "PXC1"}
+    assert validate.validate_files([both], compiled=lambda desired: None).findings == (
+        alone.findings
+    )
