@@ -17,13 +17,17 @@ NOT_COMPARED = {"mysql_servers"}
 
 
 def load(conn: AdminConnection, module: str, *, save: bool = False) -> None:
-    """LOAD `module` once the node's clock is past the module's last epoch."""
+    """LOAD `module` once the node's clock is past the module's last epoch, and past the
+    second this was called in: a peer stamps a pull with its own clock, so a pull that ended
+    just before (an apply returns as soon as the peers match) and this LOAD would otherwise
+    share a second, the same-second split no peer ever leaves (seen on a loaded CI run)."""
     names = set(MODULE_BY_KEYWORD[module].checksum_names) if module in MODULE_BY_KEYWORD else set()
-    while names:
+    called = read_clock(conn)
+    while True:
+        now = read_clock(conn)
         sums = [s for n, s in read_checksums(conn).items() if n in names]
-        if not sums or all(s.version <= 1 for s in sums):
-            break
-        if max(s.epoch for s in sums) < read_clock(conn):
+        fresh = not sums or all(s.version <= 1 for s in sums) or max(s.epoch for s in sums) < now
+        if now > called and fresh:
             break
         time.sleep(0.05)
     conn.execute(raw_query(f"LOAD {module} TO RUNTIME", "test load"))
