@@ -17,22 +17,28 @@ NOT_COMPARED = {"mysql_servers"}
 
 
 def load(conn: AdminConnection, module: str, *, save: bool = False) -> None:
-    """LOAD `module` once the node's clock is past the module's last epoch, and past the
-    second this was called in: a peer stamps a pull with its own clock, so a pull that ended
-    just before (an apply returns as soon as the peers match) and this LOAD would otherwise
-    share a second, the same-second split no peer ever leaves (seen on a loaded CI run)."""
+    """LOAD `module` once the node's clock is past the module's last epoch."""
     names = set(MODULE_BY_KEYWORD[module].checksum_names) if module in MODULE_BY_KEYWORD else set()
-    called = read_clock(conn)
-    while True:
-        now = read_clock(conn)
+    while names:
         sums = [s for n, s in read_checksums(conn).items() if n in names]
-        fresh = not sums or all(s.version <= 1 for s in sums) or max(s.epoch for s in sums) < now
-        if now > called and fresh:
+        if not sums or all(s.version <= 1 for s in sums):
+            break
+        if max(s.epoch for s in sums) < read_clock(conn):
             break
         time.sleep(0.05)
     conn.execute(raw_query(f"LOAD {module} TO RUNTIME", "test load"))
     if save:
         conn.execute(raw_query(f"SAVE {module} TO DISK", "test save"))
+
+
+def past_this_second(conn: AdminConnection) -> None:
+    """Wait until the node's clock is past the second this was called in. A peer stamps a
+    pull with its own clock: a hand LOAD right after an apply (which returns as soon as the
+    peers match) could share a second with their pull, a same-second split no peer leaves
+    (two real tests hit it on a loaded CI run)."""
+    called = read_clock(conn)
+    while read_clock(conn) <= called:
+        time.sleep(0.05)
 
 
 def new_second(conn: AdminConnection) -> None:
