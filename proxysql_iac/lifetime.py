@@ -1,5 +1,5 @@
-"""How long what a pxc command makes lives: in the pxc process (`cli.main`), as long as the
-process.
+"""How long what a pxc command makes lives: in the pxc process (`cli.script`, the console
+script), as long as the process.
 
 A command over a large spec ends holding tens of thousands of rows several times over: as
 written, compiled, read from the nodes, in the plan. Freeing them one object at a time when

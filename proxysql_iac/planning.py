@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,7 +245,12 @@ def interrupted_apply(live: Live, desired: Desired, node: str) -> list[Finding]:
 
 def managed_tables(desired: Desired) -> list[Table]:
     """The tables of the spec pxc reads and writes (not those no command loads)."""
-    return [t for t in TABLES if desired.manages(t.name) and t.module.loadable]
+    return tables_of_sections(desired.tables)
+
+
+def tables_of_sections(sections: Collection[str]) -> list[Table]:
+    """The tables pxc reads and writes of the sections a spec writes."""
+    return [t for t in TABLES if t.name in sections and t.module.loadable]
 
 
 def fingerprints(live: Live, desired: Desired) -> dict[str, str]:
@@ -378,9 +383,10 @@ def _nodes(
 def reach_ahead(
     files: Sequence[str | Path], node: str | None, secrets: SecretStore
 ) -> Reach | None:
-    """The nodes and tables the spec's outline names (`spec/outline.py`), when its cluster
-    block and rules validate on their own and its secrets resolve; else None."""
-    found = outline(files)
+    """The nodes and tables the spec's outline names (`spec/outline.py`), when the spec is
+    large enough to be worth it, its cluster block and rules validate on their own and its
+    secrets resolve; else None."""
+    found = outline(files) if _large(files) else None
     if found is None:
         return None
     validation = validate_loaded(found.loaded)
@@ -391,7 +397,7 @@ def reach_ahead(
         primary, peers = _nodes(cluster, secrets, node)
     except SpecError:
         return None
-    tables = tuple(t for t in TABLES if t.name in found.sections and t.module.loadable)
+    tables = tuple(tables_of_sections(found.sections))
     variables = not found.sections.isdisjoint(VARIABLE_SECTIONS)
     return Reach(primary, tuple(peers), tables, variables)
 
@@ -441,7 +447,7 @@ def read_while_validating(
     def start(reach: Reach) -> None:
         reads.append((reach, background(lambda: read(reach, validated.result))))
 
-    ahead = reach_ahead(files, node, secrets) if _large(files) else None
+    ahead = reach_ahead(files, node, secrets)
     if ahead is not None:
         start(ahead)
 

@@ -220,11 +220,10 @@ def _topology(conn: AdminConnection) -> tuple[set[SqlValue], list[tuple[set[SqlV
     return monitored, aurora
 
 
-def _servers(conn: AdminConnection, node: NodeStatus, memory: list[Row] | None) -> list[Row]:
+def _servers(conn: AdminConnection, node: NodeStatus) -> list[Row]:
     """Runtime servers: those memory lacks (why), and those not ONLINE. Returns runtime."""
     runtime = read_rows(conn, SERVERS, SERVERS.runtime_table)
-    if memory is None:
-        memory = read_rows(conn, SERVERS)
+    memory = read_rows(conn, SERVERS)
     monitored, aurora = _topology(conn)
     for row in runtime_only_rows(SERVERS, runtime, memory):
         hg, host = SERVERS.value(row, "hostgroup_id"), str(SERVERS.value(row, "hostname"))
@@ -460,7 +459,7 @@ def _read_primary(
             # the layers first, so that the peers' reads can go on while the rows come
             head = _head(conn)
             proven.set_result(_inspect_layers(conn, node, reach, head))
-            runtime_servers = _servers(conn, node, None)
+            runtime_servers = _servers(conn, node)
             live = read_live(conn, (), variables=False, runtime=False, disk=False)
             read_memory(conn, live, reach.tables, lambda table: validated().written(table))
             live.variables = head.variables
@@ -483,7 +482,7 @@ def _read_peer(
         with AdminConnection(endpoint) as conn:
             node.tls_version = conn.tls_version
             live = _head(conn)
-            _servers(conn, node, None)
+            _servers(conn, node)
             try:
                 vouched = proven.result().vouches(live, list(reach.tables))
             except BaseException:  # the primary's read failed: its error is the one raised

@@ -104,22 +104,17 @@ def validate_loaded(
     """Compile what was loaded and run the rules over it (`validate_files`)."""
     desired, findings = compile_spec(loaded)
     all_findings = [*loaded.findings, *findings]
-    ctx = RuleContext(loaded, desired)
-    if compiled is not None and not has_errors(all_findings):
-        rows = sum(map(len, desired.tables.values()))
-        beside = RulesBeside(ctx) if loaded.documents and rows >= RULES_BESIDE_ROWS else None
+    reading = compiled is not None and not has_errors(all_findings)
+    rows = sum(map(len, desired.tables.values()))
+    rules = RulesBeside(RuleContext(loaded, desired), fork=reading and rows >= RULES_BESIDE_ROWS)
+    if compiled is not None and reading:
         try:
             compiled(desired)
         except BaseException:
-            if beside is not None:
-                beside.abandon()
+            rules.abandon()
             raise
-        if beside is not None:
-            all_findings.extend(beside.findings())
-        elif loaded.documents:
-            all_findings.extend(run_rules(ctx, "validate"))
-    elif loaded.documents:
-        all_findings.extend(run_rules(ctx, "validate"))
+    if loaded.documents:
+        all_findings.extend(rules.findings())
     all_findings = _apply_overrides(all_findings, desired.rule_overrides)
     return Validation(loaded, desired, sort_findings(_dedupe(all_findings)))
 
@@ -144,8 +139,8 @@ class RulesBeside:
     status then work out the spec's rows as a node writes them, and read the nodes): the
     rules of a 60,000-row spec are a quarter of a second of work a second core can share.
     `findings` are the same as running them all here, in the same order (the child's rules
-    come first by code), which is what happens on a system without fork, or should the
-    child not deliver.
+    come first by code), which is what happens without `fork`, on a system without fork,
+    or should the child not deliver.
 
     The child is forked while a thread of this process may be reading a node. It uses
     nothing that thread holds: it runs the rules (all imported before the fork; they import
@@ -153,9 +148,11 @@ class RulesBeside:
     with `os._exit`, before any exit handler, buffer or socket of this process could be
     touched twice."""
 
-    def __init__(self, ctx: RuleContext) -> None:
+    def __init__(self, ctx: RuleContext, *, fork: bool = True) -> None:
         self.ctx = ctx
         self.child: tuple[int, int] | None = None  # its pid, and the pipe's end to read
+        if not fork or not ctx.loaded.documents:
+            return
         if sys.platform != "linux":  # fork is not what macOS' libraries expect after threads
             return
         load_everything()
