@@ -5,8 +5,9 @@ for the peers by reading their checksums, never by sleeping a fixed time."""
 import time
 
 from proxysql_iac.admin.connection import AdminConnection
-from proxysql_iac.admin.live import read_checksums, read_clock, read_variables
+from proxysql_iac.admin.live import read_checksums, read_clock, read_precise_clock, read_variables
 from proxysql_iac.admin.sql import raw_query
+from proxysql_iac.apply.executor import EPOCH_CLOCK_SLACK_S
 from proxysql_iac.plan.health import cluster_can_sync
 from proxysql_iac.spec.tables import MODULE_BY_KEYWORD
 
@@ -16,40 +17,29 @@ PEER_DEADLINE_S = 60.0
 NOT_COMPARED = {"mysql_servers"}
 
 
+def past(conn: AdminConnection, second: int) -> None:
+    """Wait until a LOAD on the node would be stamped with a later second than `second`: the
+    node stamps epochs with a clock that lags the one queries read (EPOCH_CLOCK_SLACK_S)."""
+    while read_precise_clock(conn) < second + 1 + EPOCH_CLOCK_SLACK_S:
+        time.sleep(0.05)
+
+
 def load(conn: AdminConnection, module: str, *, save: bool = False) -> None:
     """LOAD `module` once the node's clock is past the module's last epoch."""
     names = set(MODULE_BY_KEYWORD[module].checksum_names) if module in MODULE_BY_KEYWORD else set()
-    while names:
-        sums = [s for n, s in read_checksums(conn).items() if n in names]
-        if not sums or all(s.version <= 1 for s in sums):
-            break
-        if max(s.epoch for s in sums) < read_clock(conn):
-            break
-        time.sleep(0.05)
+    sums = [s for n, s in read_checksums(conn).items() if n in names]
+    if any(s.version > 1 for s in sums):
+        past(conn, max(s.epoch for s in sums))
     conn.execute(raw_query(f"LOAD {module} TO RUNTIME", "test load"))
     if save:
         conn.execute(raw_query(f"SAVE {module} TO DISK", "test save"))
 
 
-def past_this_second(conn: AdminConnection) -> None:
-    """Wait until the node's clock is past the second this was called in. A peer stamps a
-    pull with its own clock: a hand LOAD right after an apply (which returns as soon as the
-    peers match) could share a second with their pull, a same-second split no peer leaves
-    (two real tests hit it on a loaded CI run)."""
-    called = read_clock(conn)
-    while read_clock(conn) <= called:
-        time.sleep(0.05)
-
-
 def new_second(conn: AdminConnection) -> None:
     """Wait until the node's clock is past every module's epoch (for tests whose own
     statements must land in a second of their own, such as a deliberate same-second split)."""
-    while True:
-        sums = read_checksums(conn).values()
-        latest = max((s.epoch for s in sums if s.version > 1), default=0)
-        if latest < read_clock(conn):
-            return
-        time.sleep(0.05)
+    sums = read_checksums(conn).values()
+    past(conn, max((s.epoch for s in sums if s.version > 1), default=0))
 
 
 MODULE_OF = {

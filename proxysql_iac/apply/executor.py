@@ -38,6 +38,23 @@ Log = Callable[[str], None]
 Progress = Callable[[str], None]  # a one-line status that replaces the previous one
 
 
+# ProxySQL stamps a LOAD's epoch with time(NULL), the kernel's coarse clock, which lags the
+# clock a query reads by up to a scheduler tick (1-10 ms): a LOAD sent 6 ms into a second by
+# the node's query clock got the previous second on ProxySQL 2.7.1, 40 times out of 40.
+EPOCH_CLOCK_SLACK_S = 0.05
+# how long apply LOADs a module again when the node keeps stamping the previous second
+SAME_SECOND_PATIENCE_S = 3.0
+
+
+@dataclass(frozen=True)
+class LoadGuard:
+    """A module's checksum versions before its LOAD, and its latest epoch (0: no peer can
+    hold an earlier LOAD of it)."""
+
+    versions: dict[str, int]
+    latest: int
+
+
 @dataclass
 class ModuleResult:
     module: str
@@ -291,23 +308,60 @@ class Executor:
         return problems
 
     # -- LOAD with the same-second guard ---------------------------------------------
-    def _wait_for_new_second(self, conn: AdminConnection, step: ModuleStep) -> dict[str, int]:
+    def _wait_for_new_second(self, conn: AdminConnection, step: ModuleStep) -> LoadGuard:
         """Wait (without polling the node) until a LOAD would get an epoch of its own, and
-        return the module's checksum versions as they are before the LOAD.
+        return the module's checksum versions and latest epoch as they are before the LOAD.
 
         Epochs are whole seconds: a LOAD in the same second as one a peer has already pulled
-        gets an equal epoch with a different checksum, and that peer never syncs it. A
+        gets an equal epoch with a different checksum, and that peer never syncs it. The node
+        stamps epochs with a clock that lags the one pxc reads (EPOCH_CLOCK_SLACK_S). A
         module still at version 1 has never been LOADed since the node started, and no peer
         pulls from a version-1 node: no wait; nor for a module no peer pulls (`every_node`).
         A checksum at version 0 is one the node does not keep (pgsql_variables on 3.0.1)."""
         names = MODULE_BY_KEYWORD[step.module].checksum_names
         sums = [s for n, s in read_checksums(conn).items() if n in names and s.version > 0]
+        latest = 0
         if sums and not step.every_node and any(s.version > 1 for s in sums):
-            now = read_precise_clock(conn)
             latest = max(s.epoch for s in sums)
-            if latest >= int(now):
-                time.sleep(min(latest + 1 - now, 2.5) + 0.02)
-        return {s.name: s.version for s in sums}
+            wait = latest + 1 + EPOCH_CLOCK_SLACK_S - read_precise_clock(conn)
+            if wait > 0:
+                time.sleep(min(wait, 2.5))
+        return LoadGuard({s.name: s.version for s in sums}, latest)
+
+    def _in_a_second_of_its_own(
+        self, conn: AdminConnection, endpoint: Endpoint, step: ModuleStep, guard: LoadGuard
+    ) -> tuple[AdminConnection, dict[str, int]]:
+        """After a LOAD that took (memory, runtime and disk new): prove it got a later epoch
+        than the LOAD before it, or LOAD the same memory again until one does (a peer holding
+        the previous LOAD never pulls one that shares its second). Returns the connection
+        and the module's checksum versions after it."""
+        if not guard.latest:
+            return conn, {n: v + 1 for n, v in guard.versions.items()}
+        deadline = time.monotonic() + SAME_SECOND_PATIENCE_S
+        while True:
+            sums = [s for n, s in read_checksums(conn).items() if n in guard.versions]
+            versions = {s.name: s.version for s in sums}
+            stamped = min((s.epoch for s in sums), default=0)
+            if stamped > guard.latest:
+                return conn, versions
+            if time.monotonic() > deadline:
+                self.report.modules[-1].not_taken.append(
+                    f"PXC100 LOAD {step.module} on {endpoint.name} kept getting epoch "
+                    f"{stamped}, the second of the LOAD before it: a peer that holds that "
+                    "LOAD never pulls this one; run pxc apply again in a while"
+                )
+                return conn, versions
+            self.log(
+                f"{step.module} on {endpoint.name}: the node stamped its LOAD with second "
+                f"{stamped}, that of the LOAD before it; LOADing the same memory again"
+            )
+            time.sleep(4 * EPOCH_CLOCK_SLACK_S)
+            try:
+                conn.execute(sql.load_to_runtime(step.module))
+            except AdminConnectionError:
+                conn.close()
+                self.report.statements.extend(conn.sent)
+                conn = self._reconnect(endpoint)
 
     def _load(
         self, conn: AdminConnection, endpoint: Endpoint, step: ModuleStep, before: dict[str, int]
@@ -522,11 +576,11 @@ class Executor:
                 sealing: dict[str, str] = {}
                 if step.load:
                     self.progress(f"{where}: LOAD and verify runtime")
-                    before = self._wait_for_new_second(conn, step)
+                    guard = self._wait_for_new_second(conn, step)
                     self._fewer_sessions(read_admin_sessions(conn))
                     if on_primary and not step.every_node:
                         sealing = self._memory_checksums(conn, step.module)
-                    conn, loaded = self._load(conn, endpoint, step, before)
+                    conn, loaded = self._load(conn, endpoint, step, guard.versions)
                     if not loaded:
                         raise ApplyError(f"LOAD {step.module} did not take on {endpoint.name}")
             except LoadOutcomeUnknown:
@@ -539,10 +593,11 @@ class Executor:
                 raise
             with signals.shielded():  # runtime is new: disk follows, whatever comes
                 conn = self._finish(conn, endpoint, step, changes, len(statements))
+                if step.load:
+                    conn, versions = self._in_a_second_of_its_own(conn, endpoint, step, guard)
             # memory as it was at LOAD, runtime as that LOAD made it (and proved)
             proven = sealing and not self.report.modules[-1].not_taken
             if proven and self._memory_checksums(conn, step.module) == sealing:
-                versions = {n: v + 1 for n, v in before.items()}
                 self.loaded.update({t: (m, versions) for t, m in sealing.items()})
         finally:
             conn.close()

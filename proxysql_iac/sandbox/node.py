@@ -29,6 +29,12 @@ Row = tuple[Any, ...]
 SERVER_TABLES = commands.TABLE_MODULES["MYSQL SERVERS"]
 PGSQL_SERVER_TABLES = commands.PGSQL_TABLE_MODULES["PGSQL SERVERS"]
 # LOADs that count a checksum row (the variable modules count `<prefix>_variables`)
+# ProxySQL stamps a LOAD's epoch with time(NULL), which on Linux reads the kernel's coarse
+# clock: it lags the clock that queries read by up to a scheduler tick. On ProxySQL 2.7.1, a LOAD
+# sent 6 ms after the node's `strftime('%s','now')` turned a second got the previous second's
+# epoch 40 times out of 40 (a 250 Hz kernel: 4 ms a tick).
+EPOCH_CLOCK_LAG_S = 0.004
+
 COUNTED_BY = {
     "MYSQL USERS": "mysql_users",
     "MYSQL QUERY RULES": "mysql_query_rules",
@@ -222,6 +228,7 @@ class SandboxNode:
         self.fail_rules: list[tuple[re.Pattern[str], AdminError]] = []
         self.drop_after: int | None = None
         self.frozen = False
+        self.held_epoch: int | None = None  # the epoch the next LOAD gets, whatever the clock
         # this node's Aurora Monitor (set by the Sandbox before boot; None: no discovery)
         self.aurora: AuroraMonitor | None = None
         self.tls: ServerTls | None = None  # the admin port's certificate, read at boot
@@ -392,21 +399,22 @@ class SandboxNode:
         is a separate Monitor commit (new checksum and epoch, same version), as in ProxySQL.
         `runtime_servers`: a peer's runtime servers, used as ours (cluster sync algorithm 1).
         """
+        epoch = self._epoch_of_this_load() if count_version else None
         if module in self.grammar.variable_modules:
             prefix = self.grammar.variable_modules[module]
             if prefix != "sqliteserver-":
                 self._load_variables(prefix)
                 name = prefix[:-1] + "_variables"
                 if count_version and name not in self.server.uncounted_checksums:
-                    self._bump(name)
+                    self._bump(name, epoch)
             return
         if module == "MYSQL SERVERS":
             self._build_servers()
             if runtime_servers is not None:
                 self.runtime["mysql_servers"] = list(runtime_servers)
             if count_version:
-                self._bump("mysql_servers")
-                self._bump("mysql_servers_v2")
+                self._bump("mysql_servers", epoch)
+                self._bump("mysql_servers_v2", epoch)
             if discover:
                 self._aurora_after_load(bump=count_version)
             return
@@ -423,7 +431,7 @@ class SandboxNode:
                     rows = self._as_loaded(t, rows)
                 self.runtime[t] = rows
         if count_version and module in COUNTED_BY:
-            self._bump(COUNTED_BY[module])
+            self._bump(COUNTED_BY[module], epoch)
 
     def _runtime_users(self, table: str, rows: list[Row]) -> list[Row]:
         """Active users with a default hostgroup >= 0, split into a frontend row and a backend
@@ -596,7 +604,7 @@ class SandboxNode:
         old = self.checksums.get("mysql_servers")
         if old is None or after == before:
             return
-        self.checksums["mysql_servers"] = Checksum(old.version, int(time.time()), after)
+        self.checksums["mysql_servers"] = Checksum(old.version, self.epoch_clock(), after)
         for cb in self.listeners:
             cb("mysql_servers")
 
@@ -703,11 +711,18 @@ class SandboxNode:
             return hash64(parts)
         raise KeyError(name)
 
+    def epoch_clock(self) -> int:
+        return int(time.time() - EPOCH_CLOCK_LAG_S)
+
+    def _epoch_of_this_load(self) -> int:
+        held, self.held_epoch = self.held_epoch, None
+        return self.epoch_clock() if held is None else held
+
     def _bump(self, name: str, epoch: int | None = None) -> None:
         old = self.checksums.get(name)
         version = (old.version if old else 0) + 1
         self.checksums[name] = Checksum(
-            version, int(time.time()) if epoch is None else epoch, self._compute_checksum(name)
+            version, self.epoch_clock() if epoch is None else epoch, self._compute_checksum(name)
         )
         for cb in self.listeners:
             cb(name)
@@ -1285,7 +1300,7 @@ class SandboxNode:
             for n in names:
                 old = self.checksums[n]
                 ck = self._compute_checksum(n)
-                epoch = peer_epoch if ck == peer_checksum or n != module else int(time.time())
+                epoch = peer_epoch if ck == peer_checksum or n != module else self.epoch_clock()
                 self.checksums[n] = Checksum(old.version + 1, epoch, ck)
             for cb in self.listeners:
                 cb(module)

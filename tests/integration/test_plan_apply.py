@@ -9,7 +9,7 @@ from proxysql_iac.admin.layers import read_layer_differences
 from proxysql_iac.admin.live import read_checksums
 from proxysql_iac.admin.sql import raw_query
 from proxysql_iac.spec.tables import TABLE_BY_NAME
-from tests.cluster import load, past_this_second
+from tests.cluster import load
 from tests.integration.conftest import connect, rows, run_pxc, settle
 
 SERVERS = """
@@ -110,7 +110,6 @@ def test_password_stored_as_hash_is_no_change(write_spec, proxysql_cluster) -> N
                 "hash",
             )
         )
-        past_this_second(conn)
         load(conn, "MYSQL USERS", save=True)
     code, out = run_pxc("plan", str(spec), "--detailed-exitcode")
     assert code == 0, out

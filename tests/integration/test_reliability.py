@@ -9,6 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from proxysql_iac.admin.live import read_checksums
 from proxysql_iac.admin.sql import raw_query
 from proxysql_iac.spec.tables import TABLE_BY_NAME, Column, Kind, Load, OneOf
 from tests.cluster import load
@@ -92,6 +93,37 @@ def test_equal_epoch_split_is_named_by_plan_and_healed_by_apply(
     assert code == 0, out
     for node in proxysql_cluster.nodes:
         assert rows(node, "SELECT hostname FROM runtime_mysql_servers") == [("db1",)]
+
+
+@pytest.mark.sandbox
+def test_a_load_stamped_with_the_second_of_the_load_before_it_is_loaded_again(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    """ProxySQL stamps epochs with a clock that lags the one queries read: a LOAD can get the
+    second of the LOAD before it, which every peer already holds, and no peer pulls it."""
+    sb = proxysql_cluster.sandbox
+    first = write_spec(OLD)
+    assert run_pxc("apply", str(first), "--auto-approve")[0] == 0
+    with connect(proxysql_cluster.nodes[0]) as conn:
+        held = read_checksums(conn)["mysql_servers_v2"].epoch
+    sb.node(1).hold_epoch_clock(held)  # the next LOAD on the primary gets that second again
+    second = write_spec(OLD.replace("hostname: db2}", "hostname: db2, weight: 50}"))
+    code, out = run_pxc("apply", str(second), "--auto-approve", "--converge-timeout", "10")
+    assert code == 0, out
+    assert f"stamped its LOAD with second {held}" in out
+    with connect(proxysql_cluster.nodes[0]) as conn:
+        primary = read_checksums(conn)
+    assert primary["mysql_servers_v2"].epoch > held
+    for node in proxysql_cluster.nodes:
+        assert rows(node, "SELECT hostname, weight FROM runtime_mysql_servers ORDER BY 1") == [
+            ("db1", "1"),
+            ("db2", "50"),
+        ]
+        with connect(node) as conn:
+            sums = read_checksums(conn)
+        assert sums["mysql_servers_v2"].checksum == primary["mysql_servers_v2"].checksum
+    code, out = run_pxc("status", str(second))
+    assert code == 0, out
 
 
 def test_two_applies_within_one_second_both_reach_every_peer(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]

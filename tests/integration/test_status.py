@@ -15,7 +15,7 @@ from proxysql_iac.plan.layers import table_unloaded, table_unsaved
 from proxysql_iac.planning import load_desired, read_primary, target_of
 from proxysql_iac.spec.tables import TABLE_BY_NAME
 from proxysql_iac.status import read_status
-from tests.cluster import load, past_this_second
+from tests.cluster import load
 from tests.integration.conftest import connect, rows, run_pxc, set_variables, settle, variable
 
 SERVERS = """
@@ -89,7 +89,6 @@ def test_unloaded_and_unsaved_edits_are_reported(write_spec, proxysql_cluster) -
     ]
     assert [d["table"] for d in node1["unsaved"]] == ["mysql_servers"]
     with connect(primary) as conn:  # loaded, still not saved
-        past_this_second(conn)
         load(conn, "MYSQL SERVERS")
     code, out = run_pxc("status", str(spec))
     assert code == 2, out
