@@ -237,7 +237,7 @@ def render_text(result: Explanation) -> str:
     )
     out.append(f"  field: {FIELD_PROPAGATION}")
     out.append(
-        "  apply waits = 3 x floor + 2 s for every peer to match the primary, then exits 3 "
+        "  apply waits = 3 x floor + 5 s for every peer to match the primary, then exits 3 "
         "(diffs_before_sync 0 counts as 1 there)"
     )
     for p in result.propagation:

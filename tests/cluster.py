@@ -5,7 +5,7 @@ for the peers by reading their checksums, never by sleeping a fixed time."""
 import time
 
 from proxysql_iac.admin.connection import AdminConnection
-from proxysql_iac.admin.live import read_checksums, read_clock, read_precise_clock, read_variables
+from proxysql_iac.admin.live import read_checksums, read_precise_clock, read_variables
 from proxysql_iac.admin.sql import raw_query
 from proxysql_iac.apply.executor import EPOCH_CLOCK_SLACK_S
 from proxysql_iac.plan.health import cluster_can_sync

@@ -34,8 +34,8 @@ def test_200_ms_times_3_is_a_600_ms_floor_and_apply_waits_3_8_s(tmp_path: Path) 
     assert (rules.diffs.value, rules.diffs.source) == (3, "spec")
     assert rules.floor_ms == 600
     assert rules.earliest_ms == 400
-    # the documented deadline: 3 x floor + 2 s, the same function apply uses
-    assert rules.deadline_s == 3 * 0.6 + 2 == 3.8
+    # the documented deadline: 3 x floor + 5 s, the same function apply uses
+    assert rules.deadline_s == 3 * 0.6 + 5 == 6.8
     assert rules.deadline_s == propagation_deadline(
         {
             "admin-cluster_check_interval_ms": "200",
@@ -47,7 +47,7 @@ def test_200_ms_times_3_is_a_600_ms_floor_and_apply_waits_3_8_s(tmp_path: Path) 
     text = render_text(result)
     assert "admin-cluster_check_interval_ms = 200 (spec)" in text
     assert "MYSQL QUERY RULES *  3 (spec)" in text
-    assert "600 ms" in text and "400-600 ms + pull" in text and "3.8 s" in text
+    assert "600 ms" in text and "400-600 ms + pull" in text and "6.8 s" in text
     assert "459-612 ms at 200 ms x 3" in text  # the field figure next to the formula
 
 
@@ -57,7 +57,7 @@ def test_without_cluster_variables_the_2_7_1_defaults_apply(tmp_path: Path) -> N
     assert (servers.interval.value, servers.interval.source) == (1000, "default")
     assert (servers.diffs.value, servers.diffs.source) == (3, "default")
     assert servers.floor_ms == 3000
-    assert servers.deadline_s == 11.0
+    assert servers.deadline_s == 14.0
     assert servers.checksums == ("mysql_servers", "mysql_servers_v2")
     assert [m for m, managed in result.unsynced] == ["SCHEDULER", "MYSQL FIREWALL", "RESTAPI"]
 
@@ -67,7 +67,7 @@ def test_diffs_before_sync_0_never_propagates(tmp_path: Path) -> None:
     result = explain([spec])
     users = next(p for p in result.propagation if p.module == "MYSQL USERS")
     assert users.floor_ms is None
-    assert users.deadline_s == 2.0  # nothing to wait for: apply skips the module's peers
+    assert users.deadline_s == 5.0  # nothing to wait for: apply skips the module's peers
     assert "no wait" in render_text(result)
     assert "disables sync: peers never pull it (PXC107)" in render_text(result)
 
@@ -114,7 +114,7 @@ def test_cli_json(tmp_path: Path) -> None:
     rules = next(p for p in data["propagation"] if p["module"] == "MYSQL QUERY RULES")
     assert rules["floor_ms"] == 600
     assert rules["expected_ms"] == [400, 600]
-    assert rules["apply_deadline_s"] == 3.8
+    assert rules["apply_deadline_s"] == 6.8
     assert data["interval"] == {
         "name": "admin-cluster_check_interval_ms",
         "value": 200,
