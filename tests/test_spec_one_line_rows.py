@@ -283,6 +283,24 @@ def one_line_rows(rng: random.Random, indent: str) -> list[str]:
     return [shape.format(indent=indent, row=random_row(rng))]
 
 
+# The keys of rows written alike, as a spec's rows of one table are: a run's rows then mostly
+# share its first row's keys (read by a pattern made from that row), now and then not.
+SHAPES = [["hostname", "port"], ["x", "env", "comment"], ["port", "x"], ["Key1"]]
+
+
+def shaped_rows(rng: random.Random, indent: str) -> list[str]:
+    keys = list(rng.choice(SHAPES[:2]) if rng.random() < 0.8 else rng.choice(SHAPES))
+    if rng.random() < 0.03:
+        keys[-1] = rng.choice(ODD_KEYS)
+    values = [rng.choice(VALUES) for _ in keys]
+    if rng.random() < 0.05:
+        values[-1] = rng.choice(ODD_VALUES)
+    separator = rng.choice([", ", ", ", ",", " , "])
+    row = "{" + separator.join(f"{k}: {v}" for k, v in zip(keys, values, strict=True)) + "}"
+    shape = rng.choice(LINES) if rng.random() < 0.97 else rng.choice(ODD_LINES)
+    return [shape.format(indent=indent, row=row)]
+
+
 BLOCK_VALUES = [
     *VALUES[:-4],
     *["^SELECT .* FROM t$", "a, [b]", "it's", "x  ", "{env: PW}", "{ file: /p }"],
@@ -336,7 +354,9 @@ def random_spec(rng: random.Random, rows: Callable[[random.Random, str], list[st
 
 
 @pytest.mark.parametrize("seed", range(40))
-@pytest.mark.parametrize("rows", [one_line_rows, block_rows], ids=["one-line", "block"])
+@pytest.mark.parametrize(
+    "rows", [one_line_rows, shaped_rows, block_rows], ids=["one-line", "shaped", "block"]
+)
 def test_generated_specs_read_as_libyaml_reads_them(
     rows: Callable[[random.Random, str], list[str]], seed: int
 ) -> None:

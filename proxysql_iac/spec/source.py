@@ -498,6 +498,7 @@ class _RowMap(YMap):
 # One run's rows, token by token: a key and its value (written bare or quoted), or an inner
 # mapping's `{`, or a mapping's `}`.
 _ROW_TOKEN = re.compile(rf"({_KEY}): +(?:({_PLAIN}|'[^']*'|\"[^\"]*\")|(\{{))|\}}")
+_ROW_VALUE = rf"({_PLAIN}|'[^']*'|\"[^\"]*\")"  # a token's value, as a pattern's group
 
 
 class _Run:
@@ -595,37 +596,128 @@ def _read_run(
     words: set[str],
 ) -> _Run | None:
     """The rows of one run, or None when this grammar cannot be sure what one means (a key
-    written twice, a key that is not a word): then libyaml reads the whole document."""
-    rows: list[_RowMap] = []
-    row = into = _RowMap(line, column, written[0], None)
+    written twice, a key that is not a word): then libyaml reads the whole document. A row
+    written as the run's first one (the same keys, in the same order and nesting) is read by
+    one match of a pattern made from that row; any other row, token by token."""
+    shape = _RowShape.of(written[0], words)
+    rows: list[YMap] = []
+    size = 0
+    for number, row_text in enumerate(written):
+        found = shape.pattern.fullmatch(row_text) if shape is not None else None
+        if found is not None and shape is not None:
+            row = shape.row(found.groups(), line + number, column, row_text, plain)
+            size += shape.size
+        else:
+            read = _row_by_tokens(row_text, line + number, column, plain, words)
+            if read is None:
+                return None
+            row, values = read
+            size += values
+        rows.append(row)
+    depth = 1 + any(type(v) is _RowMap for row in rows for v in row.values())
+    return _Run(line, column, rows, size, depth)
+
+
+def _value(written: str, plain: dict[str, Any]) -> Any:
+    """A value as a row's token holds it: a quoted text without its quotes, a plain word
+    resolved; each distinct text once (`plain`: a quoted one is kept with its quotes, so no
+    text of one kind stands for the other)."""
+    resolved = plain.get(written, plain)
+    if resolved is plain:
+        if written[0] == "'" or written[0] == '"':
+            resolved = written[1:-1]
+        else:
+            resolved = _plain_scalar(written)
+        plain[written] = resolved
+    return resolved
+
+
+def _row_by_tokens(
+    row_text: str, line: int, column: int, plain: dict[str, Any], words: set[str]
+) -> tuple[_RowMap, int] | None:
+    """One row read token by token, and its number of values (inner mappings' too); None for
+    a key written twice in a mapping or a key that is not a word."""
+    row = into = _RowMap(line, column, row_text, None)
     keys = size = 0
-    for key, value, opened in _ROW_TOKEN.findall(text, start + 1, stop):
+    for key, value, opened in _ROW_TOKEN.findall(row_text, 1):
         if key and not _a_word(key, words):
             return None
         if value:
             keys += 1
-            if value[0] == "'" or value[0] == '"':
-                into[key] = value[1:-1]
-            else:
-                resolved = plain.get(value, plain)
-                if resolved is plain:
-                    resolved = plain[value] = _plain_scalar(value)
-                into[key] = resolved
+            into[key] = _value(value, plain)
         elif opened:
             keys += 1
-            into[key] = into = _RowMap(line + len(rows), -1, "", row)
+            into[key] = into = _RowMap(line, -1, "", row)
         elif into is row:
             size += len(row)
-            rows.append(row)
-            if len(rows) < len(written):
-                row = into = _RowMap(line + len(rows), column, written[len(rows)], None)
         else:
             size += len(into)
             into = row
-    if keys != size or len(rows) != len(written):
-        return None  # a key written twice in a mapping
-    depth = 1 + any(type(v) is _RowMap for row in rows for v in row.values())
-    return _Run(line, column, list(rows), size, depth)
+    return (row, size) if keys == size else None
+
+
+class _RowShape:
+    """The keys of a one-line row, in order, with the mappings inside it: a pattern that
+    matches a row written with exactly these keys, a group per value."""
+
+    __slots__ = ("inner", "keys", "pattern", "size")
+
+    def __init__(self, pattern: re.Pattern[str], keys: list[str], inner: dict[str, list[str]]):
+        self.pattern = pattern
+        self.keys = keys  # the row's keys; an inner mapping's key stands for its keys' values
+        self.inner = inner  # per inner mapping's key, its keys
+        self.size = len(keys) + sum(len(k) for k in inner.values())
+
+    @classmethod
+    def of(cls, row_text: str, words: set[str]) -> "_RowShape | None":
+        parts = [r"\{ *"]
+        keys: list[str] = []
+        inner: dict[str, list[str]] = {}
+        into: list[str] | None = None
+        first = True
+        for key, value, opened in _ROW_TOKEN.findall(row_text, 1):
+            if not key:  # a `}`
+                if into is None:
+                    break
+                parts.append(r" *\}")
+                into, first = None, False
+                continue
+            if not _a_word(key, words) or key in (keys if into is None else into):
+                return None
+            parts.append(("" if first else r" *, *") + re.escape(key) + ": +")
+            if value:
+                parts.append(_ROW_VALUE)
+                (keys if into is None else into).append(key)
+                first = False
+            elif opened and into is None:
+                parts.append(r"\{ *")
+                keys.append(key)
+                into = inner[key] = []
+                first = True
+            else:
+                return None
+        parts.append(r" *\}")
+        return cls(re.compile("".join(parts)), keys, inner)
+
+    def row(
+        self, values: tuple[str, ...], line: int, column: int, row_text: str, plain: dict[str, Any]
+    ) -> _RowMap:
+        resolved = [plain[v] if v in plain else _value(v, plain) for v in values]
+        row = _RowMap(line, column, row_text, None)
+        if not self.inner:
+            row.update(zip(self.keys, resolved, strict=True))
+            return row
+        at = 0
+        for key in self.keys:
+            names = self.inner.get(key)
+            if names is None:
+                row[key] = resolved[at]
+                at += 1
+            else:
+                inner = row[key] = _RowMap(line, -1, "", row)
+                inner.update(zip(names, resolved[at : at + len(names)], strict=True))
+                at += len(names)
+        return row
 
 
 # Rows written in block style, one key a line, such as
