@@ -226,10 +226,20 @@ def compile_spec(loaded: LoadedSpec) -> tuple[Desired, list[Finding]]:
                 desired.tables[table.name] = []
             continue
         rows: list[DesiredRow] = []
+        plans: dict[tuple[str, ...], _RowPlan] = {}
         for index, raw_row in enumerate(section):
             if not isinstance(raw_row, dict):
                 continue
             suspect = bool(bad_rows) and f"{table.name}[{index}]" in bad_rows
+            if not suspect:
+                keys = tuple(raw_row)
+                plan = plans.get(keys)
+                if plan is None:
+                    plan = plans[keys] = _RowPlan(table, keys)
+                quick = plan.compile(raw_row, (table.name, index), desired.hostgroups, refs)
+                if quick is not None:
+                    rows.append(quick)
+                    continue
             row, unknown = _compile_row(
                 table,
                 raw_row,
@@ -337,6 +347,66 @@ def _written_tls(raw: Any) -> WrittenTls | None:
         else:
             unreadable.add(key)
     return WrittenTls(given, frozenset(unreadable))
+
+
+class _RowPlan:
+    """How the rows of a table written with the same keys compile when every value is of
+    the kind most are (a text, an integer, a defined hostgroup name, a secret reference):
+    as `_compile_row` compiles them, without asking each column what it is. A row with any
+    other value gets None, and `_compile_row` (which words what is wrong)."""
+
+    AS_WRITTEN, HOSTGROUP, SECRET, REWRITTEN = range(4)
+
+    def __init__(self, table: Table, keys: tuple[str, ...]) -> None:
+        self.defaults = _DEFAULTS[table.name]
+        self.steps: list[tuple[str, Column, int]] | None = []
+        for name in keys:
+            column = table.column_by_name.get(name)
+            if column is None:
+                continue  # an unknown key: the loader reported it
+            if column.kind is Kind.JSON:
+                self.steps = None
+                break
+            if column.hostgroup and column.kind is Kind.INT:
+                how = self.HOSTGROUP
+            elif column.secret:
+                how = self.SECRET
+            elif name in _REWRITTEN[table.name]:
+                how = self.REWRITTEN
+            else:
+                how = self.AS_WRITTEN
+            self.steps.append((name, column, how))
+        self.written = frozenset(name for name, _, _ in self.steps or ())
+
+    def compile(
+        self,
+        raw: dict[str, Any],
+        origin: PathT,
+        hostgroups: dict[str, int],
+        refs: _References,
+    ) -> DesiredRow | None:
+        if self.steps is None:
+            return None
+        values: dict[str, Value] = dict(self.defaults)
+        for name, column, how in self.steps:
+            value = raw[name]
+            kind = type(value)
+            if kind is int or value is None:
+                if how == self.REWRITTEN:
+                    value = column.loaded(value) if value is None else value
+            elif kind is str:
+                if how == self.HOSTGROUP:
+                    value = hostgroups.get(value)
+                    if value is None:
+                        return None  # an undefined name: PXC140
+                elif how == self.REWRITTEN:
+                    value = column.loaded(value)
+            elif isinstance(value, dict):
+                value = refs.get(value, (*origin, name))
+            else:
+                return None
+            values[name] = value
+        return DesiredRow(values, origin, self.written)
 
 
 def _compile_row(
