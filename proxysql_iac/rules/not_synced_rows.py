@@ -1,10 +1,10 @@
 """PXC129: rows LOAD leaves out of runtime never reach a Cluster peer."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from proxysql_iac.findings import Severity
 from proxysql_iac.rules import Issue, RuleContext, rule
-from proxysql_iac.spec.compile import Value
+from proxysql_iac.spec.compile import DesiredRow, Value
 from proxysql_iac.spec.tables import TABLES, Reaches, Table
 
 
@@ -37,7 +37,14 @@ def row_not_synced_to_peers(ctx: RuleContext) -> Iterator[Issue]:
         if not table.module.synced:
             continue  # pxc writes the module to every node: no peer pulls it (PXC109)
         reaches: dict[tuple[int, type, int | str], bool] = {}
-        for row in ctx.desired.rows(table.name):
+        rows = ctx.desired.rows(table.name)
+        if all(
+            _reaches(table, condition, value, reaches)
+            for condition in table.reaches_runtime
+            for value in _written_values(rows, condition.column)
+        ):
+            continue  # every value written reaches runtime (50,000 users: a few values)
+        for row in rows:
             for condition in table.reaches_runtime:
                 if condition.column not in row.written:
                     continue  # a default that keeps a row out has a rule of its own
@@ -53,6 +60,15 @@ def row_not_synced_to_peers(ctx: RuleContext) -> Iterator[Issue]:
                     f"(reaching runtime needs {condition.describe()})",
                 )
                 break
+
+
+def _written_values(rows: list[DesiredRow], column: str) -> Iterable[Value]:
+    """The distinct values `rows` write in `column` (each row's, if one is unhashable)."""
+    values = [row.values[column] for row in rows if column in row.written]
+    try:
+        return set(values)
+    except TypeError:
+        return values
 
 
 def _reaches(
