@@ -177,6 +177,10 @@ def _err() -> "Console":
     return Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 @app.command(cls=_Command)
 def validate(
     files: SpecFiles,
@@ -204,7 +208,8 @@ def validate(
         warnings = sum(1 for f in findings if f.severity.value == "warning")
         verdict = "invalid" if errors else "valid"
         typer.echo(
-            f"{', '.join(map(str, files))}: {verdict} ({errors} errors, {warnings} warnings)",
+            f"{', '.join(map(str, files))}: {verdict} ({_count(errors, 'error')}, "
+            f"{_count(warnings, 'warning')})",
             err=True,
         )
     raise typer.Exit(ExitCode.OK if result.ok else ExitCode.ERROR)

@@ -238,7 +238,7 @@ def render_text(result: Explanation) -> str:
     out.append(f"  field: {FIELD_PROPAGATION}")
     out.append(
         "  apply waits = 3 x floor + 5 s for every peer to match the primary, then exits 3 "
-        "(diffs_before_sync 0 counts as 1 there)"
+        "(a module with diffs_before_sync 0 is never pulled, and not waited for)"
     )
     for p in result.propagation:
         if p.floor_ms is None:

@@ -36,7 +36,7 @@ def test_the_console_script_prints_everything_and_exits_with_the_command_s_code(
     assert (done.returncode, code) == (1, 1)
     assert len(done.stdout) > 200_000  # more than a pipe holds: written out before the end
     assert sorted((done.stdout + done.stderr).splitlines()) == sorted(together.splitlines())
-    assert done.stderr.strip().endswith("invalid (1 errors, 2000 warnings)")
+    assert done.stderr.strip().endswith("invalid (1 error, 2000 warnings)")
 
     clean = tmp_path / "clean.yaml"
     clean.write_text("version: 1\nmysql_users: []\n")

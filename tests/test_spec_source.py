@@ -170,3 +170,12 @@ def test_the_hint_for_a_flag_says_one_or_zero() -> None:
     assert hints == [
         "write 1 or 0 (or true/false): pxc reads YAML 1.2, where Off is text, not a boolean"
     ]
+
+
+def test_a_tab_that_breaks_the_yaml_is_named_in_the_hint() -> None:
+    text = "version: 1\nmysql_servers:\n\t- {hostgroup_id: 1, hostname: db1}\n"
+    (finding,) = load_spec_text(text, "spec.yaml").findings
+    assert (finding.code, finding.line) == ("PXC001", 3)
+    assert "tab" in finding.hint and "spaces" in finding.hint
+    other = load_spec_text("version: 1\nmysql_servers: [\n", "spec.yaml").findings
+    assert other and all("tab" not in f.hint for f in other)

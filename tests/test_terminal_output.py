@@ -56,7 +56,7 @@ def test_validate_puts_a_blank_line_between_the_last_hint_and_the_verdict(
     )
     out = CliRunner().invoke(app, ["validate", str(spec)]).output
     assert out.endswith(
-        f"    hint: write a whole number\n\n{spec}: invalid (1 errors, 0 warnings)\n"
+        f"    hint: write a whole number\n\n{spec}: invalid (1 error, 0 warnings)\n"
     ), out
 
 

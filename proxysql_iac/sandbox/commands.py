@@ -34,7 +34,7 @@ VARIABLE_MODULES: dict[str, str] = {
     "ADMIN VARIABLES": "admin-",
     "SQLITESERVER VARIABLES": "sqliteserver-",
 }
-# Directions (section 3.2): name -> (verb, words after the module)
+# Directions: name -> (verb, words after the module)
 DIRECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "to_runtime": ("LOAD", ("TO RUNTIME", "TO RUN", "FROM MEMORY", "FROM MEM")),
     "to_memory_from_disk": ("LOAD", ("TO MEMORY", "TO MEM", "FROM DISK")),

@@ -393,7 +393,7 @@ class SandboxNode:
         discover: bool = True,
         runtime_servers: list[Row] | None = None,
     ) -> None:
-        """memory -> runtime for one module (section 3.4), then bump its checksum row.
+        """memory -> runtime for one module, then bump its checksum row.
 
         After `MYSQL SERVERS` the Aurora Monitor checks at once (`discover`); what it changes
         is a separate Monitor commit (new checksum and epoch, same version), as in ProxySQL.
@@ -1207,7 +1207,7 @@ class SandboxNode:
                 self._fill(t, rows)
             return
         if module == "RESTAPI":
-            # 2.7.1 bug: SAVE RESTAPI FROM RUNTIME saves the scheduler (section 3.4)
+            # 2.7.1 bug: SAVE RESTAPI FROM RUNTIME saves the scheduler
             self._fill("scheduler", self.runtime.get("scheduler", []))
             return
         for t in self.grammar.table_modules.get(module, ()):
@@ -1234,7 +1234,7 @@ class SandboxNode:
 
     # ----------------------------------------------------- cluster support
     def module_rows_for_peer(self, module: str) -> dict[str, list[Row]]:
-        """What a peer fetches when it pulls `module` from this node (section 4.3)."""
+        """What a peer fetches when it pulls `module` from this node."""
         with self.lock:
             if module == "mysql_users":
                 # A user LOAD split into a frontend and a backend row arrives as one row
@@ -1273,7 +1273,7 @@ class SandboxNode:
     def apply_pull(
         self, module: str, data: dict[str, list[Row]], peer_epoch: int, peer_checksum: str
     ) -> None:
-        """Write a peer's rows into memory, LOAD them and maybe SAVE them (section 4.3)."""
+        """Write a peer's rows into memory, LOAD them and maybe SAVE them."""
         with self.lock:
             assert self.db is not None
             data = dict(data)

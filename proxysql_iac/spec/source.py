@@ -990,9 +990,16 @@ def parse_text(text: str, file: str, *, one_line_rows: bool = True) -> Document:
         if found[0] > last_line:  # libyaml points past a file without a final newline
             found = (last_line, 1)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SourceError(
-            _finding(file, f"malformed YAML: {problem}", found, "fix the YAML syntax")
-        ) from None
+        hint = "fix the YAML syntax"
+        if "\t" in _line(text, found[0]).split("#")[0]:
+            hint = "this line holds a tab: YAML indents with spaces only; replace the tab"
+        raise SourceError(_finding(file, f"malformed YAML: {problem}", found, hint)) from None
+
+
+def _line(text: str, number: int) -> str:
+    """Line `number` (1-based) of `text`; empty when there is none."""
+    lines = text.split("\n", number)
+    return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 def load_file(path: str | Path) -> Document:
