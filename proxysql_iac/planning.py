@@ -3,6 +3,7 @@
 This module talks to ProxySQL only to read; the diff and ordering it calls are pure.
 """
 
+import itertools
 import json
 import threading
 import time
@@ -66,6 +67,7 @@ from proxysql_iac.plan.order import ModuleStep, order, phase_of, sort_steps
 from proxysql_iac.plan.versions import lacking, refuse_what_nodes_lack
 from proxysql_iac.secrets import SecretStore
 from proxysql_iac.spec.compile import Desired
+from proxysql_iac.spec.load import format_path
 from proxysql_iac.spec.models import DEFAULT_TLS_MODE, AdminTls, Cluster, PemSource, SecretRef
 from proxysql_iac.spec.outline import outline
 from proxysql_iac.spec.tables import (
@@ -171,22 +173,37 @@ def resolve_all(desired: Desired, secrets: SecretStore) -> None:
     cluster = desired.cluster
     credentials = [cluster.admin, *(n.admin for n in cluster.nodes)] if cluster else []
     refs = [c.password for c in credentials if c and isinstance(c.password, SecretRef)]
+    where: dict[int, str] = {}
+    if cluster is not None:
+        nodes = (("cluster", "nodes", i, "admin") for i in itertools.count())
+        paths = itertools.chain([("cluster", "admin")], nodes)
+        for path, credential in zip(paths, credentials, strict=False):
+            if credential is not None and isinstance(credential.password, SecretRef):
+                where.setdefault(id(credential.password), format_path((*path, "password")))
     literals: list[str] = []
     for table in TABLES:
         for column in [c.name for c in table.columns if c.secret]:
-            written = [row.values[column] for row in desired.rows(table.name)]
-            # each object once: 50,000 users that read one variable share one reference
-            for value in {id(v): v for v in written}.values():
+            rows = desired.rows(table.name)
+            values = [row.values[column] for row in rows]
+            # each object once, by its first row: 50,000 users that read one variable share
+            # one reference (the first row is written last, and stays)
+            first = dict(
+                zip(map(id, reversed(values)), range(len(values) - 1, -1, -1), strict=True)
+            )
+            for index in sorted(first.values()):
+                value = rows[index].values[column]
                 if isinstance(value, SecretRef):
                     refs.append(value)
+                    where.setdefault(id(value), format_path((*rows[index].origin, column)))
                 elif isinstance(value, str):
                     literals.append(value)
     for variable in desired.variables.values():
         if isinstance(variable.value, SecretRef):
             refs.append(variable.value)
+            where.setdefault(id(variable.value), format_path(variable.origin))
         elif is_secret_variable(variable.name) and isinstance(variable.value, str):
             literals.append(variable.value)
-    secrets.resolve_all(refs)
+    secrets.resolve_all(refs, where)
     for literal in literals:
         secrets.remember(literal)
 

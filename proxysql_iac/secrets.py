@@ -7,7 +7,7 @@ A relative `{file: ...}` path is relative to the spec file that names it.
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from proxysql_iac.errors import SpecError
@@ -58,7 +58,7 @@ class SecretStore:
             if value is None:
                 raise SpecError(
                     f"secret reference {{env: {ref.env}}} is not set in the environment",
-                    f"export {ref.env}=... before running pxc plan/apply",
+                    f"export {ref.env}=... and run pxc again",
                 )
         else:
             path = Path(ref.file or "")
@@ -80,8 +80,11 @@ class SecretStore:
         self.remember(value)
         return value
 
-    def resolve_all(self, refs: Iterable[SecretRef]) -> None:
-        """Resolve every reference, and report every one that cannot be, at once."""
+    def resolve_all(
+        self, refs: Iterable[SecretRef], where: Mapping[int, str] | None = None
+    ) -> None:
+        """Resolve every reference, and report every one that cannot be, at once (`where`:
+        by a reference's id, where the spec writes it first, e.g. `mysql_users[3].password`)."""
         problems: list[SpecError] = []
         # 50,000 users share one reference object: set aside repeats by identity before
         # hashing (a reference's hash is three pydantic attribute reads)
@@ -89,6 +92,9 @@ class SecretStore:
             try:
                 self.resolve(ref)
             except SpecError as exc:
+                written = (where or {}).get(id(ref))
+                if written is not None:
+                    exc = SpecError(f"{exc.message} (written at {written})", exc.hint)
                 problems.append(exc)
         if len(problems) == 1:
             raise problems[0]

@@ -99,3 +99,9 @@ def test_every_secret_that_cannot_be_resolved_is_named_at_once(tmp_path: Path) -
     for name in ("PXC_TEST_UNSET_A", "PXC_TEST_UNSET_B", "missing/bi.pw"):
         assert name in message
     assert str(tmp_path / "missing" / "bi.pw") in message  # relative to the spec file
+    # each named where the spec writes it first
+    assert "{env: PXC_TEST_UNSET_A} is not set in the environment (written at " in message
+    assert "(written at cluster.admin.password)" in message
+    assert "(written at mysql_users[0].password)" in message
+    assert "(written at mysql_users[1].password)" in message
+    assert "before running pxc plan/apply" not in result.exception.hint
