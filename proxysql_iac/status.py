@@ -32,7 +32,7 @@ from proxysql_iac.admin.live import (
     read_clock,
     read_live,
     read_memory,
-    read_rows,
+    read_tables,
     read_variables,
     read_version,
 )
@@ -204,14 +204,23 @@ def _key(sign: str, key: Sequence[SqlValue]) -> str:
 # -- reading one node -------------------------------------------------------------------
 
 
+_TOPOLOGY = [(TABLE_BY_NAME[n], TABLE_BY_NAME[n].runtime_table) for n in SERVERS.monitor_topology]
+
+
 def _topology(conn: AdminConnection) -> tuple[set[SqlValue], list[tuple[set[SqlValue], str]]]:
+    return _topology_of(read_tables(conn, _TOPOLOGY))
+
+
+def _topology_of(
+    tables: list[list[Row]],
+) -> tuple[set[SqlValue], list[tuple[set[SqlValue], str]]]:
     """Hostgroups the Monitor owns (replication, GR, Galera, Aurora) at runtime, and each
-    Aurora hostgroup pair with its domain name."""
+    Aurora hostgroup pair with its domain name (`tables`: the rows of `_TOPOLOGY`)."""
     monitored: set[SqlValue] = set()
     aurora: list[tuple[set[SqlValue], str]] = []
-    for name in SERVERS.monitor_topology:
-        table = TABLE_BY_NAME[name]
-        for row in read_rows(conn, table, table.runtime_table):
+    for (table, _), rows in zip(_TOPOLOGY, tables, strict=True):
+        name = table.name
+        for row in rows:
             values = dict(zip(table.column_names, row, strict=True))
             groups = {values[c] for c in table.hostgroup_columns}
             monitored |= groups
@@ -222,9 +231,10 @@ def _topology(conn: AdminConnection) -> tuple[set[SqlValue], list[tuple[set[SqlV
 
 def _servers(conn: AdminConnection, node: NodeStatus) -> list[Row]:
     """Runtime servers: those memory lacks (why), and those not ONLINE. Returns runtime."""
-    runtime = read_rows(conn, SERVERS, SERVERS.runtime_table)
-    memory = read_rows(conn, SERVERS)
-    monitored, aurora = _topology(conn)
+    runtime, memory, *topology = read_tables(
+        conn, [(SERVERS, SERVERS.runtime_table), (SERVERS, ""), *_TOPOLOGY]
+    )
+    monitored, aurora = _topology_of(topology)
     for row in runtime_only_rows(SERVERS, runtime, memory):
         hg, host = SERVERS.value(row, "hostgroup_id"), str(SERVERS.value(row, "hostname"))
         if any(hg in groups and host.endswith(domain) for groups, domain in aurora if domain):

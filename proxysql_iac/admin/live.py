@@ -111,13 +111,36 @@ def columns_query(table: Table, source: str = "") -> Statement:
     `'` doubled), in key order, joined by line breaks. The text is unambiguous (a quoted
     value ends at a lone `'`), so two columns with equal texts hold equal values, value for
     value and type for type."""
+    return raw_query(_columns_sql(table, source), f"read {source or table.name} by column")
+
+
+def _columns_sql(table: Table, source: str) -> str:
     values = ",".join(f"group_concat(quote({identifier(c)}),char(10))" for c in table.column_names)
     order = ",".join(identifier(c) for c in table.key)
-    return raw_query(
+    return (
         f"SELECT COUNT(*),{values} FROM "
-        f"(SELECT * FROM {identifier(source or table.name)} ORDER BY {order})",
-        f"read {source or table.name} by column",
+        f"(SELECT * FROM {identifier(source or table.name)} ORDER BY {order})"
     )
+
+
+def read_tables(conn: AdminConnection, parts: Sequence[tuple[Table, str]]) -> list[list[Row]]:
+    """`read_rows` of each (table, source) of `parts`, in one statement: its answer is one
+    row holding every table's count and column texts. ProxySQL rebuilds the runtime tables a
+    statement names once for the statement (8 ms for 2,000 servers), not once a table."""
+    if len(parts) == 1:
+        return [read_rows(conn, *parts[0])]
+    joined = ",".join(f"({_columns_sql(table, source)})" for table, source in parts)
+    names = ", ".join(source or table.name for table, source in parts)
+    rows = conn.query_text(raw_query(f"SELECT * FROM {joined}", f"read {names} by column"))
+    answer = rows[0] if rows else ()
+    out = []
+    at = 0
+    for table, source in parts:
+        width = 1 + len(table.columns)
+        count, *texts = answer[at : at + width] or (None,) * width
+        at += width
+        out.append(_rows_of(conn, table, source, int(count or 0), [t or "" for t in texts]))
+    return out
 
 
 def read_columns(conn: AdminConnection, table: Table, source: str = "") -> tuple[int, list[str]]:

@@ -401,3 +401,36 @@ def test_a_peer_holding_what_the_primary_proved_is_not_compared_again_but_a_stal
         with connect(nodes[1]) as conn:
             load(conn, "MYSQL USERS")
         set_variables(nodes, {diffs: original})
+
+
+def test_servers_runtime_holds_and_memory_lacks_say_why(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
+    """A runtime server memory lacks is named with its likely cause: in a hostgroup of a
+    replication pair the Monitor places servers; elsewhere, a deletion not loaded."""
+    topology = (
+        "mysql_replication_hostgroups:\n"
+        "  - {writer_hostgroup: writer, reader_hostgroup: reader, comment: pair}\n"
+    )
+    servers = "  - {hostgroup_id: reader, hostname: db2.example.com, weight: 100}\n"
+    body = SERVERS.replace(servers, servers + "  - {hostgroup_id: 30, hostname: db3}\n")
+    spec = write_spec(body + topology)
+    code, out = run_pxc("apply", str(spec), "--auto-approve")
+    assert code == 0, out
+    with connect(proxysql_cluster.nodes[0]) as conn:
+        conn.execute(raw_query("DELETE FROM mysql_servers", "delete without LOAD"))
+    try:
+        code, out = run_pxc("status", str(spec), "--format", "json")
+        assert code == 2, out
+        primary = json.loads(out)["nodes"][0]
+        why = {
+            (s["hostgroup_id"], s["hostname"]): s["why"] for s in primary["runtime_only_servers"]
+        }
+        monitor = "placed by the Monitor (replication/Group Replication/Galera/Aurora hostgroup)"
+        assert why == {
+            (10, "db1.example.com"): monitor,
+            (20, "db2.example.com"): monitor,
+            (30, "db3"): "not in memory: deleted there without a LOAD?",
+        }
+    finally:
+        cleared = write_spec(SERVERS + "mysql_replication_hostgroups: []\n")
+        code, out = run_pxc("apply", str(cleared), "--auto-approve", "--allow-destructive")
+        assert code == 0, out
