@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proxysql_iac.plan.health import cluster_syncs, propagation_deadline
+from proxysql_iac.plan.health import CONVERGE_SLACK_S, cluster_syncs, propagation_deadline
 from proxysql_iac.planning import load_desired
 from proxysql_iac.spec.compile import Desired
 from proxysql_iac.spec.tables import MODULES, TABLES, Module, variable_module
@@ -237,7 +237,8 @@ def render_text(result: Explanation) -> str:
     )
     out.append(f"  field: {FIELD_PROPAGATION}")
     out.append(
-        "  apply waits = 3 x floor + 5 s for every peer to match the primary, then exits 3 "
+        f"  apply waits = 3 x floor + {CONVERGE_SLACK_S:g} s for every peer to match the primary, "
+        "then exits 3 "
         "(a module with diffs_before_sync 0 is never pulled, and not waited for)"
     )
     for p in result.propagation:

@@ -116,3 +116,41 @@ def test_the_rows_big_specs_are_made_of_take_the_plan() -> None:
     assert desired.rows("mysql_servers")[0].values["status"] == "ONLINE"
     assert desired.rows("mysql_users")[0].values["default_schema"] == ""
     assert desired.rows("mysql_users")[0].values["default_hostgroup"] == 10
+
+
+def _rows_of_every_kind(table_name: str) -> list[dict[str, Any]]:
+    """Rows whose every column holds a value of a kind it takes (so that they reach the
+    plan, as few random rows do): integers, flags, None, texts LOAD rewrites, JSON,
+    hostgroup names, secret references."""
+    table = next(t for t in TABLES if t.name == table_name)
+    samples: dict[str, list[Any]] = {
+        "INT": [0, 7, True, False, None],
+        "TEXT": ["x", "online", "caseless", "0xab", None],
+        "JSON": [{"a": [1]}, '{"b": 2}', None],
+    }
+    rows = []
+    for i in range(5):
+        row: dict[str, Any] = {}
+        for column in table.columns:
+            options = samples[column.kind.name]
+            if column.hostgroup:
+                options = [*options, "writer"]
+            if column.secret:
+                options = [*options, {"env": "PW"}, {"file": "pw.txt"}]
+            row[column.name] = options[i % len(options)]
+        for key in table.key:
+            row[key] = f"k{i}" if isinstance(row[key], str) or row[key] is None else i + 1
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("table", NAMES)
+def test_rows_of_every_kind_compile_the_same_planned_or_not(table: str) -> None:
+    text = yaml.safe_dump(
+        {"version": 1, "hostgroups": {"writer": 10}, table: _rows_of_every_kind(table)},
+        sort_keys=False,
+    )
+    planned = _compiled(text)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(compile_module._RowPlan, "compile", lambda self, *args: None)
+        assert planned == _compiled(text)

@@ -27,7 +27,7 @@ mysql_query_rules:
 """
 
 
-def test_200_ms_times_3_is_a_600_ms_floor_and_apply_waits_3_8_s(tmp_path: Path) -> None:
+def test_200_ms_times_3_is_a_600_ms_floor_and_apply_waits_6_8_s(tmp_path: Path) -> None:
     result = explain([_spec(tmp_path, FAST)])
     rules = next(p for p in result.propagation if p.module == "MYSQL QUERY RULES")
     assert (rules.interval.value, rules.interval.source) == (200, "spec")

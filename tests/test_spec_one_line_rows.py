@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from proxysql_iac.spec import source
 from proxysql_iac.spec.source import Document, SourceError, YList, YMap, parse_text, position
 
 
@@ -218,6 +219,33 @@ CASES.update(
         "a lone surrogate after rows": "- {x: 1}\n\ud800\n",
     }
 )
+_INNER_ROWS = "".join(
+    "  - {k: {" + ", ".join(f"i{j}: {j}" for j in range(9)) + "}}\n" for _ in range(100)
+)
+# Found in review of the rows read by their run's first row's pattern (3f68989).
+CASES.update(
+    {
+        # a row read by the pattern counts its inner mapping's values, as aliases expand
+        "aliases of rows with inner mappings counted as they expand": (
+            f"a: &a\n{_INNER_ROWS}b: &b [{', '.join(['*a'] * 40)}]\nc: [{', '.join(['*b'] * 30)}]\n"
+        ),
+        # one level under the limit tells a depth of 1 from 2
+        "aliases of one-line rows with a mapping, one level under the depth limit": (
+            "l0: &l0\n  - {x: {env: A}}\n"
+            + "".join(f"l{n}: &l{n} [*l{n - 1}]\n" for n in range(1, 498))
+        ),
+        # a text written bare and quoted in one run: the per-text cache keeps them apart
+        "one text written bare and in quotes in one run": (
+            "a:\n  - {x: 1}\n  - {x: '1'}\n  - {x: \"1\"}\n  - {x: true}\n  - {x: 'true'}\n"
+            '  - {x: null}\n  - {x: "null"}\n'
+        ),
+        # a quote inside a plain value of an inner mapping: its marks were placed wrong, and
+        # asking for one of its keys raised IndexError (`tls: {ca: /etc/it's/ca.pem, x: 1}`)
+        "a quote in a plain value of an inner mapping": (
+            "- {u: 1, p: {file: /run/it's, bogus: 1}, q: 2}\n- {u: 2, p: {env: x\"y}}\n"
+        ),
+    }
+)
 
 
 @pytest.mark.parametrize("text", list(CASES.values()), ids=list(CASES))
@@ -363,3 +391,13 @@ def test_generated_specs_read_as_libyaml_reads_them(
     rng = random.Random(seed)
     for _ in range(25):
         assert_same_as_libyaml(random_spec(rng, rows))
+
+
+def test_rows_written_alike_are_read_by_a_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Else the pattern is never used, and the speed it buys (docs/performance.md) is lost."""
+    calls: list[object] = []
+    real = source._row_by_tokens
+    monkeypatch.setattr(source, "_row_by_tokens", lambda *a: calls.append(a) or real(*a))
+    text = "t:\n" + "".join(f"  - {{a: {i}, b: {{env: X}}, c: 'q, r: s' }}\n" for i in range(50))
+    assert source.parse_text(text, "f.yaml").data["t"][49]["a"] == 49
+    assert calls == []

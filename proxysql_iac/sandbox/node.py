@@ -228,7 +228,8 @@ class SandboxNode:
         self.fail_rules: list[tuple[re.Pattern[str], AdminError]] = []
         self.drop_after: int | None = None
         self.frozen = False
-        self.held_epoch: int | None = None  # the epoch the next LOAD gets, whatever the clock
+        self.held_epoch: int | None = None  # the epoch the next LOADs get, whatever the clock
+        self.held_loads = 0  # how many LOADs more get it
         # this node's Aurora Monitor (set by the Sandbox before boot; None: no discovery)
         self.aurora: AuroraMonitor | None = None
         self.tls: ServerTls | None = None  # the admin port's certificate, read at boot
@@ -715,8 +716,10 @@ class SandboxNode:
         return int(time.time() - EPOCH_CLOCK_LAG_S)
 
     def _epoch_of_this_load(self) -> int:
-        held, self.held_epoch = self.held_epoch, None
-        return self.epoch_clock() if held is None else held
+        if self.held_epoch is None or self.held_loads <= 0:
+            return self.epoch_clock()
+        self.held_loads -= 1
+        return self.held_epoch
 
     def _bump(self, name: str, epoch: int | None = None) -> None:
         old = self.checksums.get(name)

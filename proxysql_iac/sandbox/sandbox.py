@@ -173,7 +173,7 @@ class NodeHandle:
             node.fail_rules.clear()
             node.drop_after = None
             node.frozen = False
-            node.held_epoch = None
+            node.held_epoch, node.held_loads = None, 0
 
     def drop_connection_after(self, statements: int) -> None:
         """Answer `statements` more statements, then drop the connection of the next one."""
@@ -181,12 +181,13 @@ class NodeHandle:
         with node.lock:
             node.drop_after = statements
 
-    def hold_epoch_clock(self, epoch: int) -> None:
-        """Stamp this node's next LOAD with `epoch`, whatever second it runs in: an epoch clock
-        that lags the clock queries read (ProxySQL's lags by up to a kernel tick), drawn out."""
+    def hold_epoch_clock(self, epoch: int, loads: int = 1) -> None:
+        """Stamp this node's next `loads` LOADs with `epoch`, whatever second they run in: an
+        epoch clock that lags the clock queries read (ProxySQL's lags by up to a kernel
+        tick), drawn out."""
         node = self.current()
         with node.lock:
-            node.held_epoch = epoch
+            node.held_epoch, node.held_loads = epoch, loads
 
     def freeze_cluster(self, frozen: bool = True) -> None:
         """Stop (or resume) this node's polling of its peers."""

@@ -431,7 +431,7 @@ _INNER = rf"\{{ *{_KEY}: +{_SCALAR}(?: *, *{_KEY}: +{_SCALAR})* *\}}"
 _PAIR = rf"{_KEY}: +(?:{_SCALAR}|{_INNER})"
 _ROW_LINE = re.compile(rf"^( *- )(\{{ *{_PAIR}(?: *, *{_PAIR})* *\}}) *$", re.MULTILINE)
 _ROW_PAIR = re.compile(  # a key and its value in a mapping _ROW_LINE matched
-    rf"({_KEY}): +(?:({_PLAIN})|'([^']*)'|\"([^\"]*)\"|(\{{(?:[^}}'\"]|'[^']*'|\"[^\"]*\")*\}}))"
+    rf"({_KEY}): +(?:({_PLAIN})|'([^']*)'|\"([^\"]*)\"|({_INNER}))"
 )
 _NOT_A_WORD = frozenset(_TRUE | _FALSE | {"null", "Null", "NULL"})
 _PLACEHOLDER = "_pxc_rows_"
@@ -576,7 +576,7 @@ def _flow_runs(
     for start, stop, written in spans:
         line += text.count("\n", done, start)
         column = start - text.rfind("\n", 0, start) - 1
-        run = _read_run(text, start, stop, written, line, column, plain, words)
+        run = _read_run(written, line, column, plain, words)
         if run is None:
             return None
         runs.append((start, stop, len(run.rows), run))
@@ -586,9 +586,6 @@ def _flow_runs(
 
 
 def _read_run(
-    text: str,
-    start: int,
-    stop: int,
     written: list[str],
     line: int,
     column: int,

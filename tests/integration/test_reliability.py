@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from proxysql_iac.admin.live import read_checksums
 from proxysql_iac.admin.sql import raw_query
+from proxysql_iac.apply.executor import EPOCH_CLOCK_SLACK_S
 from proxysql_iac.spec.tables import TABLE_BY_NAME, Column, Kind, Load, OneOf
 from tests.cluster import load
 from tests.integration.conftest import cluster_block, connect, rows, run_pxc, settle
@@ -126,6 +127,32 @@ def test_a_load_stamped_with_the_second_of_the_load_before_it_is_loaded_again(
     assert code == 0, out
 
 
+@pytest.mark.sandbox
+def test_a_node_that_keeps_stamping_the_previous_second_is_reported(
+    write_spec, proxysql_cluster
+) -> None:  # type: ignore[no-untyped-def]
+    """When every LOAD again gets the second peers already hold, apply stops LOADing after
+    its patience and says so: the peers never pull it (exit 1, PXC100 named)."""
+    sb = proxysql_cluster.sandbox
+    first = write_spec(OLD)
+    assert run_pxc("apply", str(first), "--auto-approve")[0] == 0
+    with connect(proxysql_cluster.nodes[0]) as conn:
+        held = read_checksums(conn)["mysql_servers_v2"].epoch
+    sb.node(1).hold_epoch_clock(held, loads=1000)
+    try:
+        second = write_spec(OLD.replace("hostname: db2}", "hostname: db2, weight: 50}"))
+        code, out = run_pxc("apply", str(second), "--auto-approve", "--converge-timeout", "1")
+        assert code == 1, out
+        assert f"PXC100 LOAD MYSQL SERVERS on node1 kept getting epoch {held}" in out
+        assert "run pxc apply again in a while" in out
+        # LOADs again a few times a second for the 3 s docs/workflow.md gives, not on and on
+        # (an upper bound: a slower machine LOADs fewer times)
+        again = out.count("LOADing the same memory again")
+        assert 1 <= again <= 3.0 / (4 * EPOCH_CLOCK_SLACK_S) + 1, out
+    finally:
+        sb.node(1).clear_faults()
+
+
 def test_two_applies_within_one_second_both_reach_every_peer(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
     first = write_spec(OLD)
     second = write_spec(OLD.replace("hostname: db2", "hostname: db2b"))
@@ -133,6 +160,7 @@ def test_two_applies_within_one_second_both_reach_every_peer(write_spec, proxysq
     assert code == 0, out
     code, out = run_pxc("apply", str(second), "--auto-approve")
     assert code == 0, out
+    assert "LOADing the same memory again" not in out  # the wait before LOAD sufficed
     for node in proxysql_cluster.nodes:
         assert rows(node, "SELECT hostname FROM runtime_mysql_servers ORDER BY 1") == [
             ("db1",),
