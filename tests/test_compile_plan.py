@@ -2,26 +2,19 @@
 (spec/compile.py `_RowPlan`): whatever a spec holds, the desired state and the findings are
 the ones each row compiled on its own gives."""
 
-import os
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from proxysql_iac.spec import compile as compile_module
 from proxysql_iac.spec.compile import DesiredRow, compile_spec
 from proxysql_iac.spec.load import load_spec_text
 from proxysql_iac.spec.tables import TABLES
-from tests.test_spec_plain_rows import VALUES
+from tests.test_spec_plain_rows import NAMES, SETTINGS, VALUES
 
-SETTINGS = settings(
-    max_examples=int(os.environ.get("PXC_PROPERTY_EXAMPLES", "150")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-NAMES = [t.name for t in TABLES]
 # values rows hold in big specs, and the ones LOAD rewrites or that name a hostgroup
 LIKELY = st.one_of(
     VALUES,
