@@ -179,3 +179,27 @@ def test_a_tab_that_breaks_the_yaml_is_named_in_the_hint() -> None:
     assert "tab" in finding.hint and "spaces" in finding.hint
     other = load_spec_text("version: 1\nmysql_servers: [\n", "spec.yaml").findings
     assert other and all("tab" not in f.hint for f in other)
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        ("{env: }", "its `env` is empty: write the name of an environment variable"),
+        ("{file: ''}", "its `file` is empty: write the name of a file"),
+        ("{env: A, file: b}", "it has both `env` and `file`"),
+        ("{}", "it has neither `env` nor `file`"),
+        ("{envv: X}", "it has a key a reference does not: envv"),
+    ],
+)
+def test_a_secret_reference_written_wrong_says_what_is_wrong(written: str, why: str) -> None:
+    for text, path in (
+        (f"version: 1\nmysql_users:\n  - {{username: app, password: {written}}}\n", "mysql_users"),
+        (
+            "version: 1\ncluster:\n  primary: p\n"
+            f"  admin: {{user: a, password: {written}}}\n  nodes: [{{name: p, host: h}}]\n",
+            "cluster.admin",
+        ),
+    ):
+        (finding,) = load_spec_text(text, "spec.yaml").findings
+        assert finding.code == "PXC117" and finding.path.startswith(path), finding
+        assert finding.message == f"password is a secret reference, and {why}"

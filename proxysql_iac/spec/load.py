@@ -148,6 +148,26 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else ""
 
 
+def _reference_message(name: str, value: dict[Any, Any]) -> tuple[str, str, str]:
+    """What is wrong with a mapping written where a secret reference goes."""
+    written = [k for k in ("env", "file") if k in value]
+    others = [str(k) for k in value if k not in ("env", "file")]
+    if others:
+        why = f"it has a key a reference does not: {', '.join(others)}"
+    elif len(written) != 1:
+        why = "it has both `env` and `file`" if written else "it has neither `env` nor `file`"
+    elif value[written[0]] is None or value[written[0]] == "":
+        what = "an environment variable" if written[0] == "env" else "a file"
+        why = f"its `{written[0]}` is empty: write the name of {what}"
+    else:
+        why = f"its `{written[0]}` must be text"
+    return (
+        "PXC117",
+        f"{name} is a secret reference, and {why}",
+        "write {env: NAME} or {file: path}, exactly one of them",
+    )
+
+
 def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, str, str]:
     """(code, message, hint) for one pydantic error, in the spec's own words. The value of a
     secret (a password, a secret variable) is never quoted, only its kind."""
@@ -178,13 +198,7 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
         # A union of scalars and SecretRef: pydantic names only its first member.
         what = "a single value or a secret reference" if is_variable else "a string or a secret"
         if isinstance(value, dict):
-            keys = ", ".join(map(str, value)) or "none"
-            return (
-                "PXC117",
-                f"{name} must be {what}; a mapping here is a secret reference, and it has "
-                f"exactly one non-empty `env` or `file` (keys written: {keys})",
-                "write {env: NAME} or {file: path}",
-            )
+            return _reference_message(name, value)
         return ("PXC117", f"{name} must be {what}, got {shown}", "")
     if column is not None:
         if column.kind is Kind.INT:
@@ -198,6 +212,8 @@ def _type_message(error: dict[str, Any], path: PathT, value: Any) -> tuple[str, 
                 f"{name} must be a mapping (sent as JSON), got {shown}",
                 "write a YAML mapping, e.g. {use_ssl: 1}",
             )
+        if column.secret and isinstance(value, dict):
+            return _reference_message(name, value)
         if column.secret:
             return (
                 "PXC117",
