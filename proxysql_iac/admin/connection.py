@@ -274,7 +274,18 @@ def _connect_error(endpoint: Endpoint, exc: mysql_errors.Error) -> AdminConnecti
             "turn mysql-have_ssl on for the node (and LOAD MYSQL VARIABLES TO RUNTIME), "
             "or lower the mode in `cluster.admin.tls`",
         )
+    errno = getattr(exc, "errno", None)
+    hint = "check the node's host/port and the admin credentials in `cluster:`"
+    if errno == 1045:  # the node answered and refused the login
+        hint = (
+            f"check the admin user and password for {endpoint.name} in `cluster:` (`admin:` of "
+            "the cluster, or of the node) against the node's admin-admin_credentials"
+        )
+    elif errno == 2003:  # nothing answered at that address
+        hint = (
+            f"check {endpoint.name}'s host and port in `cluster.nodes`: ProxySQL's admin "
+            "interface listens on admin-mysql_ifaces (6032 by default)"
+        )
     return AdminConnectionError(
-        f"cannot connect to {where} as {endpoint.user}: {_reason(exc)}",
-        "check the node's host/port and the admin credentials in `cluster:`",
+        f"cannot connect to {where} as {endpoint.user}: {_reason(exc)}", hint
     )

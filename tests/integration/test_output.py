@@ -3,6 +3,7 @@ that collide with names, steps without row changes in every format, a diverged p
 relative secret files."""
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,30 @@ def test_a_node_that_cannot_be_reached_is_named_with_its_user(
         in out
     )
     assert "<secret>" not in out
+
+
+def test_a_refused_login_and_a_closed_port_get_hints_of_their_own(
+    proxysql_cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    nodes = proxysql_cluster.nodes
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\n" + cluster_block(nodes[:1]))
+    monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", "not-the-password")
+    code, out = run_pxc("plan", str(spec))
+    assert code == 1, out
+    assert "check the admin user and password for node1 in `cluster:`" in out
+    assert "not-the-password" not in out
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # a port nothing listens on (bound, never listening)
+    try:
+        port = closed.getsockname()[1]
+        spec.write_text("version: 1\n" + cluster_block([("127.0.0.1", port, *nodes[0][2:])]))
+        monkeypatch.setenv("PXC_TEST_ADMIN_PASSWORD", nodes[0][3])
+        code, out = run_pxc("plan", str(spec))
+    finally:
+        closed.close()
+    assert code == 1, out
+    assert "check node1's host and port in `cluster.nodes`" in out
 
 
 def test_a_module_loaded_but_not_changed_is_in_every_plan_format(
