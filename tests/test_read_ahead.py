@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from proxysql_iac import planning, validate
-from tests.integration.conftest import run_pxc
+# these specs are small: they are read ahead as a large one is
+from tests.integration.conftest import _as_for_a_large_spec, run_pxc  # noqa: F401
 
 
 class Listener:
@@ -44,13 +44,6 @@ def run_to_the_end(*args: str) -> tuple[int, str]:
     for thread in set(threading.enumerate()) - before:
         thread.join()
     return code, out
-
-
-@pytest.fixture(autouse=True)
-def _read_ahead_of_any_spec(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These specs are small: they are read ahead as a large one is."""
-    monkeypatch.setattr(planning, "READ_AHEAD_BYTES", 0)
-    monkeypatch.setattr(validate, "RULES_BESIDE_ROWS", 0)
 
 
 @pytest.fixture

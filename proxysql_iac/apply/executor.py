@@ -359,9 +359,7 @@ class Executor:
             try:
                 conn.execute(sql.load_to_runtime(step.module))
             except AdminConnectionError:
-                conn.close()
-                self.report.statements.extend(conn.sent)
-                conn = self._reconnect(endpoint)
+                conn = self._replace(conn, endpoint)
 
     def _load(
         self, conn: AdminConnection, endpoint: Endpoint, step: ModuleStep, before: dict[str, int]
@@ -451,6 +449,12 @@ class Executor:
         and one ended between two reads cancel out (docs/workflow.md)."""
         if now is not None and self.sessions is not None:
             self.sessions = min(self.sessions, now)
+
+    def _replace(self, conn: AdminConnection, endpoint: Endpoint) -> AdminConnection:
+        """A lost connection closed (what it sent kept for the report) and a new one."""
+        conn.close()
+        self.report.statements.extend(conn.sent)
+        return self._reconnect(endpoint)
 
     def _reconnect(self, endpoint: Endpoint) -> AdminConnection:
         """A new connection after this step's own was lost or closed, trusted only once the
@@ -640,9 +644,7 @@ class Executor:
             except AdminConnectionError:
                 if attempt == 2:
                     raise
-                conn.close()
-                self.report.statements.extend(conn.sent)
-                conn = self._reconnect(endpoint)
+                conn = self._replace(conn, endpoint)
         raise AssertionError("unreachable")
 
     def _undo(

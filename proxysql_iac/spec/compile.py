@@ -401,7 +401,7 @@ class _RowPlan:
                         return None  # an undefined name: PXC140
                 elif how == self.REWRITTEN:
                     value = column.loaded(value)
-            elif isinstance(value, dict):
+            elif how == self.SECRET and isinstance(value, dict):
                 value = refs.get(value, (*origin, name))
             else:
                 return None

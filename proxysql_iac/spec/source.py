@@ -616,7 +616,7 @@ def _read_run(
 
 
 def _value(written: str, plain: dict[str, Any]) -> Any:
-    """A value as a row's token holds it: a quoted text without its quotes, a plain word
+    """A value as written on a row's line: a quoted text without its quotes, a plain word
     resolved; each distinct text once (`plain`: a quoted one is kept with its quotes, so no
     text of one kind stands for the other)."""
     resolved = plain.get(written, plain)
@@ -679,12 +679,13 @@ class _RowShape:
                 parts.append(r" *\}")
                 into, first = None, False
                 continue
-            if not _a_word(key, words) or key in (keys if into is None else into):
+            mapping = keys if into is None else into
+            if not _a_word(key, words) or key in mapping:
                 return None
             parts.append(("" if first else r" *, *") + re.escape(key) + ": +")
             if value:
                 parts.append(_ROW_VALUE)
-                (keys if into is None else into).append(key)
+                mapping.append(key)
                 first = False
             elif opened and into is None:
                 parts.append(r"\{ *")
@@ -786,15 +787,9 @@ class _BlockRunner:
         self.row_deep = False
 
     def value(self, written: str, line: int, column: int) -> Any:
-        first = written[0]
-        if first == "'" or first == '"':
-            return written[1:-1]
-        if first == "{":
+        if written[0] == "{":
             return _inner_mapping(written, line, column, self.plain, self.words)
-        resolved = self.plain.get(written, self.plain)
-        if resolved is self.plain:
-            resolved = self.plain[written] = _plain_scalar(written)
-        return resolved
+        return _value(written, self.plain)
 
     def goes_on(self, at: int) -> bool:
         """Whether the line at `at` (after a row's last line read) may belong to the row:
@@ -859,10 +854,7 @@ class _BlockRunner:
             ):
                 if key in row:
                     return None  # a key written twice: libyaml's finding
-                value = plain.get(written, plain)
-                if value is plain:
-                    value = plain[written] = _plain_scalar(written)
-                row[key] = value
+                row[key] = _value(written, plain)
                 row.where.append((line, len(indent), found.start(4) - start))
                 self.row_size += 1
                 self.row_stop = previous_end
@@ -952,10 +944,7 @@ def _inner_mapping(
         if not _a_word(key, words):
             return None
         if bare is not None:
-            value = plain.get(bare, plain)
-            if value is plain:
-                value = plain[bare] = _plain_scalar(bare)
-            mapping[key] = value
+            mapping[key] = _value(bare, plain)
         else:
             mapping[key] = single if double is None else double
         pairs += 1

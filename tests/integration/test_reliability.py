@@ -96,19 +96,24 @@ def test_equal_epoch_split_is_named_by_plan_and_healed_by_apply(
         assert rows(node, "SELECT hostname FROM runtime_mysql_servers") == [("db1",)]
 
 
+def _applied_then_epoch_held(write_spec, cluster, *, loads: int) -> tuple[int, Path]:  # type: ignore[no-untyped-def]
+    """OLD applied; the primary's next `loads` LOADs stamped with the second of its last
+    LOAD of MYSQL SERVERS, which every peer holds. Returns that second, and a spec that
+    changes one server (one LOAD of the module)."""
+    assert run_pxc("apply", str(write_spec(OLD)), "--auto-approve")[0] == 0
+    with connect(cluster.nodes[0]) as conn:
+        held = read_checksums(conn)["mysql_servers_v2"].epoch
+    cluster.sandbox.node(1).hold_epoch_clock(held, loads=loads)
+    return held, write_spec(OLD.replace("hostname: db2}", "hostname: db2, weight: 50}"))
+
+
 @pytest.mark.sandbox
 def test_a_load_stamped_with_the_second_of_the_load_before_it_is_loaded_again(
     write_spec, proxysql_cluster
 ) -> None:  # type: ignore[no-untyped-def]
     """ProxySQL stamps epochs with a clock that lags the one queries read: a LOAD can get the
     second of the LOAD before it, which every peer already holds, and no peer pulls it."""
-    sb = proxysql_cluster.sandbox
-    first = write_spec(OLD)
-    assert run_pxc("apply", str(first), "--auto-approve")[0] == 0
-    with connect(proxysql_cluster.nodes[0]) as conn:
-        held = read_checksums(conn)["mysql_servers_v2"].epoch
-    sb.node(1).hold_epoch_clock(held)  # the next LOAD on the primary gets that second again
-    second = write_spec(OLD.replace("hostname: db2}", "hostname: db2, weight: 50}"))
+    held, second = _applied_then_epoch_held(write_spec, proxysql_cluster, loads=1)
     code, out = run_pxc("apply", str(second), "--auto-approve", "--converge-timeout", "10")
     assert code == 0, out
     assert f"stamped its LOAD with second {held}" in out
@@ -133,14 +138,8 @@ def test_a_node_that_keeps_stamping_the_previous_second_is_reported(
 ) -> None:  # type: ignore[no-untyped-def]
     """When every LOAD again gets the second peers already hold, apply stops LOADing after
     its patience and says so: the peers never pull it (exit 1, PXC100 named)."""
-    sb = proxysql_cluster.sandbox
-    first = write_spec(OLD)
-    assert run_pxc("apply", str(first), "--auto-approve")[0] == 0
-    with connect(proxysql_cluster.nodes[0]) as conn:
-        held = read_checksums(conn)["mysql_servers_v2"].epoch
-    sb.node(1).hold_epoch_clock(held, loads=1000)
+    held, second = _applied_then_epoch_held(write_spec, proxysql_cluster, loads=1000)
     try:
-        second = write_spec(OLD.replace("hostname: db2}", "hostname: db2, weight: 50}"))
         code, out = run_pxc("apply", str(second), "--auto-approve", "--converge-timeout", "1")
         assert code == 1, out
         assert f"PXC100 LOAD MYSQL SERVERS on node1 kept getting epoch {held}" in out
@@ -150,7 +149,7 @@ def test_a_node_that_keeps_stamping_the_previous_second_is_reported(
         again = out.count("LOADing the same memory again")
         assert 1 <= again <= 3.0 / (4 * EPOCH_CLOCK_SLACK_S) + 1, out
     finally:
-        sb.node(1).clear_faults()
+        proxysql_cluster.sandbox.node(1).clear_faults()
 
 
 def test_two_applies_within_one_second_both_reach_every_peer(write_spec, proxysql_cluster) -> None:  # type: ignore[no-untyped-def]
