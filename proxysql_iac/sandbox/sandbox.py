@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from .aurora import AuroraControl, AuroraMonitor, Topologies
 from .cluster import ClusterMonitor
-from .node import AdminError, SandboxNode
+from .node import EPOCH_CLOCK_LAG_S, AdminError, SandboxNode
 from .protocol import NodeServer
 from .versions import DEFAULT_VERSION, server_version
 
@@ -347,7 +347,7 @@ class Sandbox:
         Epochs are whole seconds, so the two runtime versions get equal epochs with different
         checksums: ProxySQL never converges them until someone LOADs again.
         """
-        while time.time() % 1 > 0.6:
+        while (time.time() - EPOCH_CLOCK_LAG_S) % 1 > 0.6:  # by the clock epochs are read from
             time.sleep(0.05)
         self.node(a).execute(sql_a)
         self.node(a).execute(load)
