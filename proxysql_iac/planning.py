@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.layers import read_layer_differences
@@ -328,8 +328,7 @@ def load_desired(
     return validation.desired
 
 
-@dataclass(frozen=True)
-class Reach:
+class Reach(NamedTuple):
     """What reading the nodes takes from the spec: whom to ask, the tables pxc manages
     there, and whether it manages variables."""
 

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
 from proxysql_iac.admin.layers import CAP, read_layer_differences
@@ -252,8 +252,7 @@ def _servers(conn: AdminConnection, node: NodeStatus) -> list[Row]:
     return runtime
 
 
-@dataclass(frozen=True)
-class _Proven:
+class _Proven(NamedTuple):
     """What a peer's read may lean on: the primary's build, checksums, and the sealable
     tables whose runtime it found to be exactly what LOAD makes of memory."""
 

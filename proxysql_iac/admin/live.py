@@ -4,6 +4,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from proxysql_iac.admin.connection import AdminConnection, Row, integer_text
 from proxysql_iac.admin.sql import (
@@ -17,8 +18,7 @@ from proxysql_iac.admin.sql import (
 from proxysql_iac.spec.tables import Table
 
 
-@dataclass(frozen=True)
-class ModuleChecksum:
+class ModuleChecksum(NamedTuple):
     name: str
     version: int
     epoch: int

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 # ssl (10 ms to import) is imported by the functions that make or read a TLS context: the
 # modes and settings are also what `pxc validate` checks, and it connects nowhere.
@@ -46,8 +46,7 @@ class Pem:
     text: str | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True)
-class ClientTls:
+class ClientTls(NamedTuple):
     """The TLS settings of one admin connection."""
 
     mode: TlsMode = TlsMode.PREFERRED

@@ -2,9 +2,11 @@
 SAVE to disk, then wait for every peer. A failure before a module's LOAD puts that module's
 memory rows back exactly as they were read."""
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from proxysql_iac.admin import sql
 from proxysql_iac.admin.connection import AdminConnection, Endpoint, Row
@@ -46,8 +48,7 @@ EPOCH_CLOCK_SLACK_S = 0.05
 SAME_SECOND_PATIENCE_S = 3.0
 
 
-@dataclass(frozen=True)
-class LoadGuard:
+class LoadGuard(NamedTuple):
     """A module's checksum versions before its LOAD, and its latest epoch (0: no peer can
     hold an earlier LOAD of it)."""
 
@@ -339,7 +340,14 @@ class Executor:
             return conn, {n: v + 1 for n, v in guard.versions.items()}
         deadline = time.monotonic() + SAME_SECOND_PATIENCE_S
         while True:
-            sums = [s for n, s in read_checksums(conn).items() if n in guard.versions]
+            try:
+                checksums = read_checksums(conn)
+            except AdminConnectionError:  # the step is live: prove it on a new connection
+                if time.monotonic() > deadline:
+                    raise
+                conn = self._replace(conn, endpoint)
+                continue
+            sums = [s for n, s in checksums.items() if n in guard.versions]
             versions = {s.name: s.version for s in sums}
             stamped = min((s.epoch for s in sums), default=0)
             if stamped > guard.latest:
@@ -597,12 +605,24 @@ class Executor:
                 raise
             with signals.shielded():  # runtime is new: disk follows, whatever comes
                 conn = self._finish(conn, endpoint, step, changes, len(statements))
+                # The step is live: a node lost for good from here ends the proofs that
+                # follow, not the step (the report must not say it did not go live).
                 if step.load:
-                    conn, versions = self._in_a_second_of_its_own(conn, endpoint, step, guard)
+                    try:
+                        conn, versions = self._in_a_second_of_its_own(conn, endpoint, step, guard)
+                    except AdminConnectionError as exc:
+                        sealing = {}
+                        self.report.modules[-1].not_taken.append(
+                            f"PXC100 LOAD {step.module} on {endpoint.name} went live, but {exc}, "
+                            "so pxc could not prove it got an epoch second of its own (a peer "
+                            "holding the LOAD before it would never pull it); run pxc plan "
+                            "when the node answers"
+                        )
             # memory as it was at LOAD, runtime as that LOAD made it (and proved)
             proven = sealing and not self.report.modules[-1].not_taken
-            if proven and self._memory_checksums(conn, step.module) == sealing:
-                self.loaded.update({t: (m, versions) for t, m in sealing.items()})
+            with contextlib.suppress(AdminConnectionError):  # unsealed: plans compare layers
+                if proven and self._memory_checksums(conn, step.module) == sealing:
+                    self.loaded.update({t: (m, versions) for t, m in sealing.items()})
         finally:
             conn.close()
             self.report.statements.extend(conn.sent)
@@ -631,7 +651,7 @@ class Executor:
                     conn.execute(sql.mark_apply(0))
                 self.report.modules.append(
                     ModuleResult(
-                        step.module,
+                        step.name,
                         endpoint.name,
                         sent,
                         problems,
@@ -820,10 +840,6 @@ def _removed_later(
     }
 
 
-def step_name(step: ModuleStep) -> str:
-    return step.module + (" (every node)" if step.every_node else "")
-
-
 def seal_unchanged(ctx: PlanContext) -> None:
     """An apply with nothing to change still writes the layer seal its plan proved (after a
     LOAD or SAVE by hand of unchanged memory, plans compare the layers again until then)."""
@@ -859,7 +875,7 @@ def execute(
             executor.converge(touched, deadline, progress)
     except BaseException as exc:
         unknown = isinstance(exc, LoadOutcomeUnknown)  # the current step: neither
-        executor.report.not_applied += [step_name(s) for s in ctx.plan.steps[current + unknown :]]
+        executor.report.not_applied += [s.title for s in ctx.plan.steps[current + unknown :]]
         exc.report = executor.report  # type: ignore[attr-defined]
         raise
     return executor.report

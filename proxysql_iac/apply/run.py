@@ -123,7 +123,9 @@ def run_apply(
                 echo(line)
             problems = [p for m in report.modules for p in m.not_taken]
             if problems:
-                echo(f"apply finished, but ProxySQL did not take {len(problems)} value(s)")
+                # values ProxySQL did not take (PXC114), a LOAD's epoch unproven (PXC100)
+                count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+                echo(f"apply finished with {count} (above)")
                 return ExitCode.ERROR
             if report.lagging:
                 echo(

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from proxysql_iac.admin.connection import Row
 from proxysql_iac.admin.live import Live, Written, spec_columns
@@ -36,8 +36,7 @@ Action = Literal["add", "remove", "change"]
 Resolver = Callable[[SecretRef], str]
 
 
-@dataclass(frozen=True)
-class RowChange:
+class RowChange(NamedTuple):
     table: str
     action: Action
     key: tuple[SqlValue, ...]
@@ -46,8 +45,7 @@ class RowChange:
     origin: PathT = ()
 
 
-@dataclass(frozen=True)
-class VariableChange:
+class VariableChange(NamedTuple):
     name: str
     module: str
     old: str | None

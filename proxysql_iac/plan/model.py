@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from proxysql_iac.admin.connection import Row
 from proxysql_iac.admin.sql import SqlValue
@@ -26,8 +26,7 @@ SECRET_COLUMNS: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True)
-class PeerState:
+class PeerState(NamedTuple):
     name: str
     address: str
     version: str

@@ -10,6 +10,7 @@ Modules ProxySQL Cluster does not sync on this cluster go to every node (`every_
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from proxysql_iac.plan.diff import TABLE_MODULE, ChangeSet, RowChange
 from proxysql_iac.spec.tables import MODULE_BY_KEYWORD, TABLE_BY_NAME, TABLES, Role
@@ -27,8 +28,7 @@ PHASES: dict[Role, str] = {
 SERVERS_REMOVALS = "5 servers removals"
 
 
-@dataclass(frozen=True)
-class Batch:
+class Batch(NamedTuple):
     table: str
     action: str  # add | remove | change
     changes: tuple[int, ...]  # indexes into ChangeSet.rows (or .variables for "variables")
@@ -44,6 +44,17 @@ class ModuleStep:
     load: bool = True
     save: bool = True
     reason: str = ""  # why a step without DML is there (an unloaded or unsaved module, a heal)
+
+    @property
+    def name(self) -> str:
+        """The step as apply reports it: a servers module that loads twice (changes first,
+        removals after users and rules) is two steps, and says which one."""
+        return self.module + (" (removals)" if self.phase == SERVERS_REMOVALS else "")
+
+    @property
+    def title(self) -> str:
+        """`name`, and whether the step goes to every node."""
+        return self.name + (" (every node)" if self.every_node else "")
 
     @property
     def statements(self) -> int:

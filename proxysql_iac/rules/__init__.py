@@ -9,8 +9,7 @@ bad and a good example; docs/spec.md is generated from it.
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from proxysql_iac.findings import Finding, Severity
 from proxysql_iac.spec.compile import Desired, WrittenCluster
@@ -20,16 +19,14 @@ from proxysql_iac.spec.variables import CATALOGS, VariableCatalog, catalog_for
 When = Literal["validate", "plan"]
 
 
-@dataclass(frozen=True)
-class Issue:
+class Issue(NamedTuple):
     path: PathT
     message: str
     hint: str = ""
     at_key: bool = False
 
 
-@dataclass(frozen=True)
-class RuleContext:
+class RuleContext(NamedTuple):
     loaded: LoadedSpec
     desired: Desired
 
@@ -47,8 +44,7 @@ class RuleContext:
 Check = Callable[[RuleContext], Iterable[Issue]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     severity: Severity

@@ -3,6 +3,7 @@
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from proxysql_iac.spec.compile import (
     TlsValue,
@@ -13,8 +14,7 @@ from proxysql_iac.spec.compile import (
 from proxysql_iac.spec.models import DEFAULT_TLS_MODE
 
 
-@dataclass(frozen=True)
-class Access:
+class Access(NamedTuple):
     node: WrittenNode
     admin: WrittenCredentials
     path: tuple[str | int, ...]  # where these credentials were written

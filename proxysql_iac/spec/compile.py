@@ -8,7 +8,7 @@ node shows. Secrets stay references (`SecretRef`) until plan/apply resolves them
 import json
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import Any, NamedTuple, get_args
 
 from pydantic import ValidationError
 
@@ -29,8 +29,7 @@ from proxysql_iac.spec.tables import (
 Value = int | str | None | SecretRef
 
 
-@dataclass(frozen=True)
-class DesiredRow:
+class DesiredRow(NamedTuple):
     values: dict[str, Value]
     origin: PathT  # where the row was written, e.g. ("mysql_servers", 3)
     written: frozenset[str]  # columns the spec wrote explicitly (and that compiled)
@@ -42,8 +41,7 @@ class DesiredRow:
         return tuple(self.values[c] for c in table.key)
 
 
-@dataclass(frozen=True)
-class DesiredVariable:
+class DesiredVariable(NamedTuple):
     name: str  # full name, e.g. mysql-monitor_username
     value: bool | int | float | str | SecretRef | None  # as written
     origin: PathT
@@ -67,8 +65,7 @@ def variable_text(value: bool | int | float | str | SecretRef | None) -> str | N
 TlsValue = str | SecretRef | None
 
 
-@dataclass(frozen=True)
-class WrittenTls:
+class WrittenTls(NamedTuple):
     """A `tls:` block as written: the keys given with a value of the right type (a mode's
     name, a path or a reference, a name; None where null was written)."""
 
@@ -76,15 +73,13 @@ class WrittenTls:
     unreadable: frozenset[str] = frozenset()  # keys written with a value of the wrong type
 
 
-@dataclass(frozen=True)
-class WrittenCredentials:
+class WrittenCredentials(NamedTuple):
     user: str | None
     password: str | SecretRef | None
     tls: WrittenTls | None = None
 
 
-@dataclass(frozen=True)
-class WrittenNode:
+class WrittenNode(NamedTuple):
     name: str | None
     host: str | None
     port: int | None
@@ -92,8 +87,7 @@ class WrittenNode:
     tls: WrittenTls | None = None
 
 
-@dataclass(frozen=True)
-class WrittenCluster:
+class WrittenCluster(NamedTuple):
     """The `cluster:` block as written, for validate's rules: each value of the right type
     is there, any other is None, so that an error in one value hides no finding about the
     others (plan and apply use the validated `Desired.cluster`)."""

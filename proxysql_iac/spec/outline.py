@@ -13,8 +13,8 @@ outline."""
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from proxysql_iac.spec.load import LoadedSpec, combine_documents
 from proxysql_iac.spec.source import Document, SourceError, parse_text
@@ -29,8 +29,7 @@ _LEFT_MARGIN = re.compile(r"\n[^\s#][^\n]*")
 _SECTION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*:(?:[ \t]|$)")
 
 
-@dataclass(frozen=True)
-class Outline:
+class Outline(NamedTuple):
     loaded: LoadedSpec  # the OUTLINED sections of every file, merged as the files are
     sections: frozenset[str]  # every top-level key the files write
 

@@ -11,7 +11,7 @@ tables exist only on 3.0.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 VERSIONS: tuple[str, ...] = ("2.7", "3.0")
 """The ProxySQL release series a spec may target (`cluster.proxysql_version`)."""
@@ -29,8 +29,7 @@ class Kind(str, Enum):
     JSON = "json"  # a VARCHAR holding JSON or ''; written in the spec as a YAML mapping
 
 
-@dataclass(frozen=True)
-class Range:
+class Range(NamedTuple):
     min: int | None = None
     max: int | None = None
 
@@ -42,8 +41,7 @@ class Range:
         return f"{column} must be <= {self.max}"
 
 
-@dataclass(frozen=True)
-class OneOf:
+class OneOf(NamedTuple):
     values: tuple[int | str, ...]
     case_insensitive: bool = False
 
@@ -51,8 +49,7 @@ class OneOf:
         return f"{column} must be one of {', '.join(map(str, self.values))}"
 
 
-@dataclass(frozen=True)
-class StartsWith:
+class StartsWith(NamedTuple):
     prefix: str
 
     def describe(self, column: str) -> str:
@@ -106,8 +103,7 @@ def _digest(value: str | None) -> str | None:
     return f"0x{number:016X}"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     name: str
     kind: Kind
     not_null: bool = True
@@ -135,8 +131,7 @@ class Column:
         return self.not_null and not self.has_default
 
 
-@dataclass(frozen=True)
-class DiffersFrom:
+class DiffersFrom(NamedTuple):
     """A CHECK between two columns of one row."""
 
     column: str
@@ -148,8 +143,7 @@ class DiffersFrom:
         return f"{self.column} must differ from {self.other}{extra}"
 
 
-@dataclass(frozen=True)
-class RequiresNotNull:
+class RequiresNotNull(NamedTuple):
     column: str
     other: str
 
@@ -160,8 +154,7 @@ class RequiresNotNull:
 RowCheck = DiffersFrom | RequiresNotNull
 
 
-@dataclass(frozen=True)
-class Reaches:
+class Reaches(NamedTuple):
     """A condition a memory row must meet for LOAD to put it at runtime (and so for a
     Cluster peer, which pulls runtime, ever to see it), on the column's loaded value."""
 
@@ -202,8 +195,7 @@ class Role(Enum):
     OTHER = "other"  # scheduler, firewall, REST API, LDAP mapping
 
 
-@dataclass(frozen=True)
-class Module:
+class Module(NamedTuple):
     """A LOAD/SAVE module: the unit ProxySQL moves between layers and Cluster syncs."""
 
     keyword: str  # as in LOAD <keyword> TO RUNTIME

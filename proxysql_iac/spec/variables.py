@@ -6,16 +6,14 @@ to catch names LOAD would delete and values LOAD would reset.
 """
 
 import json
-from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 VariableType = Literal["bool", "int", "string"]
 
 
-@dataclass(frozen=True)
-class VariableInfo:
+class VariableInfo(NamedTuple):
     name: str
     type: VariableType
     default: str

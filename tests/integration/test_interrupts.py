@@ -264,6 +264,7 @@ def test_connection_cut_at_every_statement_leaves_each_module_wholly_old_or_new(
         loads = [i for i in indexes if statements[i].upper().startswith("LOAD")]
         indexes = sorted(firsts + loads)
         assert len(firsts) >= 2 and len(loads) >= 3, statements
+    named: set[str] = set()
     for index in indexes:
         lone_node.boot(states.disk)
         lone_node.relay.arm(index, cut)  # type: ignore[arg-type]
@@ -276,7 +277,25 @@ def test_connection_cut_at_every_statement_leaves_each_module_wholly_old_or_new(
             assert whole_state(lone_node.endpoint) == states.new, (index, out)
         elif index >= reads:
             assert "Went live:" in out and "Did not go live:" in out, (index, out)
+            steps = _steps_in_outcome(out)
+            assert len(steps) == len(set(steps)), (index, out)  # each step named once
+            named.update(steps)
         _converges(lone_node, new, states, index)
+    if cut == "cut":  # the servers module LOADs twice: the report tells its steps apart
+        assert {"MYSQL SERVERS", "MYSQL SERVERS (removals)"} <= named, named
+
+
+def _steps_in_outcome(out: str) -> list[str]:
+    """The steps an apply's outcome names, under "Went live:", "Did not go live:" and
+    "Unknown ...": a module, and which of its steps when it has two."""
+    steps = []
+    outcome = out[out.index("Went live:") :].splitlines()
+    for line in outcome[1:]:
+        if line.startswith("  "):
+            steps.append(line.strip().split(" on ")[0])
+        elif not line.startswith(("Did not go live:", "Unknown (")):
+            break
+    return steps
 
 
 def test_a_load_whose_answer_is_lost_with_the_node_then_out_of_reach_is_reported_unknown(
@@ -306,6 +325,57 @@ def test_a_load_whose_answer_is_lost_with_the_node_then_out_of_reach_is_reported
     assert found.pop(module) == (memory, runtime, states.old[module][2])
     assert found == {m: v for m, v in states.old.items() if m != module}
     _converges(lone_node, new, states, "unknown")
+
+
+@pytest.mark.parametrize("proof", ["epoch", "seal"])
+def test_the_node_lost_after_a_step_went_live_is_reported_live(
+    lone_node: LoneNode, states: States, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proof: str
+) -> None:
+    """A step's LOAD and SAVE took, and the node is lost for good when pxc reads it again
+    to prove more: that the LOAD got an epoch second of its own (the servers module's second
+    LOAD, a moment after its first), or the layer seal's memory checksum (the users step).
+    The step is live, and the report says so: never under "Did not go live". A lost epoch
+    proof is named (PXC100); a lost seal costs later plans a layer comparison, nothing to
+    say. Each module is wholly old or new, and a re-run converges."""
+    new = tmp_path / "new.yaml"
+    lone_node.boot(states.disk)
+    _count(lone_node, "apply", str(new), "--auto-approve")
+    statements = [s.upper() for s in lone_node.relay.log]
+    # the first read after a step's SAVE and the mark's removal, before the next step
+    after_save = [
+        i
+        for i in range(2, len(statements))
+        if statements[i - 2].startswith("SAVE")
+        and statements[i - 1] == "PRAGMA MAIN.USER_VERSION=0"
+    ]
+    read = "RUNTIME_CHECKSUMS_VALUES" if proof == "epoch" else "CHECKSUM MEMORY"
+    index = next(i for i in after_save if read in statements[i])
+    module, step = {
+        "epoch": ("MYSQL SERVERS", "MYSQL SERVERS (removals)"),
+        "seal": ("MYSQL USERS", "MYSQL USERS"),
+    }[proof]
+    assert statements[index - 2] == f"SAVE {module} TO DISK", statements[index - 2 : index + 1]
+    lone_node.boot(states.disk)
+    lone_node.relay.arm(index, "cut", refuse_after=True)
+    monkeypatch.setattr(executor, "RECONNECT_PATIENCE_S", 1.0)  # how long "out of reach" is
+    code, out = run_pxc("apply", str(new), "--auto-approve")
+    assert lone_node.relay.fired
+    assert code == 1, out
+    found = whole_state(lone_node.endpoint)
+    if proof == "epoch":  # the last step: the apply ran to its end, and says what is unproven
+        assert f"{step} on node1: 1 statement(s), LOADed and SAVEd" in out, out
+        assert f"PXC100 LOAD {module} on node1 went live, but cannot connect" in out, out
+        assert "apply finished with 1 problem (above)" in out, out
+        assert "Did not go live" not in out, out
+        assert found == states.new
+    else:  # the next step cannot reach the node: the outcome lists it, and only it
+        went_live, not_live = out.split("Went live:")[1].split("Did not go live:")
+        assert f"  {step} on node1: " in went_live and "PXC100" not in out, out
+        steps = [line.strip() for line in not_live.splitlines() if line.startswith("  ")]
+        assert [s for s in steps if not s.startswith("hint:")] == ["MYSQL SERVERS (removals)"], out
+        assert found["MYSQL USERS"] == states.new["MYSQL USERS"]
+        assert found["MYSQL SERVERS"] == states.mid["MYSQL SERVERS"]
+    _converges(lone_node, new, states, proof)
 
 
 def test_a_lost_session_the_node_still_counts_costs_the_patience_and_is_said(
