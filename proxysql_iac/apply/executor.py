@@ -119,6 +119,8 @@ class Executor:
         self.loaded: dict[str, tuple[str, dict[str, int]]] = {}
         # the node's admin sessions (admin/live.py) while this step's own was open
         self.sessions: int | None = None
+        # the last primary step that went live (LOADed, proven, SAVEd)
+        self.live_step: ModuleStep | None = None
 
     # -- values -----------------------------------------------------------------------
     def _sql_value(self, value: Value) -> sql.SqlValue:
@@ -331,43 +333,49 @@ class Executor:
 
     def _in_a_second_of_its_own(
         self, conn: AdminConnection, endpoint: Endpoint, step: ModuleStep, guard: LoadGuard
-    ) -> tuple[AdminConnection, dict[str, int]]:
+    ) -> tuple[AdminConnection, dict[str, int] | None]:
         """After a LOAD that took (memory, runtime and disk new): prove it got a later epoch
         than the LOAD before it, or LOAD the same memory again until one does (a peer holding
         the previous LOAD never pulls one that shares its second). Returns the connection
-        and the module's checksum versions after it."""
+        and the module's checksum versions after it; None when the proof could not be made
+        (the node lost for good, or refusing): the step is live all the same, and its report
+        says what is unproven (PXC100)."""
         if not guard.latest:
             return conn, {n: v + 1 for n, v in guard.versions.items()}
         deadline = time.monotonic() + SAME_SECOND_PATIENCE_S
+        unproven = f"PXC100 LOAD {step.module} on {endpoint.name} went live, but"
         while True:
             try:
-                checksums = read_checksums(conn)
-            except AdminConnectionError:  # the step is live: prove it on a new connection
+                sums = [s for n, s in read_checksums(conn).items() if n in guard.versions]
+                versions = {s.name: s.version for s in sums}
+                stamped = min((s.epoch for s in sums), default=0)
+                if stamped > guard.latest:
+                    return conn, versions
                 if time.monotonic() > deadline:
-                    raise
-                conn = self._replace(conn, endpoint)
-                continue
-            sums = [s for n, s in checksums.items() if n in guard.versions]
-            versions = {s.name: s.version for s in sums}
-            stamped = min((s.epoch for s in sums), default=0)
-            if stamped > guard.latest:
-                return conn, versions
-            if time.monotonic() > deadline:
-                self.report.modules[-1].not_taken.append(
-                    f"PXC100 LOAD {step.module} on {endpoint.name} kept getting epoch "
-                    f"{stamped}, the second of the LOAD before it: a peer that holds that "
-                    "LOAD never pulls this one; run pxc apply again in a while"
+                    self.report.modules[-1].not_taken.append(
+                        f"{unproven} kept getting epoch {stamped}, the second of the LOAD "
+                        "before it: a peer that holds that LOAD never pulls this one; run pxc "
+                        "apply again in a while"
+                    )
+                    return conn, versions
+                self.log(
+                    f"{step.module} on {endpoint.name}: the node stamped its LOAD with second "
+                    f"{stamped}, that of the LOAD before it; LOADing the same memory again"
                 )
-                return conn, versions
-            self.log(
-                f"{step.module} on {endpoint.name}: the node stamped its LOAD with second "
-                f"{stamped}, that of the LOAD before it; LOADing the same memory again"
-            )
-            time.sleep(4 * EPOCH_CLOCK_SLACK_S)
-            try:
+                time.sleep(4 * EPOCH_CLOCK_SLACK_S)
                 conn.execute(sql.load_to_runtime(step.module))
-            except AdminConnectionError:
-                conn = self._replace(conn, endpoint)
+            except PxcError as exc:
+                try:
+                    if not isinstance(exc, AdminConnectionError) or time.monotonic() > deadline:
+                        raise
+                    conn = self._replace(conn, endpoint)  # prove it on a new connection
+                except PxcError as failed:
+                    self.report.modules[-1].not_taken.append(
+                        f"{unproven} {failed}, so pxc could not prove it got an epoch second "
+                        "of its own (a peer holding the LOAD before it would never pull it); "
+                        "run pxc plan when the node answers"
+                    )
+                    return conn, None
 
     def _load(
         self, conn: AdminConnection, endpoint: Endpoint, step: ModuleStep, before: dict[str, int]
@@ -462,6 +470,7 @@ class Executor:
         """A lost connection closed (what it sent kept for the report) and a new one."""
         conn.close()
         self.report.statements.extend(conn.sent)
+        conn.sent.clear()  # recorded once, whoever closes it again
         return self._reconnect(endpoint)
 
     def _reconnect(self, endpoint: Endpoint) -> AdminConnection:
@@ -571,6 +580,8 @@ class Executor:
         on_primary = endpoint == self.ctx.primary
         where = f"{step.module} on {endpoint.name}"
         conn = AdminConnection(endpoint)
+        live: ModuleResult | None = None
+        versions: dict[str, int] | None = None
         try:
             saved: dict[str, list[Row]] | None = None
             loaded = False
@@ -596,7 +607,7 @@ class Executor:
                     if not loaded:
                         raise ApplyError(f"LOAD {step.module} did not take on {endpoint.name}")
             except LoadOutcomeUnknown:
-                self.report.unknown.append(f"{step.module} on {endpoint.name}")
+                self.report.unknown.append(f"{step.name} on {endpoint.name}")
                 raise
             except BaseException as exc:
                 if saved is not None and not loaded:
@@ -605,32 +616,26 @@ class Executor:
                 raise
             with signals.shielded():  # runtime is new: disk follows, whatever comes
                 conn = self._finish(conn, endpoint, step, changes, len(statements))
-                # The step is live: a node lost for good from here ends the proofs that
-                # follow, not the step (the report must not say it did not go live).
+                # Live from here: what follows proves more, and whatever comes (a lost node,
+                # a signal held until the shield ends) the report says the step went live.
+                live = self.report.modules[-1]
+                if not step.every_node:
+                    self.live_step = step
                 if step.load:
-                    try:
-                        conn, versions = self._in_a_second_of_its_own(conn, endpoint, step, guard)
-                    except AdminConnectionError as exc:
-                        sealing = {}
-                        self.report.modules[-1].not_taken.append(
-                            f"PXC100 LOAD {step.module} on {endpoint.name} went live, but {exc}, "
-                            "so pxc could not prove it got an epoch second of its own (a peer "
-                            "holding the LOAD before it would never pull it); run pxc plan "
-                            "when the node answers"
-                        )
+                    conn, versions = self._in_a_second_of_its_own(conn, endpoint, step, guard)
             # memory as it was at LOAD, runtime as that LOAD made it (and proved)
-            proven = sealing and not self.report.modules[-1].not_taken
-            with contextlib.suppress(AdminConnectionError):  # unsealed: plans compare layers
-                if proven and self._memory_checksums(conn, step.module) == sealing:
-                    self.loaded.update({t: (m, versions) for t, m in sealing.items()})
+            if sealing and versions is not None and not live.not_taken:
+                with contextlib.suppress(PxcError):  # unsealed: later plans compare layers
+                    if self._memory_checksums(conn, step.module) == sealing:
+                        self.loaded.update({t: (m, versions) for t, m in sealing.items()})
         finally:
             conn.close()
             self.report.statements.extend(conn.sent)
-        result = self.report.modules[-1]
-        result.ms = (time.monotonic() - started) * 1000
-        self.log(result.describe())
-        for problem in result.not_taken:
-            self.log(problem)
+            if live is not None:
+                live.ms = (time.monotonic() - started) * 1000
+                self.log(live.describe())
+                for problem in live.not_taken:
+                    self.log(problem)
 
     def _finish(
         self,
@@ -875,7 +880,10 @@ def execute(
             executor.converge(touched, deadline, progress)
     except BaseException as exc:
         unknown = isinstance(exc, LoadOutcomeUnknown)  # the current step: neither
-        executor.report.not_applied += [s.title for s in ctx.plan.steps[current + unknown :]]
+        live = current < len(ctx.plan.steps) and executor.live_step is ctx.plan.steps[current]
+        executor.report.not_applied += [
+            s.title for s in ctx.plan.steps[current + (unknown or live) :]
+        ]
         exc.report = executor.report  # type: ignore[attr-defined]
         raise
     return executor.report

@@ -339,7 +339,9 @@ def test_the_node_lost_after_a_step_went_live_is_reported_live(
     say. Each module is wholly old or new, and a re-run converges."""
     new = tmp_path / "new.yaml"
     lone_node.boot(states.disk)
-    _count(lone_node, "apply", str(new), "--auto-approve")
+    lone_node.relay.count_only()
+    code, clean = run_pxc("apply", str(new), "--auto-approve", "--verbose")
+    assert code == 0, clean
     statements = [s.upper() for s in lone_node.relay.log]
     # the first read after a step's SAVE and the mark's removal, before the next step
     after_save = [
@@ -358,7 +360,7 @@ def test_the_node_lost_after_a_step_went_live_is_reported_live(
     lone_node.boot(states.disk)
     lone_node.relay.arm(index, "cut", refuse_after=True)
     monkeypatch.setattr(executor, "RECONNECT_PATIENCE_S", 1.0)  # how long "out of reach" is
-    code, out = run_pxc("apply", str(new), "--auto-approve")
+    code, out = run_pxc("apply", str(new), "--auto-approve", "--verbose")
     assert lone_node.relay.fired
     assert code == 1, out
     found = whole_state(lone_node.endpoint)
@@ -367,6 +369,7 @@ def test_the_node_lost_after_a_step_went_live_is_reported_live(
         assert f"PXC100 LOAD {module} on node1 went live, but cannot connect" in out, out
         assert "apply finished with 1 problem (above)" in out, out
         assert "Did not go live" not in out, out
+        assert _sent(out) == _sent(clean), out  # every write reported, and once
         assert found == states.new
     else:  # the next step cannot reach the node: the outcome lists it, and only it
         went_live, not_live = out.split("Went live:")[1].split("Did not go live:")
@@ -376,6 +379,11 @@ def test_the_node_lost_after_a_step_went_live_is_reported_live(
         assert found["MYSQL USERS"] == states.new["MYSQL USERS"]
         assert found["MYSQL SERVERS"] == states.mid["MYSQL SERVERS"]
     _converges(lone_node, new, states, proof)
+
+
+def _sent(out: str) -> list[str]:
+    """The writes `pxc apply --verbose` reports it sent."""
+    return [line.strip() for line in out.splitlines() if line.startswith("  sent: ")]
 
 
 def test_a_lost_session_the_node_still_counts_costs_the_patience_and_is_said(
@@ -444,7 +452,9 @@ def test_a_signal_at_many_points_of_a_large_apply_restores_or_finishes_each_modu
     total = _count(lone_node, "apply", str(spec), "--auto-approve")
     env = dict(os.environ)
     spread = 7 if signum == signal.SIGTERM else 3  # the others take the same path
-    points = sorted({total * k // spread for k in range(1, spread)} | {total - 1})
+    # and the users' SAVE: a signal held off until runtime and disk are both new
+    save = next(i for i, s in enumerate(lone_node.relay.log) if s.startswith("SAVE MYSQL USERS"))
+    points = sorted({total * k // spread for k in range(1, spread)} | {save, total - 1})
     for index in points:
         lone_node.boot(states.disk)
         before = whole_state(lone_node.endpoint)
@@ -464,6 +474,11 @@ def test_a_signal_at_many_points_of_a_large_apply_restores_or_finishes_each_modu
         loaded = rows(lone_node.endpoint, "SELECT COUNT(*) FROM runtime_mysql_users")[0][0]
         saved = rows(lone_node.endpoint, "SELECT COUNT(*) FROM disk.mysql_users")[0][0]
         assert (loaded, saved) == (str(2 * int(users)), users), (index, out)
+        if "Went live:" in out:  # past the plan: each step named once, users live when it is
+            steps = _steps_in_outcome(out)
+            assert len(steps) == len(set(steps)), (index, out)
+            went_live = out.split("Went live:")[1].split("Did not go live:")[0]
+            assert ("MYSQL USERS on node1: " in went_live) == (users != "1"), (index, out)
         lone_node.relay.count_only()
         code, out = run_pxc("apply", str(spec), "--auto-approve")
         assert code == 0, (index, out)
