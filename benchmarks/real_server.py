@@ -12,8 +12,9 @@ Starts a 2-node ProxySQL cluster from PXC_PROXYSQL_BIN (or uses the pair given w
 
 for a config of 10,000 users + 1,000 query rules, the same at twice the size (to see how cost
 grows), 50 users, and the large config: 2,000 servers + 50,000 users + 10,000 rules. Every
-figure is the median of --runs runs (1 for the large config's applies) and peak RSS is the
-process's own (wait4). Nothing is asserted: the JSON goes to --json, and benchmarks/report.py writes
+figure is the median of --runs runs (5 by default, 1 for the large config's applies: on a
+shared 2-core VM one run in three can be 20% off) and peak RSS is the process's own (wait4).
+Nothing is asserted: the JSON goes to --json, and benchmarks/report.py writes
 docs/performance.md from it.
 
 The 50 users are also applied by the PEER, the Ansible collection community.proxysql
@@ -22,7 +23,7 @@ benchmarks/ansible/setup.sh makes), into the same empty node in the same run. Wi
 venv the peer is skipped with the reason printed, and the rest runs. Every apply, pxc's and
 the peer's, is checked afterwards: the node's runtime holds exactly the config's rows.
 
-    .venv/bin/python benchmarks/real_server.py --json /tmp/bench.json [--runs 3] [--quick]
+    .venv/bin/python benchmarks/real_server.py --json /tmp/bench.json [--runs 5] [--quick]
     .venv/bin/python benchmarks/report.py /tmp/bench.json
 """
 
@@ -447,7 +448,7 @@ def main() -> int:
     parser.add_argument(
         "--endpoints", help="user:password@host:port,... of a running pair (primary first)"
     )
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="skip the large config")
     parser.add_argument(
         "--ansible-venv",
