@@ -8,6 +8,7 @@ test fails when the benchmark changes and the figures are not taken again. What 
 line (where the time goes, what was tried) is kept as it is.
 """
 
+import argparse
 import hashlib
 import json
 import sys
@@ -124,7 +125,12 @@ def render(data: dict[str, object], hand_written: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    data = json.loads(Path(argv[0]).read_text())
+    parser = argparse.ArgumentParser(
+        description="Rewrite the generated part of docs/performance.md (above the line "
+        f"{MARK!r}) from the JSON of benchmarks/real_server.py; the part below is kept."
+    )
+    parser.add_argument("json", type=Path, help="the --json file of benchmarks/real_server.py")
+    data = json.loads(parser.parse_args(argv).json.read_text())
     current = DOC.read_text() if DOC.exists() else ""
     hand_written = current.split(MARK, 1)[1] if MARK in current else "\n"
     DOC.write_text(render(data, hand_written))

@@ -359,7 +359,7 @@ class Executor:
                     )
                     return conn, versions
                 self.log(
-                    f"{step.module} on {endpoint.name}: the node stamped its LOAD with second "
+                    f"{step.name} on {endpoint.name}: the node stamped its LOAD with second "
                     f"{stamped}, that of the LOAD before it; LOADing the same memory again"
                 )
                 time.sleep(4 * EPOCH_CLOCK_SLACK_S)
@@ -410,7 +410,7 @@ class Executor:
                 again.close()
                 raise
         self.log(
-            f"{step.module} on {endpoint.name}: the connection was lost while LOAD ran; "
+            f"{step.name} on {endpoint.name}: the connection was lost while LOAD ran; "
             f"the node shows that it {'took' if took else 'did not take'}"
         )
         return again, took
@@ -578,7 +578,7 @@ class Executor:
         started = time.monotonic()
         statements = self._statements(step, changes)
         on_primary = endpoint == self.ctx.primary
-        where = f"{step.module} on {endpoint.name}"
+        where = f"{step.name} on {endpoint.name}"
         conn = AdminConnection(endpoint)
         live: ModuleResult | None = None
         versions: dict[str, int] | None = None
@@ -685,7 +685,7 @@ class Executor:
             reason = f"interrupted by {exc.name}"
         else:
             reason = exc.message if isinstance(exc, PxcError) else type(exc).__name__
-        self.log(f"{step.module} on {endpoint.name}: {reason}; putting its memory back")
+        self.log(f"{step.name} on {endpoint.name}: {reason}; putting its memory back")
         with signals.shielded():
             try:
                 self._restore(endpoint, saved, step, changes)
@@ -696,7 +696,7 @@ class Executor:
                     "are unchanged, memory is not: do not LOAD it by hand; run pxc apply "
                     "again (pxc plan names the interrupted apply)"
                 ) from None
-        self.log(f"{step.module} on {endpoint.name}: memory put back; runtime and disk unchanged")
+        self.log(f"{step.name} on {endpoint.name}: memory put back; runtime and disk unchanged")
         if isinstance(exc, Exception) and not isinstance(exc, ApplyError):
             raise ApplyError(
                 f"{step.module} failed on {endpoint.name} before LOAD: {reason}; its memory "

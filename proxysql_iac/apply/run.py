@@ -59,6 +59,12 @@ def outcome(report: ApplyReport) -> list[str]:
     if report.unknown:
         lines.append("Unknown (LOAD sent, the node could not be asked whether it took):")
         lines += [f"  {name}" for name in report.unknown]
+    if report.not_applied or report.unknown:
+        lines.append(
+            "Each module is wholly as before or wholly as the spec says (a servers module "
+            "between its two steps holds the old servers and the new); `pxc plan` shows what "
+            "is left, `pxc apply` finishes it."
+        )
     return lines
 
 
@@ -114,7 +120,8 @@ def run_apply(
             except PxcError as exc:
                 failed: ApplyReport | None = getattr(exc, "report", None)
                 if failed is not None:
-                    exc.message = "\n".join([exc.message, *outcome(failed)])
+                    sent = [f"  sent: {s}" for s in failed.writes] if verbose else []
+                    exc.message = "\n".join([exc.message, *sent, *outcome(failed)])
                 raise
             if verbose:
                 for statement in report.writes:
@@ -136,16 +143,22 @@ def run_apply(
                 return ExitCode.NOT_CONVERGED
             return ExitCode.OK
         except signals.Interrupted as exc:
-            return _stopped(exc, echo)
+            return _stopped(exc, echo, verbose)
 
 
-def _stopped(exc: signals.Interrupted, echo: Callable[[str], None]) -> int:
+def _stopped(exc: signals.Interrupted, echo: Callable[[str], None], verbose: bool) -> int:
     report: ApplyReport | None = getattr(exc, "report", None)
     echo(f"apply interrupted by {exc.name}")
     if report is None:
         echo("nothing was written")
     else:
+        if verbose:
+            for statement in report.writes:
+                echo(f"  sent: {statement}")
         echo("\n".join(outcome(report)))
-        if not report.not_applied:
-            echo("every step went live on the primary; the peers were not waited for")
+        if not report.not_applied and not report.unknown:
+            echo(
+                "every step went live on the primary; the peers were not waited for "
+                "(`pxc status` shows whether they have caught up)"
+            )
     return exc.exit_code

@@ -54,10 +54,14 @@ _guard = _Guard()
 
 @contextmanager
 def handled() -> Iterator[None]:
-    """Turn the three signals into `Interrupted` for the duration (main thread only)."""
+    """Turn the three signals into `Interrupted` for the duration (main thread only). A
+    signal that whoever started pxc set to be ignored stays ignored: `nohup pxc apply`
+    outlives its terminal, and a background job of a script ignores SIGINT."""
     previous: dict[signal.Signals, Any] = {}
     try:
         for sig in HANDLED:
+            if signal.getsignal(sig) == signal.SIG_IGN:
+                continue
             previous[sig] = signal.signal(sig, _guard.handle)
     except ValueError:  # not the main thread: leave signals alone
         for sig, handler in previous.items():

@@ -280,6 +280,10 @@ def test_connection_cut_at_every_statement_leaves_each_module_wholly_old_or_new(
             steps = _steps_in_outcome(out)
             assert len(steps) == len(set(steps)), (index, out)  # each step named once
             named.update(steps)
+            not_live = _not_live(out)
+            for line in out.splitlines():  # memory put back: a step the outcome calls not live
+                if line.endswith("; putting its memory back"):
+                    assert line.split(" on node1: ")[0] in not_live, (index, out)
         _converges(lone_node, new, states, index)
     if cut == "cut":  # the servers module LOADs twice: the report tells its steps apart
         assert {"MYSQL SERVERS", "MYSQL SERVERS (removals)"} <= named, named
@@ -372,13 +376,25 @@ def test_the_node_lost_after_a_step_went_live_is_reported_live(
         assert _sent(out) == _sent(clean), out  # every write reported, and once
         assert found == states.new
     else:  # the next step cannot reach the node: the outcome lists it, and only it
-        went_live, not_live = out.split("Went live:")[1].split("Did not go live:")
+        went_live = out.split("Went live:")[1].split("Did not go live:")[0]
         assert f"  {step} on node1: " in went_live and "PXC100" not in out, out
-        steps = [line.strip() for line in not_live.splitlines() if line.startswith("  ")]
-        assert [s for s in steps if not s.startswith("hint:")] == ["MYSQL SERVERS (removals)"], out
+        assert _not_live(out) == ["MYSQL SERVERS (removals)"], out
+        assert "`pxc plan` shows what is left, `pxc apply` finishes it." in out, out
+        sent = _sent(out)  # -v lists what was sent even when the apply fails
+        assert sent and sent == _sent(clean)[: len(sent)], out
         assert found["MYSQL USERS"] == states.new["MYSQL USERS"]
         assert found["MYSQL SERVERS"] == states.mid["MYSQL SERVERS"]
     _converges(lone_node, new, states, proof)
+
+
+def _not_live(out: str) -> list[str]:
+    """The steps an apply's outcome lists under "Did not go live:"."""
+    steps = []
+    for line in out.split("Did not go live:")[1].splitlines()[1:]:
+        if not line.startswith("  ") or line.strip().startswith("hint:"):
+            break
+        steps.append(line.strip())
+    return steps
 
 
 def _sent(out: str) -> list[str]:
@@ -412,15 +428,22 @@ def test_a_lost_session_the_node_still_counts_costs_the_patience_and_is_said(
 
 
 def _pxc_process(
-    args: list[str], env: dict[str, str]
+    args: list[str], env: dict[str, str], ignoring: tuple[int, ...] = ()
 ) -> tuple[subprocess.Popen[str], Callable[[int], Callable[[], None]]]:
-    """pxc as its own process, and a factory of callbacks that signal it."""
+    """pxc as its own process (started with `ignoring` set to be ignored, as `nohup` does
+    with SIGHUP), and a factory of callbacks that signal it."""
+
+    def ignore() -> None:
+        for signum in ignoring:
+            signal.signal(signum, signal.SIG_IGN)
+
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("pxc")), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        preexec_fn=ignore,
     )
 
     def sender(signum: int) -> Callable[[], None]:
@@ -483,6 +506,26 @@ def test_a_signal_at_many_points_of_a_large_apply_restores_or_finishes_each_modu
         code, out = run_pxc("apply", str(spec), "--auto-approve")
         assert code == 0, (index, out)
         assert run_pxc("plan", str(spec), "--detailed-exitcode")[0] == 0, index
+
+
+def test_a_signal_ignored_by_whoever_started_pxc_stays_ignored(
+    lone_node: LoneNode, states: States, tmp_path: Path
+) -> None:
+    """`nohup pxc apply` (SIGHUP ignored) outlives its terminal: a SIGHUP amid the apply's
+    writes changes nothing, and the apply ends with every module new."""
+    new = tmp_path / "new.yaml"
+    lone_node.boot(states.disk)
+    reads = _count(lone_node, "plan", str(new))
+    lone_node.boot(states.disk)
+    process, sender = _pxc_process(
+        ["apply", str(new), "--auto-approve"], dict(os.environ), ignoring=(signal.SIGHUP,)
+    )
+    lone_node.relay.arm(reads + 4, sender(signal.SIGHUP))  # amid the first step's writes
+    out, _ = process.communicate(timeout=300)
+    assert lone_node.relay.fired
+    assert process.returncode == 0, out
+    assert "interrupted" not in out, out
+    assert whole_state(lone_node.endpoint) == states.new
 
 
 def _amid_user_inserts(lone_node: LoneNode, spec: Path, states: States) -> int:
