@@ -430,12 +430,14 @@ def test_a_lost_session_the_node_still_counts_costs_the_patience_and_is_said(
 def _pxc_process(
     args: list[str], env: dict[str, str], ignoring: tuple[int, ...] = ()
 ) -> tuple[subprocess.Popen[str], Callable[[int], Callable[[], None]]]:
-    """pxc as its own process (started with `ignoring` set to be ignored, as `nohup` does
-    with SIGHUP), and a factory of callbacks that signal it."""
+    """pxc as its own process, and a factory of callbacks that signal it. It starts with the
+    signals apply handles at their defaults, as a terminal starts it, whatever this process
+    inherited (a shell's background job, such as CI's real-server run, ignores SIGINT), but
+    for `ignoring`, set to be ignored (as `nohup` does with SIGHUP)."""
 
     def ignore() -> None:
-        for signum in ignoring:
-            signal.signal(signum, signal.SIG_IGN)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN if signum in ignoring else signal.SIG_DFL)
 
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("pxc")), *args],

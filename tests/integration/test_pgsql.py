@@ -270,7 +270,7 @@ def test_moving_users_to_new_servers_loads_additions_first_and_removals_last_on_
     steps = [line.split(":")[0] for line in out.splitlines() if " statement(s), " in line]
     for i in range(1, len(nodes) + 1):
         mine = [s.removesuffix(f" on node{i}") for s in steps if s.endswith(f" on node{i}")]
-        assert mine == ["PGSQL SERVERS", "PGSQL QUERY RULES", "PGSQL SERVERS"], (i, out)
+        assert mine == ["PGSQL SERVERS", "PGSQL QUERY RULES", "PGSQL SERVERS (removals)"], (i, out)
     servers = next(t for t in PG_TABLES if t.name == "pgsql_servers")
     for node in nodes:
         memory, _, disk = layers(node, servers)
