@@ -476,11 +476,14 @@ def test_a_signal_at_many_points_of_a_large_apply_restores_or_finishes_each_modu
     lone_node.boot(states.disk)
     total = _count(lone_node, "apply", str(spec), "--auto-approve")
     env = dict(os.environ)
-    spread = 7 if signum == signal.SIGTERM else 3  # the others take the same path
-    # and the users' SAVE: a signal held off until runtime and disk are both new
-    save = next(i for i, s in enumerate(lone_node.relay.log) if s.startswith("SAVE MYSQL USERS"))
-    points = sorted({total * k // spread for k in range(1, spread)} | {save, total - 1})
-    for index in points:
+    points = {total - 1}
+    if signum == signal.SIGTERM:  # the others take the same path
+        # and the users' SAVE: a signal held off until runtime and disk are both new
+        save = next(i for i, s in enumerate(lone_node.relay.log) if s.startswith("SAVE MYSQL U"))
+        points |= {total * k // 7 for k in range(1, 7)} | {save}
+    else:
+        points |= {total * k // 3 for k in range(1, 3)}
+    for index in sorted(points):
         lone_node.boot(states.disk)
         before = whole_state(lone_node.endpoint)
         process, sender = _pxc_process(["apply", str(spec), "--auto-approve"], env)
