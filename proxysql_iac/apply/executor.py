@@ -365,17 +365,19 @@ class Executor:
                 time.sleep(4 * EPOCH_CLOCK_SLACK_S)
                 conn.execute(sql.load_to_runtime(step.module))
             except PxcError as exc:
-                try:
-                    if not isinstance(exc, AdminConnectionError) or time.monotonic() > deadline:
-                        raise
-                    conn = self._replace(conn, endpoint)  # prove it on a new connection
-                except PxcError as failed:
-                    self.report.modules[-1].not_taken.append(
-                        f"{unproven} {failed}, so pxc could not prove it got an epoch second "
-                        "of its own (a peer holding the LOAD before it would never pull it); "
-                        "run pxc plan when the node answers"
-                    )
-                    return conn, None
+                failed = exc
+                if isinstance(exc, AdminConnectionError) and time.monotonic() <= deadline:
+                    try:
+                        conn = self._replace(conn, endpoint)  # prove it on a new connection
+                        continue
+                    except PxcError as again:
+                        failed = again
+                self.report.modules[-1].not_taken.append(
+                    f"{unproven} {failed}, so pxc could not prove it got an epoch second of its "
+                    "own (a peer holding the LOAD before it would never pull it); run pxc plan "
+                    "when the node answers"
+                )
+                return conn, None
 
     def _load(
         self, conn: AdminConnection, endpoint: Endpoint, step: ModuleStep, before: dict[str, int]

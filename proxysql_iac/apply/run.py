@@ -49,6 +49,12 @@ def describe(report: ApplyReport) -> list[str]:
     return lines
 
 
+def _sent(report: ApplyReport, verbose: bool) -> list[str]:
+    """What `-v` lists, whether the apply ends, fails or is stopped: every write sent (never
+    its values)."""
+    return [f"  sent: {statement}" for statement in report.writes] if verbose else []
+
+
 def outcome(report: ApplyReport) -> list[str]:
     """What went live and what did not, for a log cut short or an apply that stopped."""
     live = [m.describe() for m in report.modules]
@@ -120,13 +126,11 @@ def run_apply(
             except PxcError as exc:
                 failed: ApplyReport | None = getattr(exc, "report", None)
                 if failed is not None:
-                    sent = [f"  sent: {s}" for s in failed.writes] if verbose else []
-                    exc.message = "\n".join([exc.message, *sent, *outcome(failed)])
+                    exc.message = "\n".join(
+                        [exc.message, *_sent(failed, verbose), *outcome(failed)]
+                    )
                 raise
-            if verbose:
-                for statement in report.writes:
-                    echo(f"  sent: {statement}")
-            for line in describe(report):
+            for line in [*_sent(report, verbose), *describe(report)]:
                 echo(line)
             problems = [p for m in report.modules for p in m.not_taken]
             if problems:
@@ -152,10 +156,7 @@ def _stopped(exc: signals.Interrupted, echo: Callable[[str], None], verbose: boo
     if report is None:
         echo("nothing was written")
     else:
-        if verbose:
-            for statement in report.writes:
-                echo(f"  sent: {statement}")
-        echo("\n".join(outcome(report)))
+        echo("\n".join([*_sent(report, verbose), *outcome(report)]))
         if not report.not_applied and not report.unknown:
             echo(
                 "every step went live on the primary; the peers were not waited for "
